@@ -1,0 +1,205 @@
+"""Load and validate the helpdesk's YAML config; every default lives here and in the example file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from helpdesk.errors import ConfigError
+from helpdesk.yamlpos import YamlSyntaxError, line_of, load_with_lines, read_text
+
+ENV_PREFIX = "HELPDESK_"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DatabaseConfig(_Section):
+    url: str = "sqlite:///helpdesk.db"
+
+
+class BackoffConfig(_Section):
+    initial: float = Field(1.0, gt=0, description="first wait, seconds")
+    maximum: float = Field(300.0, gt=0, description="longest wait, seconds")
+
+
+class ImapConfig(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(143, ge=1, le=65535)
+    security: Literal["none", "starttls", "tls"] = "none"
+    username: str = "support@example.com"
+    password: str = ""
+    folder: str = "INBOX"
+    processed_action: Literal["move", "flag"] = "move"
+    processed_folder: str = "Processed"
+    processed_flag: str = "$HelpdeskDone"
+    quarantine_folder: str = "Quarantine"
+    idle: bool = True
+    idle_renew_seconds: float = Field(600.0, gt=0)
+    poll_seconds: float = Field(30.0, gt=0)
+    timeout_seconds: float = Field(60.0, gt=0)
+    reconnect: BackoffConfig = BackoffConfig()
+
+
+class RetryConfig(_Section):
+    initial_seconds: float = Field(30.0, gt=0)
+    max_seconds: float = Field(3600.0, gt=0)
+    factor: float = Field(2.0, ge=1)
+    jitter: float = Field(0.2, ge=0, le=1)
+    max_attempts: int = Field(12, ge=1)
+
+
+class SmtpConfig(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(25, ge=1, le=65535)
+    security: Literal["none", "starttls", "tls"] = "none"
+    username: str = ""
+    password: str = ""
+    timeout_seconds: float = Field(30.0, gt=0)
+    poll_seconds: float = Field(2.0, gt=0)
+    retry: RetryConfig = RetryConfig()
+
+
+class NumberingConfig(_Section):
+    format: str = "{date:%Y%m}-{seq:03d}"
+    reset: Literal["daily", "monthly", "yearly", "never"] = "monthly"
+    subject_tag: str = "[#{number}]"
+
+    @field_validator("format")
+    @classmethod
+    def _has_seq(cls, value: str) -> str:
+        if "{seq" not in value:
+            raise ValueError("the number format needs a {seq} field, e.g. '{date:%Y%m}-{seq:03d}'")
+        return value
+
+    @field_validator("subject_tag")
+    @classmethod
+    def _has_number(cls, value: str) -> str:
+        if "{number}" not in value:
+            raise ValueError("the subject tag needs a {number} field, e.g. '[#{number}]'")
+        return value
+
+
+class PathsConfig(_Section):
+    templates: Path = REPO_ROOT / "templates" / "email"
+    rules: Path = REPO_ROOT / "rules"
+    data: Path = Path("var")
+
+
+class StaffMember(_Section):
+    id: str
+    name: str
+    email: str
+    language: Literal["zh", "en"] = "zh"
+
+
+class Config(_Section):
+    support_address: str = "support@example.com"
+    support_name: str = "技术支持 Support"
+    timezone: str = "Asia/Shanghai"
+    default_language: Literal["zh", "en"] = "zh"
+    auto_reply_daily_limit: int = Field(5, ge=0, description="automatic mails to one address a day")
+    database: DatabaseConfig = DatabaseConfig()
+    imap: ImapConfig = ImapConfig()
+    smtp: SmtpConfig = SmtpConfig()
+    numbering: NumberingConfig = NumberingConfig()
+    paths: PathsConfig = PathsConfig()
+    staff: list[StaffMember] = []
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def staff_by_email(self, address: str) -> StaffMember | None:
+        wanted = address.lower()
+        return next((m for m in self.staff if m.email.lower() == wanted), None)
+
+
+def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> Config:
+    """Read `path` (or the embedded defaults when None), apply HELPDESK_* overrides, validate.
+
+    Relative paths in the file are taken relative to the file's folder. Raises ConfigError
+    listing every problem as "file:line: message".
+    """
+    environ = os.environ if environ is None else environ
+    source = str(path) if path else "<defaults>"
+    data: dict = {}
+    lines: dict = {}
+    if path is not None:
+        try:
+            text = read_text(path)
+        except OSError as exc:
+            raise ConfigError([f"{path}: cannot read: {exc.strerror or exc}"]) from exc
+        try:
+            loaded, lines = load_with_lines(text, source)
+        except YamlSyntaxError as exc:
+            raise ConfigError([str(exc)]) from exc
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ConfigError([f"{source}:1: the config must be a mapping of sections"])
+        data = loaded or {}
+    data = _apply_environment(data, environ)
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            where = ".".join(str(part) for part in loc) or "(top)"
+            problems.append(f"{source}:{line_of(lines, loc)}: {where}: {error['msg']}")
+        raise ConfigError(problems) from exc
+    if path is not None:
+        config = _resolve_paths(config, path.parent, data.get("paths") or {})
+    return config
+
+
+def _apply_environment(data: dict, environ: Mapping[str, str]) -> dict:
+    """Overlay HELPDESK_SECTION_KEY (e.g. HELPDESK_IMAP_PASSWORD) and HELPDESK_KEY variables."""
+    merged = {key: (dict(value) if isinstance(value, dict) else value) for key, value in data.items()}
+    for name, field in Config.model_fields.items():
+        section = field.annotation
+        if isinstance(section, type) and issubclass(section, _Section):
+            for key in section.model_fields:
+                value = environ.get(f"{ENV_PREFIX}{name}_{key}".upper())
+                if value is not None:
+                    target = merged.setdefault(name, {})
+                    if isinstance(target, dict):
+                        target[key] = value
+        else:
+            value = environ.get(f"{ENV_PREFIX}{name}".upper())
+            if value is not None and name != "staff":
+                merged[name] = value
+    return merged
+
+
+def _resolve_paths(config: Config, base: Path, given: dict) -> Config:
+    """Make the paths the file named relative to its folder; untouched defaults stay as they are."""
+    updates = {
+        key: (base / getattr(config.paths, key))
+        for key in PathsConfig.model_fields
+        if key in given and not getattr(config.paths, key).is_absolute()
+    }
+    url = config.database.url
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and ":memory:" not in url:
+        url = "sqlite:///" + str(base / url.removeprefix("sqlite:///"))
+    return config.model_copy(
+        update={
+            "paths": config.paths.model_copy(update=updates),
+            "database": config.database.model_copy(update={"url": url}),
+        }
+    )

@@ -1,0 +1,88 @@
+"""Wire the helpdesk together and run it: the ingest loop and the sender, until told to stop."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from helpdesk.clock import Clock, SystemClock
+from helpdesk.config import Config
+from helpdesk.ingest.loop import IngestLoop
+from helpdesk.outbound.outbox import Notifier
+from helpdesk.outbound.render import Renderer
+from helpdesk.outbound.sender import DrainResult, Sender
+from helpdesk.pipeline import Pipeline
+from helpdesk.tickets.blobs import BlobStore
+from helpdesk.tickets.db import make_engine, session_factory, upgrade
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class OnceResult:
+    mails: int
+    outbox: DrainResult
+
+
+class Helpdesk:
+    """The assembled application: storage, pipeline, ingest loop and sender over one config."""
+
+    def __init__(self, config: Config, clock: Clock | None = None) -> None:
+        self.config = config
+        self.clock = clock or SystemClock()
+        self.engine = make_engine(config.database.url)
+        upgrade(self.engine)
+        self.sessions = session_factory(self.engine)
+        renderer = Renderer(config.paths.templates, fallback_language=config.default_language)
+        self.pipeline = Pipeline(
+            config,
+            self.sessions,
+            BlobStore(config.paths.data / "attachments"),
+            Notifier(config, renderer, self.clock),
+            self.clock,
+        )
+        self.sender = Sender(config.smtp, config.support_address, self.sessions, self.clock)
+        self._outbox_ready = threading.Event()
+        self.ingest = IngestLoop(config.imap, self.pipeline, on_processed=self._outbox_ready.set)
+
+    def run_once(self) -> OnceResult:
+        """Process all waiting mail, then send all due mail; for cron and tests."""
+        try:
+            mails = self.ingest.run_once()
+        finally:
+            self.ingest.mailbox.close()
+        return OnceResult(mails, self.sender.drain())
+
+    def run(self, stop: threading.Event) -> None:
+        """Run until `stop` is set; the mail in hand and the send in flight finish first."""
+        workers = [
+            threading.Thread(target=self.ingest.run_forever, args=(stop,), name="ingest"),
+            threading.Thread(target=self._send_forever, args=(stop,), name="sender"),
+        ]
+        for worker in workers:
+            worker.start()
+        log.info(
+            "helpdesk running: %s via IMAP %s:%d",
+            self.config.support_address,
+            self.config.imap.host,
+            self.config.imap.port,
+        )
+        stop.wait()
+        self._outbox_ready.set()
+        for worker in workers:
+            worker.join()
+        self.engine.dispose()
+        log.info("helpdesk stopped")
+
+    def _send_forever(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            self._outbox_ready.clear()
+            try:
+                self.sender.drain()
+            except Exception:  # the sender must outlive any one bad row or database hiccup
+                log.exception("outbox drain failed; trying again shortly")
+            self._outbox_ready.wait(self.config.smtp.poll_seconds)
+
+    def close(self) -> None:
+        self.engine.dispose()

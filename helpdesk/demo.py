@@ -1,0 +1,201 @@
+"""`helpdesk demo`: the real daemon over throwaway IMAP and SMTP servers, fed a handful of customer mails."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+import yaml
+from imapclient import IMAPClient
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import func, select
+
+from helpdesk.config import load_config
+from helpdesk.daemon import Helpdesk
+from helpdesk.display import plain
+from helpdesk.localservers import PymapServer, SmtpSink
+from helpdesk.tickets.models import Message, Ticket
+
+SUPPORT = "support@example.com"
+
+
+def _mail(sender: str, subject: str, body: str, **headers: str) -> bytes:
+    mail = EmailMessage()
+    mail["From"] = sender
+    mail["To"] = SUPPORT
+    mail["Subject"] = subject
+    mail["Date"] = format_datetime(time_now())
+    mail["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].rstrip(">"))
+    for name, value in headers.items():
+        mail[name.replace("_", "-")] = value
+    mail.set_content(body)
+    return mail.as_bytes()
+
+
+def time_now():
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
+
+
+def _gbk_mail() -> bytes:
+    """A mail as old Chinese clients write it: labelled gb2312, with a character only GBK has (镕)."""
+    body = "您好：\n\n朱镕基路分公司的打印服务从今天上午起一直报错“打印队列已满”，重启无效。\n\n王芳\n"
+    return (
+        "From: =?gb2312?B?{name}?= <wang.fang@example.cn>\r\n"
+        "To: support@example.com\r\n"
+        "Subject: =?gb2312?B?{subject}?=\r\n"
+        f"Date: {format_datetime(time_now())}\r\n"
+        f"Message-ID: {make_msgid(domain='example.cn')}\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: text/plain; charset=gb2312\r\n"
+        "Content-Transfer-Encoding: 8bit\r\n\r\n"
+    ).format(name=_b64("王芳".encode("gb18030")), subject=_b64("打印服务报错".encode("gb18030"))).encode(
+        "ascii"
+    ) + body.replace("\n", "\r\n").encode("gb18030")
+
+
+def _b64(data: bytes) -> str:
+    import base64
+
+    return base64.b64encode(data).decode("ascii")
+
+
+def _wait(what: str, condition: Callable[[], bool], seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"demo: gave up waiting for {what}")
+        time.sleep(0.1)
+
+
+def run_demo(console: Console, keep: Path | None) -> None:
+    """Start the servers, run the daemon, deliver the sample mails, print what happened."""
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP line
+    workdir = Path(keep or tempfile.mkdtemp(prefix="helpdesk-demo-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    sink = SmtpSink().start()
+    imap = PymapServer(SUPPORT, "demo").start()
+    stop = threading.Event()
+    try:
+        config_path = workdir / "helpdesk.yaml"
+        config_path.write_text(
+            yaml.safe_dump(
+                {
+                    "support_address": SUPPORT,
+                    "database": {"url": "sqlite:///helpdesk.db"},
+                    "imap": {"host": "127.0.0.1", "port": imap.port, "username": SUPPORT, "password": "demo"},
+                    "smtp": {"host": "127.0.0.1", "port": sink.port, "poll_seconds": 0.2},
+                    "paths": {"data": "var"},
+                },
+                allow_unicode=True,
+            ),
+            encoding="utf-8",
+        )
+        console.print(f"[bold]helpdesk demo[/bold] in {workdir}")
+        console.print(f"  IMAP (pymap) 127.0.0.1:{imap.port}   SMTP sink 127.0.0.1:{sink.port}")
+        app = Helpdesk(load_config(config_path))
+        daemon = threading.Thread(target=app.run, args=(stop,), name="daemon")
+        daemon.start()
+        client = IMAPClient("127.0.0.1", port=imap.port, ssl=False)
+        client.login(SUPPORT, "demo")
+        first = [
+            _mail(
+                "李雷 <li.lei@example.cn>",
+                "系统无法登录",
+                "你好，\n\n今天早上开始 OA 系统一直提示“验证码错误”，无法登录。\n"
+                "版本 3.2.1，Chrome 浏览器。\n\n谢谢\n李雷",
+            ),
+            _mail(
+                "Anna Smith <anna@example.com>",
+                "Export to Excel fails",
+                "Hi,\n\nSince this morning the monthly report export stops at 90% with\n"
+                '"Error 500: template not found". Version 4.1.\n\nBest regards\nAnna',
+            ),
+            _gbk_mail(),
+            _mail(
+                "Anna Smith <anna@example.com>",
+                "Automatic reply: Export to Excel fails",
+                "I am out of the office until Monday.",
+                Auto_Submitted="auto-replied",
+            ),
+        ]
+        for raw in first:
+            client.append("INBOX", raw)
+        console.print(f"  delivered {len(first)} mails (one an out-of-office notice) …")
+        _wait("three acknowledgements", lambda: len(sink.received) >= 3)
+        ack = next(r.message for r in sink.received if "li.lei@example.cn" in r.recipients)
+        reply = _mail(
+            "李雷 <li.lei@example.cn>",
+            f"回复：{ack['Subject']}",
+            "补充一下：出错时间是今天 9:05，截图见附件。\n\n发自我的iPhone\n\n"
+            "------------------ 原始邮件 ------------------\n"
+            f'发件人: "技术支持" <{SUPPORT}>\n发送时间: 今天\n主题: {ack["Subject"]}\n\n'
+            "您好，已收到您的需求，我们将尽快处理并同步进展。",
+            In_Reply_To=ack["Message-ID"],
+            References=ack["Message-ID"],
+        )
+        client.append("INBOX", reply)
+        console.print("  delivered 李雷's reply to his acknowledgement (Foxmail-style quote) …")
+
+        def replied() -> bool:
+            with app.sessions() as session:
+                count = session.scalar(
+                    select(func.count(Message.id)).where(Message.sender == "li.lei@example.cn")
+                )
+            return count >= 2
+
+        _wait("the reply to join its ticket", replied)
+        client.logout()
+    finally:
+        stop.set()
+        if "daemon" in locals():
+            daemon.join()
+        imap.stop()
+        sink.stop()
+    _report(console, app, sink)
+    console.print(
+        f"\nEverything is in {workdir}: try [bold]helpdesk --config {config_path} tickets show NUMBER[/bold]",
+        highlight=False,
+    )
+
+
+def _report(console: Console, app: Helpdesk, sink: SmtpSink) -> None:
+    with app.sessions() as session:
+        tickets = list(session.scalars(select(Ticket).order_by(Ticket.id)))
+        table = Table("number", "status", "requester", "language", "subject", "messages", title="tickets")
+        for ticket in tickets:
+            table.add_row(
+                *plain(
+                    ticket.number,
+                    ticket.status,
+                    ticket.requester_email,
+                    ticket.language,
+                    ticket.subject,
+                    str(len(ticket.messages)),
+                )
+            )
+        console.print(table)
+        for ticket in tickets:
+            for message in ticket.messages:
+                if message.direction == "in" and message.new_text != message.text:
+                    console.print(
+                        f"[bold]{ticket.number}[/bold] reply from {message.sender}, "
+                        "new text without the quoted history:",
+                        highlight=False,
+                    )
+                    console.print(f"  │ {message.new_text}", markup=False, highlight=False)
+    sent = Table("to", "subject", "first line", title="mails sent (SMTP sink)")
+    for item in sink.received:
+        mail = item.message
+        lines = [ln for ln in mail.get_body(("plain",)).get_content().splitlines() if ln.strip()]
+        sent.add_row(*plain(", ".join(item.recipients), mail["Subject"], lines[1] if len(lines) > 1 else ""))
+    console.print(sent)
+    app.close()

@@ -1,0 +1,90 @@
+"""Hand every mail in the support folder to the pipeline exactly once, and survive the server going away."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from helpdesk.config import ImapConfig
+from helpdesk.errors import MailboxError
+from helpdesk.ingest.mailbox import CONNECTION_ERRORS, Mailbox
+from helpdesk.pipeline import MailSource, Pipeline
+
+log = logging.getLogger(__name__)
+
+
+class IngestLoop:
+    """Fetch → process (commit) → move, one mail at a time; reconnect with backoff on failure."""
+
+    def __init__(
+        self,
+        config: ImapConfig,
+        pipeline: Pipeline,
+        on_processed: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.config = config
+        self.pipeline = pipeline
+        self.on_processed = on_processed
+        self.mailbox = Mailbox(config)
+
+    def run_once(self, stop: threading.Event | None = None) -> int:
+        """Process every mail waiting now; returns how many. Connection errors propagate."""
+        if not self.mailbox.connected:
+            self.mailbox.connect()
+            log.info(
+                "IMAP %s:%d connected, folder %s (UIDVALIDITY %d)",
+                self.config.host,
+                self.config.port,
+                self.config.folder,
+                self.mailbox.uidvalidity,
+            )
+        count = 0
+        for uid in self.mailbox.pending():
+            if stop is not None and stop.is_set():
+                break
+            raw = self.mailbox.fetch(uid)
+            if raw is None:  # expunged by someone else meanwhile
+                continue
+            source = MailSource(self.config.folder, self.mailbox.uidvalidity, uid)
+            outcome = self.pipeline.process(raw, source)
+            # Only now, with the transaction committed, may the mail leave the folder.
+            quarantined = "quarantined" in (outcome.kind, outcome.detail)
+            self.mailbox.finish(uid, quarantined=quarantined)
+            count += 1
+        if count:
+            self.on_processed()
+        return count
+
+    def run_forever(self, stop: threading.Event) -> None:
+        """Until `stop`: process, then wait for new mail; outages are logged once and retried."""
+        delay = self.config.reconnect.initial
+        down = False
+        while not stop.is_set():
+            try:
+                self.run_once(stop)
+                if down:
+                    log.info("IMAP server %s:%d is back", self.config.host, self.config.port)
+                    down = False
+                delay = self.config.reconnect.initial
+                if not stop.is_set():
+                    self.mailbox.wait(self.config.idle_renew_seconds, stop)
+            except (*CONNECTION_ERRORS, MailboxError) as exc:
+                if not down:
+                    log.warning(
+                        "IMAP server %s:%d unreachable (%s); retrying with backoff",
+                        self.config.host,
+                        self.config.port,
+                        exc,
+                    )
+                    down = True
+                self._drop()
+                stop.wait(delay)
+                delay = min(delay * 2, self.config.reconnect.maximum)
+        self._drop()
+
+    def _drop(self) -> None:
+        try:
+            self.mailbox.close()
+        except CONNECTION_ERRORS:
+            self.mailbox.client = None

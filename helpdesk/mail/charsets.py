@@ -1,0 +1,151 @@
+"""Decode mail bytes by their declared charset, reading each legacy CJK charset as its superset."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from email.header import decode_header
+
+import charset_normalizer
+
+# Mail clients label text with the old standard but write characters only the superset has
+# (e.g. 镕 or 啰 in "gb2312" mail), so decoding by the label alone loses them.
+SUPERSETS = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "cp936": "gb18030",
+    "euc-cn": "gb18030",
+    "hz-gb-2312": "hz",
+    "big5": "cp950",
+    "x-big5": "cp950",
+    "shift_jis": "cp932",
+    "shift-jis": "cp932",
+    "x-sjis": "cp932",
+    "sjis": "cp932",
+    "euc-kr": "cp949",
+    "ks_c_5601-1987": "cp949",
+    "iso-8859-1": "cp1252",
+    "us-ascii": "utf-8",
+    "ascii": "utf-8",
+    "unicode-1-1-utf-7": "utf-7",
+}
+ISO2022JP = {"iso-2022-jp", "csiso2022jp", "iso2022jp", "iso-2022-jp-ms", "cp50220", "cp50221"}
+
+_CHINESE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef\u2018-\u201d]")
+_ESCAPE = re.compile(rb"\x1b(\$@|\$B|\$\(D|\(B|\(J|\(I)")
+
+
+def codec_for(charset: str | None) -> str | None:
+    """The Python codec that reads `charset` best, or None when Python knows no such codec."""
+    if not charset:
+        return None
+    name = charset.strip().strip('"').lower()
+    name = SUPERSETS.get(name, name)
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def decode_iso2022jp(data: bytes) -> str:
+    """Decode ISO-2022-JP as Microsoft's superset (CP50221): NEC and IBM extensions included.
+
+    Each JIS X 0208 pair is mapped to its Shift_JIS bytes and read as CP932, which knows
+    the extension rows (①, Ⅲ, ㈱, 髙…) that the strict codec rejects.
+    """
+    out: list[str] = []
+    mode = b"(B"
+    pos = 0
+    for match in _ESCAPE.finditer(data):
+        out.append(_decode_iso2022_run(data[pos : match.start()], mode))
+        mode = match.group(1)
+        pos = match.end()
+    out.append(_decode_iso2022_run(data[pos:], mode))
+    return "".join(out)
+
+
+def _decode_iso2022_run(run: bytes, mode: bytes) -> str:
+    if mode in (b"(B", b"(J"):
+        return run.decode("cp932", "replace")
+    if mode == b"(I":  # JIS X 0201 half-width katakana
+        return bytes(b + 0x80 if 0x21 <= b <= 0x5F else b for b in run).decode("cp932", "replace")
+    sjis = bytearray()
+    for index in range(0, len(run) - 1, 2):
+        high, low = run[index], run[index + 1]
+        if high in (0x0A, 0x0D):  # a line break inside a double-byte run
+            sjis += bytes((high, low))
+            continue
+        s1 = (high + 1) // 2 + (0x70 if high <= 0x5E else 0xB0)
+        s2 = low + (0x1F if high % 2 else 0x7E)
+        if s2 >= 0x7F and high % 2:
+            s2 += 1
+        sjis += bytes((s1, s2))
+    return bytes(sjis).decode("cp932", "replace")
+
+
+def decode_bytes(data: bytes, charset: str | None) -> tuple[str, str | None]:
+    """Decode `data` declared as `charset`; return (text, defect or None).
+
+    Undeclared or unknown charsets are detected (UTF-8 first, then charset-normalizer); a
+    declared charset that does not fit is detected too, and the defect says so.
+    """
+    name = (charset or "").strip().strip('"').lower()
+    if name in ISO2022JP:
+        return decode_iso2022jp(data), None
+    codec = codec_for(name)
+    if codec:
+        try:
+            return data.decode(codec), None
+        except UnicodeDecodeError:
+            text = _detect(data)
+            return text, f"charset {charset!r} does not fit the bytes; detected instead"
+    text = _detect(data)
+    if name:
+        return text, f"unknown charset {charset!r}; detected instead"
+    return text, None
+
+
+def _detect(data: bytes) -> str:
+    """UTF-8, else GB18030 when it reads as Chinese, else charset-normalizer's best guess.
+
+    Our senders write Chinese or English; short GBK text is often guessed as Korean or
+    Cyrillic by statistical detectors, so a clean GB18030 reading that is mostly Han wins.
+    """
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        text = ""
+    wide = [ch for ch in text if ord(ch) > 0x7F]
+    if wide and sum(1 for ch in wide if _CHINESE.match(ch)) >= 0.9 * len(wide):
+        return text
+    best = charset_normalizer.from_bytes(data).best()
+    if best is not None:
+        return str(best)
+    return data.decode("gb18030", "replace")
+
+
+def decode_header_value(raw: str | None) -> str:
+    """Decode one header: RFC 2047 encoded words by superset codecs, raw 8-bit bytes by detection.
+
+    The stdlib (compat32) hands raw 8-bit header bytes over as surrogate escapes; they
+    are recovered and detected rather than shown as garbage.
+    """
+    if not raw:
+        return ""
+    parts: list[str] = []
+    try:
+        chunks = decode_header(raw)
+    except Exception:  # the stdlib raises several kinds on broken encoded words
+        chunks = [(raw, None)]
+    for chunk, charset in chunks:
+        if isinstance(chunk, str):
+            # Real characters become UTF-8, smuggled raw bytes become themselves again.
+            chunk = chunk.encode("utf-8", "surrogateescape")
+        parts.append(decode_bytes(chunk, charset)[0])
+    text = "".join(parts)
+    return " ".join(text.split())

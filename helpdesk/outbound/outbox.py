@@ -1,0 +1,117 @@
+"""Decide an outbound mail: render it, thread it, and write it to the outbox in the caller's transaction."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from helpdesk.clock import Clock
+from helpdesk.config import Config
+from helpdesk.outbound.compose import compose
+from helpdesk.outbound.render import Renderer
+from helpdesk.tickets.models import Message, OutboxMail, Ticket
+from helpdesk.tickets.numbering import subject_tag
+from helpdesk.tickets.repository import Repository, day_start
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Notifier:
+    """Everything needed to turn 'tell X about ticket T with template N' into an outbox row."""
+
+    config: Config
+    renderer: Renderer
+    clock: Clock
+
+    def enqueue(
+        self,
+        repo: Repository,
+        ticket: Ticket,
+        *,
+        template: str,
+        recipient: str,
+        language: str,
+        context: dict,
+        automatic: bool = True,
+    ) -> OutboxMail | None:
+        """Queue mail `template` to `recipient` in the ticket's thread; None when the daily cap holds it back.
+
+        Automatic mail to one address is capped per local day, so a mail loop with a robot
+        we failed to recognise dies out instead of filling both mailboxes.
+        """
+        now = self.clock.now()
+        if automatic:
+            since = day_start(now.astimezone(self.config.zone))
+            if repo.automatic_mails_since(recipient, since) >= self.config.auto_reply_daily_limit:
+                log.warning(
+                    "ticket %s: automatic mail %s to %s held back by the daily cap of %d",
+                    ticket.number,
+                    template,
+                    recipient,
+                    self.config.auto_reply_daily_limit,
+                )
+                repo.add_event(
+                    ticket,
+                    now,
+                    "system",
+                    "mail_suppressed",
+                    {"template": template, "recipient": recipient},
+                    reason=f"daily cap of {self.config.auto_reply_daily_limit} automatic mails",
+                )
+                return None
+        tag = subject_tag(self.config.numbering, ticket.number)
+        rendered = self.renderer.render(
+            template, language, {**context, "tag": tag, "support_name": self.config.support_name}
+        )
+        thread = repo.thread_ids(ticket)
+        outgoing = compose(
+            rendered,
+            sender_name=self.config.support_name,
+            sender_address=self.config.support_address,
+            recipient=recipient,
+            tag=tag,
+            in_reply_to=thread[-1] if thread else None,
+            references=thread,
+            now=now,
+        )
+        repo.session.add(
+            Message(
+                ticket=ticket,
+                direction="out",
+                message_id=outgoing.message_id,
+                in_reply_to=thread[-1] if thread else "",
+                references=" ".join(thread),
+                sender=self.config.support_address,
+                recipients=recipient,
+                subject=outgoing.subject,
+                text=rendered.text,
+                new_text=rendered.text,
+                language=rendered.language,
+                defects=[],
+                created_at=now,
+            )
+        )
+        row = OutboxMail(
+            ticket=ticket,
+            kind=template,
+            recipient=recipient.lower(),
+            message_id=outgoing.message_id,
+            subject=outgoing.subject,
+            data=outgoing.data,
+            automatic=automatic,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            last_error="",
+            created_at=now,
+        )
+        repo.session.add(row)
+        repo.add_event(
+            ticket,
+            now,
+            "system",
+            "mail_queued",
+            {"template": template, "recipient": recipient, "message_id": outgoing.message_id},
+        )
+        return row

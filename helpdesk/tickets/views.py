@@ -1,0 +1,95 @@
+"""Plain-data views of tickets and queue entries, shared by the CLI's tables and its --json output."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from helpdesk.tickets.models import OutboxMail, QuarantinedMail, Ticket
+
+
+def _time(value: datetime | None, zone: ZoneInfo) -> str | None:
+    return value.astimezone(zone).isoformat(timespec="seconds") if value else None
+
+
+def ticket_summary(ticket: Ticket, zone: ZoneInfo) -> dict:
+    return {
+        "number": ticket.number,
+        "status": ticket.status,
+        "type": ticket.type,
+        "priority": ticket.priority,
+        "requester": ticket.requester_email,
+        "requester_name": ticket.requester_name,
+        "subject": ticket.subject,
+        "language": ticket.language,
+        "created": _time(ticket.created_at, zone),
+        "updated": _time(ticket.updated_at, zone),
+    }
+
+
+def ticket_detail(ticket: Ticket, zone: ZoneInfo) -> dict:
+    """Everything `tickets show` prints: the thread, attachments, events and the outbox state."""
+    detail = ticket_summary(ticket, zone)
+    detail["related"] = ticket.related.number if ticket.related else None
+    detail["description"] = ticket.description
+    detail["messages"] = [
+        {
+            "direction": message.direction,
+            "message_id": message.message_id,
+            "sender": message.sender,
+            "recipients": message.recipients,
+            "time": _time(message.created_at, zone),
+            "subject": message.subject,
+            "text": message.new_text or message.text,
+            "full_text": message.text,
+            "automatic": message.auto_reason,
+            "defects": message.defects,
+            "attachments": [
+                {"name": a.filename, "type": a.content_type, "size": a.size, "sha256": a.sha256}
+                for a in message.attachments
+            ],
+        }
+        for message in ticket.messages
+    ]
+    detail["events"] = [
+        {
+            "time": _time(event.at, zone),
+            "actor": event.actor,
+            "kind": event.kind,
+            "detail": event.detail,
+            "reason": event.reason,
+        }
+        for event in ticket.events
+    ]
+    detail["outbox"] = [outbox_entry(row, zone) for row in ticket.outbox]
+    return detail
+
+
+def outbox_entry(row: OutboxMail, zone: ZoneInfo) -> dict:
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "recipient": row.recipient,
+        "subject": row.subject,
+        "status": row.status,
+        "attempts": row.attempts,
+        "next_attempt": _time(row.next_attempt_at, zone) if row.status == "pending" else None,
+        "sent": _time(row.sent_at, zone),
+        "last_error": row.last_error,
+    }
+
+
+def quarantine_entry(entry: QuarantinedMail, zone: ZoneInfo) -> dict:
+    return {
+        "id": entry.id,
+        "status": entry.status,
+        "stage": entry.stage,
+        "error": entry.error,
+        "sender": entry.sender,
+        "subject": entry.subject,
+        "folder": entry.folder,
+        "uid": entry.uid,
+        "size": len(entry.raw.data),
+        "created": _time(entry.created_at, zone),
+        "retried": _time(entry.retried_at, zone),
+    }
