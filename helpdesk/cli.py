@@ -62,7 +62,8 @@ def main(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    logging.getLogger("mailparser").setLevel(logging.ERROR)  # it warns about every unknown part
+    # mail-parser logs every odd part; what matters reaches us as defects on the message.
+    logging.getLogger("mailparser").setLevel(logging.CRITICAL)
     ctx.obj = State(config_path or _default_config())
 
 
@@ -95,15 +96,11 @@ def check(state: State) -> None:
     try:
         config = state.config()
     except ConfigError as exc:
-        for problem in exc.problems:
-            console.print(f"[red]error[/red] {problem}", highlight=False)
-        sys.exit(1)
+        _errors(exc.problems)
     renderer = Renderer(config.paths.templates)
     problems = renderer.check(TEMPLATES, ["zh", "en"])
-    for problem in problems:
-        console.print(f"[red]error[/red] {problem}", highlight=False)
     if problems:
-        sys.exit(1)
+        _errors(problems)
     console.print(f"ok: {state.config_path or 'built-in defaults'}", highlight=False)
 
 
@@ -272,9 +269,15 @@ def demo(keep: Path | None) -> None:
     run_demo(console, keep)
 
 
+def _errors(problems: list[str]) -> None:
+    """Print each problem on one unwrapped line (file:line: message, for people and grep), exit 1."""
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    sys.exit(1)
+
+
 def run_cli() -> None:
     try:
         main(standalone_mode=True)
     except HelpdeskError as exc:
-        console.print(f"[red]error[/red] {exc}", highlight=False)
-        sys.exit(1)
+        _errors(str(exc).splitlines())

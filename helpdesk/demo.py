@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import tempfile
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -26,23 +28,18 @@ from helpdesk.tickets.models import Message, Ticket
 SUPPORT = "support@example.com"
 
 
-def _mail(sender: str, subject: str, body: str, **headers: str) -> bytes:
+def customer_mail(sender: str, subject: str, body: str, **headers: str) -> bytes:
+    """A plain UTF-8 mail to the support address, as a customer's client would send it."""
     mail = EmailMessage()
     mail["From"] = sender
     mail["To"] = SUPPORT
     mail["Subject"] = subject
-    mail["Date"] = format_datetime(time_now())
+    mail["Date"] = format_datetime(datetime.now(UTC))
     mail["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].rstrip(">"))
     for name, value in headers.items():
         mail[name.replace("_", "-")] = value
     mail.set_content(body)
     return mail.as_bytes()
-
-
-def time_now():
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC)
 
 
 def _gbk_mail() -> bytes:
@@ -52,7 +49,7 @@ def _gbk_mail() -> bytes:
         "From: =?gb2312?B?{name}?= <wang.fang@example.cn>\r\n"
         "To: support@example.com\r\n"
         "Subject: =?gb2312?B?{subject}?=\r\n"
-        f"Date: {format_datetime(time_now())}\r\n"
+        f"Date: {format_datetime(datetime.now(UTC))}\r\n"
         f"Message-ID: {make_msgid(domain='example.cn')}\r\n"
         "MIME-Version: 1.0\r\n"
         "Content-Type: text/plain; charset=gb2312\r\n"
@@ -63,8 +60,6 @@ def _gbk_mail() -> bytes:
 
 
 def _b64(data: bytes) -> str:
-    import base64
-
     return base64.b64encode(data).decode("ascii")
 
 
@@ -107,20 +102,20 @@ def run_demo(console: Console, keep: Path | None) -> None:
         client = IMAPClient("127.0.0.1", port=imap.port, ssl=False)
         client.login(SUPPORT, "demo")
         first = [
-            _mail(
+            customer_mail(
                 "李雷 <li.lei@example.cn>",
                 "系统无法登录",
                 "你好，\n\n今天早上开始 OA 系统一直提示“验证码错误”，无法登录。\n"
                 "版本 3.2.1，Chrome 浏览器。\n\n谢谢\n李雷",
             ),
-            _mail(
+            customer_mail(
                 "Anna Smith <anna@example.com>",
                 "Export to Excel fails",
                 "Hi,\n\nSince this morning the monthly report export stops at 90% with\n"
                 '"Error 500: template not found". Version 4.1.\n\nBest regards\nAnna',
             ),
             _gbk_mail(),
-            _mail(
+            customer_mail(
                 "Anna Smith <anna@example.com>",
                 "Automatic reply: Export to Excel fails",
                 "I am out of the office until Monday.",
@@ -132,7 +127,7 @@ def run_demo(console: Console, keep: Path | None) -> None:
         console.print(f"  delivered {len(first)} mails (one an out-of-office notice) …")
         _wait("three acknowledgements", lambda: len(sink.received) >= 3)
         ack = next(r.message for r in sink.received if "li.lei@example.cn" in r.recipients)
-        reply = _mail(
+        reply = customer_mail(
             "李雷 <li.lei@example.cn>",
             f"回复：{ack['Subject']}",
             "补充一下：出错时间是今天 9:05，截图见附件。\n\n发自我的iPhone\n\n"

@@ -18,7 +18,7 @@ def test_big5_label_reads_cp950_extensions():
 
 
 def test_iso2022jp_reads_microsoft_extensions():
-    # Python has no CP50221 codec. ESC $ B, then JIS row 13 (NEC specials: ① is 0x2D21, ㈱ is 0x2D6A), then back to ASCII.
+    # Python has no CP50221 codec. ESC $ B, JIS row 13 (NEC specials: ① 0x2D21, ㈱ 0x2D6A), ASCII.
     data = b"\x1b$B-!-j\x1b(B abc"
     assert decode_iso2022jp(data) == "①㈱ abc"
     assert decode_bytes("日本語".encode("iso2022_jp"), "ISO-2022-JP")[0] == "日本語"

@@ -59,3 +59,10 @@ def test_yaml_syntax_error_has_line(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="cannot read"):
         load_config(tmp_path / "nope.yaml", {})
+
+
+def test_example_config_is_valid():
+    example = Path(__file__).resolve().parents[1] / "deploy" / "helpdesk.example.yaml"
+    config = load_config(example, {})
+    assert config.staff[0].email == "li.gong@example.com"
+    assert config.imap.processed_action == "move" and config.smtp.retry.max_attempts == 12

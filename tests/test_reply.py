@@ -23,7 +23,7 @@ LAYOUTS = {
     "foxmail_qq_original_separator": (
         "好的，我试一下。\n\n------------------ 原始邮件 ------------------\n"
         '发件人: "技术支持"<support@example.com>;\n发送时间: 2026年11月21日(星期六) 上午10:02\n'
-        "收件人: \"李雷\"<li.lei@example.cn>;\n主题: 回复：系统无法登录\n\n旧内容",
+        '收件人: "李雷"<li.lei@example.cn>;\n主题: 回复：系统无法登录\n\n旧内容',
         "好的，我试一下。",
     ),
     "netease_mail_original_separator": (

@@ -78,13 +78,10 @@ class IngestLoop:
                         exc,
                     )
                     down = True
-                self._drop()
+                self.mailbox.abandon()
                 stop.wait(delay)
                 delay = min(delay * 2, self.config.reconnect.maximum)
-        self._drop()
-
-    def _drop(self) -> None:
         try:
             self.mailbox.close()
         except CONNECTION_ERRORS:
-            self.mailbox.client = None
+            self.mailbox.abandon()

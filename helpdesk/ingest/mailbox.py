@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import imaplib
 import logging
+import select
+import socket
 import ssl
 import threading
 import time
@@ -68,6 +71,14 @@ class Mailbox:
         except CONNECTION_ERRORS:
             client.shutdown()
 
+    def abandon(self) -> None:
+        """Drop a connection that failed: close the socket without a LOGOUT that could hang."""
+        if self.client is None:
+            return
+        client, self.client = self.client, None
+        with contextlib.suppress(CONNECTION_ERRORS):
+            client.shutdown()
+
     def pending(self) -> list[int]:
         """UIDs waiting in the folder, oldest first ( \\Seen is ignored: people read this mailbox too)."""
         uids = sorted(self._client.search("ALL"))
@@ -120,6 +131,9 @@ class Mailbox:
                 responses = client.idle_check(timeout=1)
                 if any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses):
                     break
+                if not responses and _peer_closed(client.socket()):
+                    # imapclient's idle_check swallows EOF and returns nothing, again and again.
+                    raise ConnectionError("the IMAP server closed the connection during IDLE")
         finally:
             client.idle_done()
 
@@ -128,3 +142,20 @@ class Mailbox:
         if self.client is None:
             raise MailboxError("not connected to the IMAP server")
         return self.client
+
+
+def _peer_closed(sock: socket.socket) -> bool:
+    """True when the server has closed the connection (a zero-byte peek at the raw socket).
+
+    The raw peek works under TLS too: it looks at the encrypted bytes, and only a
+    closed connection reads as zero bytes.
+    """
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+        if not readable:  # nothing waiting: the connection is quietly alive
+            return False
+        return socket.socket.recv(sock, 1, socket.MSG_PEEK) == b""
+    except (BlockingIOError, InterruptedError):
+        return False
+    except (OSError, ValueError):
+        return True

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     ForeignKey,
     Index,
@@ -182,8 +183,9 @@ class MailboxState(Base):
     __tablename__ = "mailbox_state"
 
     folder: Mapped[str] = mapped_column(String(255), primary_key=True)
-    uidvalidity: Mapped[int] = mapped_column(Integer)
-    last_uid: Mapped[int] = mapped_column(Integer, default=0)
+    # UIDVALIDITY and UIDs are unsigned 32-bit (RFC 9051): past a signed INTEGER's range.
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class SeenMail(Base):
@@ -194,8 +196,8 @@ class SeenMail(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     folder: Mapped[str] = mapped_column(String(255))
-    uidvalidity: Mapped[int] = mapped_column(Integer)
-    uid: Mapped[int] = mapped_column(Integer)
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    uid: Mapped[int] = mapped_column(BigInteger)
     outcome: Mapped[str] = mapped_column(String(32))
     message_id: Mapped[str] = mapped_column(String(998), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -209,7 +211,7 @@ class QuarantinedMail(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     raw_mail_id: Mapped[int] = mapped_column(ForeignKey("raw_mails.id"))
     folder: Mapped[str] = mapped_column(String(255), default="")
-    uid: Mapped[int | None] = mapped_column(Integer)
+    uid: Mapped[int | None] = mapped_column(BigInteger)
     stage: Mapped[str] = mapped_column(String(32))
     error: Mapped[str] = mapped_column(Text)
     subject: Mapped[str] = mapped_column(Text, default="")

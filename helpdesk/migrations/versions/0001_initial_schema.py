@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 00:38:32.755537
+Create Date: 2026-11-22 01:03:12.771708
 """
 
 import sqlalchemy as sa
@@ -21,8 +21,8 @@ def upgrade() -> None:
     op.create_table(
         "mailbox_state",
         sa.Column("folder", sa.String(length=255), nullable=False),
-        sa.Column("uidvalidity", sa.Integer(), nullable=False),
-        sa.Column("last_uid", sa.Integer(), nullable=False),
+        sa.Column("uidvalidity", sa.BigInteger(), nullable=False),
+        sa.Column("last_uid", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("folder", name=op.f("pk_mailbox_state")),
     )
     op.create_table(
@@ -40,8 +40,8 @@ def upgrade() -> None:
         "seen_mails",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("folder", sa.String(length=255), nullable=False),
-        sa.Column("uidvalidity", sa.Integer(), nullable=False),
-        sa.Column("uid", sa.Integer(), nullable=False),
+        sa.Column("uidvalidity", sa.BigInteger(), nullable=False),
+        sa.Column("uid", sa.BigInteger(), nullable=False),
         sa.Column("outcome", sa.String(length=32), nullable=False),
         sa.Column("message_id", sa.String(length=998), nullable=False),
         sa.Column("at", helpdesk.tickets.models.UTCDateTime(), nullable=False),
@@ -166,7 +166,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("raw_mail_id", sa.Integer(), nullable=False),
         sa.Column("folder", sa.String(length=255), nullable=False),
-        sa.Column("uid", sa.Integer(), nullable=True),
+        sa.Column("uid", sa.BigInteger(), nullable=True),
         sa.Column("stage", sa.String(length=32), nullable=False),
         sa.Column("error", sa.Text(), nullable=False),
         sa.Column("subject", sa.Text(), nullable=False),

@@ -1,0 +1,5 @@
+"""`python -m helpdesk` runs the `helpdesk` command."""
+
+from helpdesk.cli import run_cli
+
+run_cli()
