@@ -165,6 +165,7 @@ class Pipeline:
         if created:
             ticket = self._new_ticket(repo, mail, now, link_reason)
         message = self._store_message(repo, ticket, mail, key, raw_row)
+        self._add_copied(repo, ticket, mail)
         sender = mail.sender.email if mail.sender else ""
         if created:
             repo.add_event(
@@ -242,11 +243,16 @@ class Pipeline:
         repo.session.flush()
         if sender:
             repo.add_participant(ticket, sender.email, "requester")
+        return ticket
+
+    def _add_copied(self, repo: Repository, ticket: Ticket, mail: InboundMessage) -> None:
+        """People a participant copies in may write in the thread too (robots copy nobody in)."""
+        if mail.is_automatic:
+            return
         own = self.config.support_address.lower()
         for address in (*mail.to, *mail.cc):
             if address.email != own:
                 repo.add_participant(ticket, address.email, "cc")
-        return ticket
 
     def _store_message(
         self, repo: Repository, ticket: Ticket, mail: InboundMessage, key: str, raw_row: RawMail

@@ -124,6 +124,25 @@ def test_stranger_naming_a_ticket_gets_a_new_linked_ticket(make_config, sqlite_u
     app.close()
 
 
+def test_people_copied_on_a_reply_may_write_in_the_thread(make_config, sqlite_url, account, smtp):
+    app = Helpdesk(make_config(sqlite_url))
+    account.deliver(customer_mail("李雷 <li.lei@example.cn>", "系统无法登录", "无法登录"))
+    app.run_once()
+    [ticket] = tickets(app)
+    tag = f"[#{ticket.number}]"
+    account.deliver(
+        customer_mail("李雷 <li.lei@example.cn>", f"Re: {tag}", "抄送同事", Cc="han.mei@example.cn")
+    )
+    app.run_once()
+    account.deliver(customer_mail("韩梅 <han.mei@example.cn>", f"Re: {tag}", "我这边也无法登录"))
+    app.run_once()
+    assert len(tickets(app)) == 1
+    with app.sessions() as session:
+        senders = session.scalars(select(Message.sender).where(Message.direction == "in")).all()
+    assert senders == ["li.lei@example.cn", "li.lei@example.cn", "han.mei@example.cn"]
+    app.close()
+
+
 def test_same_message_twice_makes_one_ticket(make_config, sqlite_url, account, smtp):
     app = Helpdesk(make_config(sqlite_url))
     raw = customer_mail("Anna <anna@example.com>", "Export fails", "Error 500")
@@ -225,6 +244,43 @@ def test_smtp_down_then_up_loses_nothing(make_config, sqlite_url, account, smtp)
     clock.advance(timedelta(hours=1))
     assert app.run_once().outbox.sent == 1
     assert len(smtp.received) == 1
+    app.close()
+
+
+def test_smtp_server_not_listening_then_back(make_config, sqlite_url, account):
+    from datetime import UTC, datetime, timedelta
+
+    from helpdesk.clock import ManualClock
+    from helpdesk.localservers import SmtpSink, free_port
+
+    clock = ManualClock(datetime(2026, 11, 23, 2, 0, tzinfo=UTC))
+    port = free_port()  # nothing listens here yet
+    app = Helpdesk(make_config(sqlite_url, smtp={"port": port}), clock=clock)
+    account.deliver(customer_mail("Anna <anna@example.com>", "Export fails", "Error 500"))
+    assert app.run_once().outbox.retrying == 1
+    sink = SmtpSink(port).start()
+    try:
+        clock.advance(timedelta(minutes=5))
+        assert app.run_once().outbox.sent == 1
+        assert [r.recipients for r in sink.received] == [["anna@example.com"]]
+    finally:
+        sink.stop()
+    app.close()
+
+
+def test_flag_mode_leaves_mail_in_place_and_never_rereads_it(make_config, sqlite_url, account, smtp):
+    app = Helpdesk(make_config(sqlite_url, imap={"processed_action": "flag", "processed_flag": "\\Flagged"}))
+    account.deliver(customer_mail("Anna <anna@example.com>", "Export fails", "Error 500"))
+    assert app.run_once().mails == 1
+    account.deliver(customer_mail("Anna <anna@example.com>", "Another", "x"))
+    assert app.run_once().mails == 1
+    assert app.run_once().mails == 0
+    assert account.count("INBOX") == 2 and len(tickets(app)) == 2 and len(smtp.received) == 2
+    client = account.client()
+    client.select_folder("INBOX", readonly=True)
+    flags = client.get_flags(client.search("ALL"))
+    client.logout()
+    assert all(b"\\Flagged" in f and b"\\Seen" not in f for f in flags.values())
     app.close()
 
 
