@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import ssl
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
@@ -14,7 +15,8 @@ from helpdesk.errors import ConfigError
 from helpdesk.yamlpos import YamlSyntaxError, line_of, load_with_lines, read_text
 
 ENV_PREFIX = "HELPDESK_"
-REPO_ROOT = Path(__file__).resolve().parent.parent
+# Shipped data (templates): the source tree's folders, linked in, and copied into wheels.
+BUNDLED = Path(__file__).resolve().parent / "bundled"
 
 
 class _Section(BaseModel):
@@ -30,10 +32,20 @@ class BackoffConfig(_Section):
     maximum: float = Field(300.0, gt=0, description="longest wait, seconds")
 
 
-class ImapConfig(_Section):
+class _Connection(_Section):
+    security: Literal["none", "starttls", "tls"] = "none"
+    ca_file: Path | None = Field(None, description="CA bundle for the server's certificate")
+
+    def tls_context(self) -> ssl.SSLContext | None:
+        """A verifying TLS context (system CAs, or `ca_file`), or None without TLS."""
+        if self.security == "none":
+            return None
+        return ssl.create_default_context(cafile=str(self.ca_file) if self.ca_file else None)
+
+
+class ImapConfig(_Connection):
     host: str = "127.0.0.1"
     port: int = Field(143, ge=1, le=65535)
-    security: Literal["none", "starttls", "tls"] = "none"
     username: str = "support@example.com"
     password: str = ""
     folder: str = "INBOX"
@@ -56,10 +68,9 @@ class RetryConfig(_Section):
     max_attempts: int = Field(12, ge=1)
 
 
-class SmtpConfig(_Section):
+class SmtpConfig(_Connection):
     host: str = "127.0.0.1"
     port: int = Field(25, ge=1, le=65535)
-    security: Literal["none", "starttls", "tls"] = "none"
     username: str = ""
     password: str = ""
     timeout_seconds: float = Field(30.0, gt=0)
@@ -88,8 +99,7 @@ class NumberingConfig(_Section):
 
 
 class PathsConfig(_Section):
-    templates: Path = REPO_ROOT / "templates" / "email"
-    rules: Path = REPO_ROOT / "rules"
+    templates: Path = BUNDLED / "templates" / "email"
     data: Path = Path("var")
 
 
@@ -194,6 +204,11 @@ def _resolve_paths(config: Config, base: Path, given: dict) -> Config:
         for key in PathsConfig.model_fields
         if key in given and not getattr(config.paths, key).is_absolute()
     }
+    sections = {}
+    for name in ("imap", "smtp"):
+        section = getattr(config, name)
+        if section.ca_file is not None and not section.ca_file.is_absolute():
+            sections[name] = section.model_copy(update={"ca_file": base / section.ca_file})
     url = config.database.url
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and ":memory:" not in url:
         url = "sqlite:///" + str(base / url.removeprefix("sqlite:///"))
@@ -201,5 +216,6 @@ def _resolve_paths(config: Config, base: Path, given: dict) -> Config:
         update={
             "paths": config.paths.model_copy(update=updates),
             "database": config.database.model_copy(update={"url": url}),
+            **sections,
         }
     )

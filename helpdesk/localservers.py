@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -62,12 +63,25 @@ class _Handler:
 
 
 class SmtpSink:
-    """An aiosmtpd server that records every mail; `refuse()` makes it answer with an error."""
+    """An aiosmtpd server that records every mail; `refuse()` makes it answer with an error.
 
-    def __init__(self, port: int | None = None) -> None:
+    With `tls`, it speaks TLS from the first byte ("implicit") or demands STARTTLS.
+    """
+
+    def __init__(
+        self,
+        port: int | None = None,
+        tls: ssl.SSLContext | None = None,
+        implicit_tls: bool = False,
+    ) -> None:
         self.port = port or free_port()
         self.handler = _Handler()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        options: dict = {}
+        if tls and implicit_tls:
+            options["ssl_context"] = tls
+        elif tls:
+            options.update(tls_context=tls, require_starttls=True)
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **options)
 
     @property
     def received(self) -> list[Received]:
@@ -86,30 +100,26 @@ class SmtpSink:
 
 
 class PymapServer:
-    """pymap's in-memory IMAP server in a child process, with one user (IDLE and MOVE supported)."""
+    """pymap's in-memory IMAP server in a child process, with one user (IDLE and MOVE supported).
 
-    def __init__(self, user: str, password: str, port: int | None = None) -> None:
+    With `cert` and `key` (PEM files) it offers STARTTLS.
+    """
+
+    def __init__(
+        self, user: str, password: str, port: int | None = None, cert: str = "", key: str = ""
+    ) -> None:
         self.user = user
         self.password = password
         self.port = port or free_port()
+        self.tls = ["--cert", cert, "--key", key] if cert else ["--no-tls"]
         self.process: subprocess.Popen | None = None
 
     def start(self) -> PymapServer:
         self.process = subprocess.Popen(
             [
-                sys.executable,
-                "-c",
-                "from pymap.main import main; main()",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--no-tls",
-                "dict",
-                "--demo-user",
-                self.user,
-                "--demo-password",
-                self.password,
+                *(sys.executable, "-c", "from pymap.main import main; main()"),
+                *("--host", "127.0.0.1", "--port", str(self.port), *self.tls),
+                *("dict", "--demo-user", self.user, "--demo-password", self.password),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -7,7 +7,6 @@ import imaplib
 import logging
 import select
 import socket
-import ssl
 import threading
 import time
 
@@ -39,11 +38,11 @@ class Mailbox:
             port=cfg.port,
             ssl=cfg.security == "tls",
             timeout=cfg.timeout_seconds,
-            ssl_context=ssl.create_default_context() if cfg.security != "none" else None,
+            ssl_context=cfg.tls_context(),
         )
         try:
             if cfg.security == "starttls":
-                client.starttls(ssl.create_default_context())
+                client.starttls(cfg.tls_context())
             client.login(cfg.username, cfg.password)
         except LoginError as exc:
             client.shutdown()

@@ -61,6 +61,7 @@ class Sender:
             port=self.config.port,
             use_tls=self.config.security == "tls",
             start_tls=self.config.security == "starttls",
+            tls_context=self.config.tls_context(),
             timeout=self.config.timeout_seconds,
         )
         try:
