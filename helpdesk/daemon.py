@@ -76,13 +76,24 @@ class Helpdesk:
         log.info("helpdesk stopped")
 
     def _send_forever(self, stop: threading.Event) -> None:
+        """Drain the outbox whenever woken or every poll interval; survive database outages."""
+        failing = False
+        delay = self.config.smtp.poll_seconds
         while not stop.is_set():
             self._outbox_ready.clear()
             try:
                 self.sender.drain()
-            except Exception:  # the sender must outlive any one bad row or database hiccup
-                log.exception("outbox drain failed; trying again shortly")
-            self._outbox_ready.wait(self.config.smtp.poll_seconds)
+            except Exception:  # SMTP trouble is handled inside; this is the database
+                if not failing:
+                    log.exception("outbox drain failed; retrying with backoff")
+                    failing = True
+                delay = min(delay * 2, self.config.imap.reconnect.maximum)
+            else:
+                if failing:
+                    log.info("outbox drain working again")
+                    failing = False
+                delay = self.config.smtp.poll_seconds
+            self._outbox_ready.wait(delay)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -329,3 +329,33 @@ def test_daemon_picks_up_new_mail_by_idle_and_survives_a_dropped_connection(
         daemon.join(30)
         proxy.cut()
     assert not daemon.is_alive()
+
+
+def test_database_outage_is_survived(make_config, pg_url, account, smtp):
+    from urllib.parse import urlsplit, urlunsplit
+
+    from tests.support.proxy import Proxy
+
+    parts = urlsplit(pg_url)
+    proxy = Proxy(parts.port).start()
+    via_proxy = urlunsplit(parts._replace(netloc=f"{parts.username}@127.0.0.1:{proxy.port}"))
+    app = Helpdesk(make_config(via_proxy))
+    stop = threading.Event()
+    daemon = threading.Thread(target=app.run, args=(stop,))
+    daemon.start()
+    try:
+        account.deliver(customer_mail("Anna <anna@example.com>", "first", "x"))
+        wait_until(lambda: len(smtp.received) == 1)
+        proxy.cut()  # the database goes away
+        account.deliver(customer_mail("Anna <anna@example.com>", "second", "y"))
+        time.sleep(1.0)
+        proxy.start()
+        wait_until(lambda: len(smtp.received) == 2, seconds=30)
+        assert [t.subject for t in tickets(app)] == ["first", "second"]
+    finally:
+        stop.set()
+        daemon.join(30)
+        proxy.cut()
+        app.close()
+    assert not daemon.is_alive()
+    assert account.count("INBOX") == 0

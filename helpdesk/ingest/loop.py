@@ -57,26 +57,33 @@ class IngestLoop:
         return count
 
     def run_forever(self, stop: threading.Event) -> None:
-        """Until `stop`: process, then wait for new mail; outages are logged once and retried."""
+        """Until `stop`: process, then wait for new mail.
+
+        Outages (the IMAP server, the database) are logged once and retried with backoff;
+        a mail whose transaction did not commit stays in the folder and is taken again.
+        """
         delay = self.config.reconnect.initial
         down = False
         while not stop.is_set():
             try:
                 self.run_once(stop)
                 if down:
-                    log.info("IMAP server %s:%d is back", self.config.host, self.config.port)
+                    log.info("ingest from %s:%d working again", self.config.host, self.config.port)
                     down = False
                 delay = self.config.reconnect.initial
                 if not stop.is_set():
                     self.mailbox.wait(self.config.idle_renew_seconds, stop)
-            except (*CONNECTION_ERRORS, MailboxError) as exc:
+            except Exception as exc:  # the loop must outlive any outage
                 if not down:
-                    log.warning(
-                        "IMAP server %s:%d unreachable (%s); retrying with backoff",
-                        self.config.host,
-                        self.config.port,
-                        exc,
-                    )
+                    if isinstance(exc, (*CONNECTION_ERRORS, MailboxError)):
+                        log.warning(
+                            "IMAP server %s:%d unreachable (%s); retrying with backoff",
+                            self.config.host,
+                            self.config.port,
+                            exc,
+                        )
+                    else:
+                        log.exception("ingest failed; the mail in hand stays in the mailbox for a retry")
                     down = True
                 self.mailbox.abandon()
                 stop.wait(delay)
