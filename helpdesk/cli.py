@@ -12,16 +12,18 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from helpdesk.config import Config, load_config
 from helpdesk.display import plain
 from helpdesk.errors import ConfigError, HelpdeskError
 from helpdesk.outbound.render import Renderer
+from helpdesk.rules.ruleset import load_rules
 from helpdesk.tickets import views
 from helpdesk.tickets.db import make_engine, session_factory, upgrade
 from helpdesk.tickets.repository import Repository
 
-TEMPLATES = ["acknowledgement"]
+TEMPLATES = ["acknowledgement", "information_request", "assignment"]
 console = Console()
 
 
@@ -97,11 +99,18 @@ def check(state: State) -> None:
         config = state.config()
     except ConfigError as exc:
         _errors(exc.problems)
-    renderer = Renderer(config.paths.templates)
-    problems = renderer.check(TEMPLATES, ["zh", "en"])
+    problems = Renderer(config.paths.templates).check(TEMPLATES, ["zh", "en"])
+    try:
+        ruleset = load_rules(config.paths.rules)
+    except ConfigError as exc:
+        problems += exc.problems
     if problems:
         _errors(problems)
-    console.print(f"ok: {state.config_path or 'built-in defaults'}", highlight=False)
+    _say(
+        f"ok: {state.config_path or 'built-in defaults'}; rules {config.paths.rules}: "
+        f"{len(ruleset.rules)} routing rules, {len(ruleset.catalog.types)} types, "
+        f"{len(ruleset.staff.people)} people in {len(ruleset.staff.teams)} teams"
+    )
 
 
 @main.group()
@@ -148,33 +157,67 @@ def tickets_show(state: State, number: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(detail, ensure_ascii=False, indent=2))
         return
-    console.rule(f"[bold]{detail['number']}[/bold] {detail['subject']}")
-    for key in ("status", "type", "priority", "requester", "language", "created", "related"):
-        console.print(f"{key:>10}: {detail[key] if detail[key] is not None else '-'}", highlight=False)
+    console.rule(Text(f"{detail['number']} {detail['subject']}", style="bold"))
+    keys = ("status", "type", "priority", "team", "owner", "requester", "language", "created", "related")
+    for key in keys:
+        _say(f"{key:>12}: {detail[key] if detail[key] is not None else '-'}")
+    if detail["collaborators"]:
+        _say(f"{'collaborators':>12}: {', '.join(detail['collaborators'])}")
+    if detail["incomplete"]:
+        _say(f"{'incomplete':>12}: yes, after {detail['information_requests']} request(s)")
+    if detail["fields"]:
+        console.print("\n[bold]report fields[/bold]")
+        for name, item in detail["fields"].items():
+            where = "attachment" if item["source"] == "attachment" else f"line {item['line']}"
+            _say(f"  {name}: {item['value']}  ({where} of {item['message_id']})")
     for message in detail["messages"]:
         arrow = "←" if message["direction"] == "in" else "→"
-        flag = f" [yellow](automatic: {message['automatic']})[/yellow]" if message["automatic"] else ""
-        console.print(f"\n{arrow} {message['time']} {message['sender']}{flag}", highlight=False)
-        console.print(f"  {message['subject']}", highlight=False)
+        flag = f" (automatic: {message['automatic']})" if message["automatic"] else ""
+        _say(f"\n{arrow} {message['time']} {message['sender']}{flag}")
+        _say(f"  {message['subject']}")
         for line in (message["text"] or "").splitlines()[:40]:
-            console.print(f"  │ {line}", highlight=False, markup=False)
+            _say(f"  │ {line}")
         for item in message["attachments"]:
-            console.print(f"  📎 {item['name']} ({item['type']}, {item['size']} bytes)", highlight=False)
+            _say(f"  📎 {item['name']} ({item['type']}, {item['size']} bytes)")
     console.print("\n[bold]events[/bold]")
     for event in detail["events"]:
-        console.print(
-            f"  {event['time']} {event['actor']} {event['kind']} {event['reason']}",
-            highlight=False,
-            markup=False,
-        )
+        _say(f"  {event['time']} {event['actor']} {event['kind']} {event['reason']}")
     console.print("\n[bold]outbound mail[/bold]")
     for row in detail["outbox"]:
-        console.print(
-            f"  #{row['id']} {row['kind']} → {row['recipient']}: {row['status']} "
-            f"(attempts {row['attempts']}){' ' + row['last_error'] if row['last_error'] else ''}",
-            highlight=False,
-            markup=False,
-        )
+        error = f" {row['last_error']}" if row["last_error"] else ""
+        attempts = f"(attempts {row['attempts']})"
+        _say(f"  #{row['id']} {row['kind']} → {row['recipient']}: {row['status']} {attempts}{error}")
+
+
+@main.group()
+def rules() -> None:
+    """Routing rules and report fields."""
+
+
+@rules.command("test")
+@click.argument("mail", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.pass_obj
+def rules_test(state: State, mail: Path, as_json: bool) -> None:
+    """Show what the rules make of MAIL (an .eml file), without touching any database."""
+    from helpdesk.rules.explain import explain
+
+    config = state.config()
+    report = explain(config, load_rules(config.paths.rules), mail.read_bytes())
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    _say(f"subject: {report['subject']}   from: {report['from']}   language: {report['language']}")
+    console.print("\n[bold]fields found[/bold]")
+    for name, item in report["fields"].items():
+        _say(f"  {name}: {item['value']}  ({item['where']})")
+    _say(f"  missing: {', '.join(report['missing']) or 'nothing'}")
+    console.print("\n[bold]rules fired[/bold]")
+    for fired in report["rules"]:
+        _say(f"  {fired['rule']}  [{fired['source']}]  → {fired['set']}")
+    console.print("\n[bold]result[/bold]")
+    for key in ("type", "priority", "team", "owner"):
+        _say(f"  {key:>8}: {report[key] or '-'}")
 
 
 @main.group()
@@ -267,6 +310,11 @@ def demo(keep: Path | None) -> None:
     from helpdesk.demo import run_demo
 
     run_demo(console, keep)
+
+
+def _say(text: str) -> None:
+    """Print user data literally: subjects like '[#202611-001]' are not rich markup."""
+    console.print(text, highlight=False, markup=False)
 
 
 def _errors(problems: list[str]) -> None:

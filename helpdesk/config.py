@@ -15,7 +15,7 @@ from helpdesk.errors import ConfigError
 from helpdesk.yamlpos import YamlSyntaxError, line_of, load_with_lines, read_text
 
 ENV_PREFIX = "HELPDESK_"
-# Shipped data (templates): the source tree's folders, linked in, and copied into wheels.
+# Shipped data (templates, rules): the source tree's folders, linked in, and copied into wheels.
 BUNDLED = Path(__file__).resolve().parent / "bundled"
 
 
@@ -100,14 +100,8 @@ class NumberingConfig(_Section):
 
 class PathsConfig(_Section):
     templates: Path = BUNDLED / "templates" / "email"
+    rules: Path = BUNDLED / "rules"
     data: Path = Path("var")
-
-
-class StaffMember(_Section):
-    id: str
-    name: str
-    email: str
-    language: Literal["zh", "en"] = "zh"
 
 
 class Config(_Section):
@@ -121,7 +115,6 @@ class Config(_Section):
     smtp: SmtpConfig = SmtpConfig()
     numbering: NumberingConfig = NumberingConfig()
     paths: PathsConfig = PathsConfig()
-    staff: list[StaffMember] = []
 
     @field_validator("timezone")
     @classmethod
@@ -135,10 +128,6 @@ class Config(_Section):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
-
-    def staff_by_email(self, address: str) -> StaffMember | None:
-        wanted = address.lower()
-        return next((m for m in self.staff if m.email.lower() == wanted), None)
 
 
 def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> Config:
@@ -192,7 +181,7 @@ def _apply_environment(data: dict, environ: Mapping[str, str]) -> dict:
                         target[key] = value
         else:
             value = environ.get(f"{ENV_PREFIX}{name}".upper())
-            if value is not None and name != "staff":
+            if value is not None:
                 merged[name] = value
     return merged
 

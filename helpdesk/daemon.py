@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from helpdesk.clock import Clock, SystemClock
 from helpdesk.config import Config
 from helpdesk.ingest.loop import IngestLoop
+from helpdesk.intake.service import Intake
 from helpdesk.outbound.outbox import Notifier
 from helpdesk.outbound.render import Renderer
 from helpdesk.outbound.sender import DrainResult, Sender
 from helpdesk.pipeline import Pipeline
+from helpdesk.rules.ruleset import load_rules
 from helpdesk.tickets.blobs import BlobStore
 from helpdesk.tickets.db import make_engine, session_factory, upgrade
 
@@ -34,12 +36,15 @@ class Helpdesk:
         self.engine = make_engine(config.database.url)
         upgrade(self.engine)
         self.sessions = session_factory(self.engine)
+        self.rules = load_rules(config.paths.rules)
         renderer = Renderer(config.paths.templates, fallback_language=config.default_language)
+        notifier = Notifier(config, renderer, self.clock)
         self.pipeline = Pipeline(
             config,
             self.sessions,
             BlobStore(config.paths.data / "attachments"),
-            Notifier(config, renderer, self.clock),
+            self.rules,
+            Intake(config, self.rules, notifier, self.clock),
             self.clock,
         )
         self.sender = Sender(config.smtp, config.support_address, self.sessions, self.clock)

@@ -19,9 +19,11 @@ from sqlalchemy.orm import sessionmaker
 from helpdesk.clock import Clock
 from helpdesk.config import Config
 from helpdesk.errors import ProcessingError
+from helpdesk.intake.service import Intake
 from helpdesk.mail.message import InboundMessage
 from helpdesk.mail.parse import parse_message
-from helpdesk.outbound.outbox import Notifier
+from helpdesk.rules.ruleset import RuleSet
+from helpdesk.tickets import status
 from helpdesk.tickets.blobs import BlobStore
 from helpdesk.tickets.models import (
     AttachmentRow,
@@ -65,13 +67,15 @@ class Pipeline:
         config: Config,
         sessions: sessionmaker,
         blobs: BlobStore,
-        notifier: Notifier,
+        rules: RuleSet,
+        intake: Intake,
         clock: Clock,
     ) -> None:
         self.config = config
         self.sessions = sessions
         self.blobs = blobs
-        self.notifier = notifier
+        self.rules = rules
+        self.intake = intake
         self.clock = clock
         self._tag = re.compile(
             re.escape(config.numbering.subject_tag).replace(re.escape("{number}"), r"\s*([\w-]+)\s*")
@@ -186,16 +190,11 @@ class Pipeline:
                 {"message_id": key, "automatic": mail.auto_reason},
                 reason="reply in the ticket's thread",
             )
-        stage[0] = "notify"
+        stage[0] = "intake"
         if created and self._acknowledge(mail):
-            self.notifier.enqueue(
-                repo,
-                ticket,
-                template="acknowledgement",
-                recipient=sender,
-                language=ticket.language,
-                context=self._context(ticket, mail),
-            )
+            self.intake.on_new_ticket(repo, ticket, mail, key)
+        elif not created and self._answers_questions(ticket, mail):
+            self.intake.on_customer_reply(repo, ticket, mail, key)
         return Outcome("created" if created else "appended", key, ticket.number, message.subject)
 
     def _find_ticket(self, repo: Repository, mail: InboundMessage) -> tuple[Ticket | None, str]:
@@ -212,7 +211,7 @@ class Pipeline:
         if (
             sender == ticket.requester_email
             or repo.is_participant(ticket, sender)
-            or self.config.staff_by_email(sender)
+            or self.rules.person_by_email(sender)
         ):
             return ticket, ""
         return None, f"linked: {sender} is not a participant of {ticket.number} (matched by {how})"
@@ -295,17 +294,11 @@ class Pipeline:
             return False
         return mail.sender.email != self.config.support_address.lower()
 
-    def _context(self, ticket: Ticket, mail: InboundMessage) -> dict:
-        local = ticket.created_at.astimezone(self.config.zone)
-        return {
-            "ticket": {
-                "number": ticket.number,
-                "subject": ticket.subject,
-                "status": ticket.status,
-                "created_local": local.strftime("%Y-%m-%d %H:%M"),
-            },
-            "customer_name": mail.sender.name if mail.sender else "",
-        }
+    def _answers_questions(self, ticket: Ticket, mail: InboundMessage) -> bool:
+        """A person's reply (not staff's, not a robot's) to a ticket that waits for information."""
+        if ticket.status != status.INFO_PENDING or mail.is_automatic or mail.sender is None:
+            return False
+        return self.rules.person_by_email(mail.sender.email) is None
 
     def _quarantine(self, repo, raw_row, source, stage: str, exc: Exception) -> Outcome:
         error = f"{type(exc).__name__}: {exc}"

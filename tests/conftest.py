@@ -22,6 +22,8 @@ from tests.support import dovecot
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 MAILS = Path(__file__).resolve().parent / "mails"
+MINIMAL_RULES = Path(__file__).resolve().parent / "rules" / "minimal"
+SHIPPED_RULES = Path(__file__).resolve().parents[1] / "rules"
 PG_DSN = os.environ.get("HELPDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 SUPPORT = "support@example.com"
 _users = itertools.count(1)
@@ -128,7 +130,8 @@ def sqlite_url(tmp_path) -> str:
 def make_config(tmp_path, account, smtp):
     """Write a helpdesk.yaml for this test's servers and load it through the real loader."""
 
-    def build(db: str, **sections) -> Config:
+    def build(db: str, rules: Path = MINIMAL_RULES, **sections) -> Config:
+        """Pipeline tests get rules that route nothing; intake tests pass the shipped rules."""
         data = {
             "support_address": account.user,
             "database": {"url": db},
@@ -141,7 +144,7 @@ def make_config(tmp_path, account, smtp):
                 "reconnect": {"initial": 0.1, "maximum": 0.5},
             },
             "smtp": {"host": "127.0.0.1", "port": smtp.port, "poll_seconds": 0.1},
-            "paths": {"data": "var"},
+            "paths": {"data": "var", "rules": str(rules)},
         }
         for key, value in sections.items():
             if isinstance(value, dict):

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from helpdesk.cli import main
 from helpdesk.demo import customer_mail
-from tests.conftest import MAILS
+from tests.conftest import MAILS, SHIPPED_RULES
 
 
 def cli(config_path, *args):
@@ -48,7 +48,7 @@ def test_check_passes_on_defaults(tmp_path):
 
 
 def test_run_once_then_read_tickets_and_quarantine(make_config, sqlite_url, account, smtp, tmp_path):
-    make_config(sqlite_url)
+    make_config(sqlite_url, rules=SHIPPED_RULES)
     path = tmp_path / "helpdesk.yaml"
     account.deliver(
         (MAILS / "foxmail_gbk_base64_new_report.eml").read_bytes(),
@@ -70,7 +70,16 @@ def test_run_once_then_read_tickets_and_quarantine(make_config, sqlite_url, acco
         "镕钢分厂" in shown["messages"][0]["text"] and "发自我的华为手机" not in shown["messages"][0]["text"]
     )
     assert shown["outbox"][0]["status"] == "sent"
-    assert [e["kind"] for e in shown["events"]] == ["created", "mail_queued"]
+    assert [e["kind"] for e in shown["events"]] == [
+        "created",
+        "fields_read",
+        "routed",
+        "assigned",
+        "mail_queued",
+        "information_requested",
+    ]
+    assert (shown["type"], shown["priority"], shown["status"]) == ("fault", "general", "info_pending")
+    assert shown["fields"]["error_message"]["value"] == "连接超时"
 
     other = json.loads(cli(path, "tickets", "show", listed[0]["number"], "--json").output)
     assert other["messages"][0]["attachments"][0] == {

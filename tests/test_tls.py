@@ -12,6 +12,7 @@ from helpdesk.config import Config, load_config
 from helpdesk.daemon import Helpdesk
 from helpdesk.demo import customer_mail
 from helpdesk.localservers import PymapServer, SmtpSink
+from tests.conftest import MINIMAL_RULES
 from tests.support import certs
 
 pytestmark = pytest.mark.skipif(not certs.available(), reason="openssl not installed")
@@ -30,7 +31,7 @@ def write_config(tmp_path, imap: dict, smtp: dict) -> Config:
         "database": {"url": "sqlite:///hd.db"},
         "imap": {"host": "127.0.0.1", "username": USER, "password": PASSWORD, **imap},
         "smtp": {"host": "127.0.0.1", **smtp},
-        "paths": {"data": "var"},
+        "paths": {"data": "var", "rules": str(MINIMAL_RULES)},
     }
     path.write_text(yaml.safe_dump(config))
     return load_config(path, environ={})

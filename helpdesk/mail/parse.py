@@ -20,30 +20,6 @@ from helpdesk.mail.message import Address, Attachment, InboundMessage
 from helpdesk.mail.reply import split_reply
 
 _MSGID = re.compile(r"<([^<>\s]+)>")
-_KEPT_HEADERS = {
-    "from",
-    "to",
-    "cc",
-    "reply-to",
-    "subject",
-    "date",
-    "message-id",
-    "in-reply-to",
-    "references",
-    "auto-submitted",
-    "x-auto-response-suppress",
-    "precedence",
-    "list-id",
-    "list-unsubscribe",
-    "list-post",
-    "return-path",
-    "authentication-results",
-    "x-autoreply",
-    "x-autorespond",
-    "x-auto-reply",
-    "x-autoreply-from",
-    "content-type",
-}
 
 
 def parse_message(
@@ -75,11 +51,8 @@ def _parse(raw: bytes, own_addresses: frozenset[str], default_language: str) -> 
         defects = [f"mail-parser failed ({type(exc).__name__}: {exc}); read by the stdlib"]
     if not root.keys():
         raise ParseError("no mail headers found")
-    headers = tuple(
-        (name, decode_header_value(value))
-        for name, value in root.raw_items()
-        if name.lower() in _KEPT_HEADERS
-    )
+    # Every top-level header, decoded: rules may test any of them.
+    headers = tuple((name, decode_header_value(value)) for name, value in root.raw_items())
 
     def header(name: str) -> str | None:
         wanted = name.lower()

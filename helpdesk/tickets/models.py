@@ -58,6 +58,15 @@ class Ticket(Base):
     status: Mapped[str] = mapped_column(String(32), index=True)
     type: Mapped[str | None] = mapped_column(String(32))
     priority: Mapped[str | None] = mapped_column(String(32))
+    subcategory: Mapped[str | None] = mapped_column(String(64))
+    nature: Mapped[str | None] = mapped_column(String(32))
+    team: Mapped[str | None] = mapped_column(String(64), index=True)
+    owner: Mapped[str | None] = mapped_column(String(64), index=True)
+    collaborators: Mapped[list] = mapped_column(JSON, default=list)
+    tags: Mapped[list] = mapped_column(JSON, default=list)
+    required_fields: Mapped[list] = mapped_column(JSON, default=list)
+    information_requests: Mapped[int] = mapped_column(Integer, default=0)
+    incomplete: Mapped[bool] = mapped_column(default=False)
     requester_email: Mapped[str] = mapped_column(String(320), index=True)
     requester_name: Mapped[str] = mapped_column(String(200), default="")
     language: Mapped[str] = mapped_column(String(8))
@@ -71,8 +80,26 @@ class Ticket(Base):
     )
     events: Mapped[list[Event]] = relationship(back_populates="ticket", order_by="Event.id")
     participants: Mapped[list[Participant]] = relationship(back_populates="ticket")
+    fields: Mapped[list[TicketField]] = relationship(back_populates="ticket", order_by="TicketField.id")
     outbox: Mapped[list[OutboxMail]] = relationship(back_populates="ticket", order_by="OutboxMail.id")
     related: Mapped[Ticket | None] = relationship(remote_side=[id])
+
+
+class TicketField(Base):
+    """One field of the report (version, error message…) and where it was read: message and line."""
+
+    __tablename__ = "ticket_fields"
+    __table_args__ = (UniqueConstraint("ticket_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    name: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[str] = mapped_column(String(998))
+    line: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(16))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ticket: Mapped[Ticket] = relationship(back_populates="fields")
 
 
 class Participant(Base):

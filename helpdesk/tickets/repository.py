@@ -17,7 +17,9 @@ from helpdesk.tickets.models import (
     QuarantinedMail,
     SeenMail,
     Ticket,
+    TicketField,
 )
+from helpdesk.tickets.status import CLOSED_STATES
 
 
 class Repository:
@@ -40,6 +42,7 @@ class Repository:
                 selectinload(Ticket.messages).selectinload(Message.attachments),
                 selectinload(Ticket.events),
                 selectinload(Ticket.outbox),
+                selectinload(Ticket.fields),
                 selectinload(Ticket.related),
             )
         )
@@ -52,6 +55,40 @@ class Repository:
         if status:
             query = query.where(Ticket.status == status)
         return list(self.session.scalars(query))
+
+    def open_ticket_counts(self, owners: list[str]) -> dict[str, int]:
+        """How many unfinished tickets each of `owners` holds."""
+        rows = self.session.execute(
+            select(Ticket.owner, func.count(Ticket.id))
+            .where(Ticket.owner.in_(owners), Ticket.status.not_in(CLOSED_STATES))
+            .group_by(Ticket.owner)
+        ).all()
+        return dict(rows)
+
+    def last_owner_among(self, team: str, owners: list[str]) -> str | None:
+        """Who of `owners` was given the team's most recent ticket (for round robin)."""
+        return self.session.scalar(
+            select(Ticket.owner)
+            .where(Ticket.team == team, Ticket.owner.in_(owners))
+            .order_by(Ticket.id.desc())
+            .limit(1)
+        )
+
+    def set_field(
+        self, ticket: Ticket, name: str, value: str, message_id: str, line: int, source: str, at: datetime
+    ) -> None:
+        """Record or replace one report field, keeping where its value was read."""
+        row = self.session.scalar(
+            select(TicketField).where(TicketField.ticket_id == ticket.id, TicketField.name == name)
+        )
+        if row is None:
+            row = TicketField(ticket=ticket, name=name)
+            self.session.add(row)
+        row.value, row.message_id, row.line, row.source, row.updated_at = value, message_id, line, source, at
+
+    def field_values(self, ticket: Ticket) -> dict[str, str]:
+        rows = self.session.scalars(select(TicketField).where(TicketField.ticket_id == ticket.id))
+        return {row.name: row.value for row in rows}
 
     def message(self, message_id: str) -> Message | None:
         return self.session.scalar(select(Message).where(Message.message_id == message_id))

@@ -18,6 +18,13 @@ def ticket_summary(ticket: Ticket, zone: ZoneInfo) -> dict:
         "status": ticket.status,
         "type": ticket.type,
         "priority": ticket.priority,
+        "subcategory": ticket.subcategory,
+        "team": ticket.team,
+        "owner": ticket.owner,
+        "collaborators": ticket.collaborators,
+        "tags": ticket.tags,
+        "incomplete": ticket.incomplete,
+        "information_requests": ticket.information_requests,
         "requester": ticket.requester_email,
         "requester_name": ticket.requester_name,
         "subject": ticket.subject,
@@ -32,6 +39,10 @@ def ticket_detail(ticket: Ticket, zone: ZoneInfo) -> dict:
     detail = ticket_summary(ticket, zone)
     detail["related"] = ticket.related.number if ticket.related else None
     detail["description"] = ticket.description
+    detail["fields"] = {
+        row.name: {"value": row.value, "message_id": row.message_id, "line": row.line, "source": row.source}
+        for row in ticket.fields
+    }
     detail["messages"] = [
         {
             "direction": message.direction,

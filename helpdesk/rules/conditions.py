@@ -1,0 +1,278 @@
+"""Rule conditions: each a named parser that checks its YAML argument and returns a test on the facts."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from typing import Any
+
+from helpdesk.mail.message import InboundMessage
+
+
+@dataclass(frozen=True)
+class Names:
+    """What rule arguments may name; anything else is an error at load time."""
+
+    types: frozenset[str]
+    priorities: frozenset[str]
+    fields: frozenset[str]
+    teams: frozenset[str]
+    people: frozenset[str]
+    scales: dict[str, list[str]] = field(default_factory=dict)
+    type_scale: dict[str, str] = field(default_factory=dict)
+
+    def scale_of(self, type_name: str) -> list[str]:
+        return self.scales.get(self.type_scale.get(type_name, ""), [])
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the rules look at: the mail, the fields extracted so far, the desk's local time."""
+
+    mail: InboundMessage
+    fields: dict[str, str]
+    local_time: datetime
+
+
+@dataclass
+class Decision:
+    """What the rules decided; `fired` lists each rule that matched and what it set."""
+
+    type: str
+    priority: str | None = None
+    subcategory: str | None = None
+    nature: str | None = None
+    team: str | None = None
+    owner: str | None = None
+    level: str | None = None
+    collaborators: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    required: list[str] | None = None
+    fired: list[dict] = field(default_factory=list)
+
+
+Check = Callable[[Facts, Decision], bool]
+Parser = Callable[[Any, Names], Check]
+CONDITIONS: dict[str, Parser] = {}
+
+
+def condition(name: str) -> Callable[[Parser], Parser]:
+    def register(parser: Parser) -> Parser:
+        CONDITIONS[name] = parser
+        return parser
+
+    return register
+
+
+def parse_conditions(when: dict, names: Names) -> Check:
+    """All conditions of a mapping must hold. Raises ValueError naming the bad condition."""
+    checks = []
+    for key, arg in when.items():
+        parser = CONDITIONS.get(key)
+        if parser is None:
+            raise ValueError(f"unknown condition {key!r} (known: {', '.join(sorted(CONDITIONS))})")
+        try:
+            checks.append(parser(arg, names))
+        except ValueError as exc:
+            raise ValueError(f"{key}: {exc}") from exc
+    return lambda facts, decision: all(check(facts, decision) for check in checks)
+
+
+def normalise(text: str) -> str:
+    """Width- and case-insensitive form: full-width 【ＡＢＣ】 reads as [abc]."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def _strings(arg: Any) -> list[str]:
+    values = [arg] if isinstance(arg, str) else arg
+    if not isinstance(values, list) or not values or not all(isinstance(v, str) and v for v in values):
+        raise ValueError("expects a word or a list of words")
+    return values
+
+
+def _names(arg: Any, known: frozenset[str], what: str) -> set[str]:
+    values = set(_strings(arg))
+    unknown = values - known
+    if unknown:
+        raise ValueError(f"unknown {what} {', '.join(sorted(unknown))} (known: {', '.join(sorted(known))})")
+    return values
+
+
+def _keywords(words: list[str]) -> re.Pattern:
+    """English words match whole words ('down' not in 'download'); Chinese words match anywhere."""
+    parts = []
+    for word in words:
+        word = normalise(word)
+        escaped = re.escape(word)
+        parts.append(rf"(?<![a-z0-9]){escaped}(?![a-z0-9])" if word.isascii() else escaped)
+    return re.compile("|".join(parts))
+
+
+def _regex(arg: Any) -> re.Pattern:
+    if not isinstance(arg, str):
+        raise ValueError("expects a regular expression")
+    try:
+        return re.compile(arg, re.IGNORECASE | re.MULTILINE)
+    except re.error as exc:
+        raise ValueError(f"bad regular expression {arg!r}: {exc}") from exc
+
+
+def _subject(facts: Facts) -> str:
+    return normalise(facts.mail.subject)
+
+
+def _body(facts: Facts) -> str:
+    return normalise(facts.mail.new_text or facts.mail.text)
+
+
+@condition("subject_contains")
+def _subject_contains(arg: Any, names: Names) -> Check:
+    pattern = _keywords(_strings(arg))
+    return lambda facts, _: bool(pattern.search(_subject(facts)))
+
+
+@condition("body_contains")
+def _body_contains(arg: Any, names: Names) -> Check:
+    pattern = _keywords(_strings(arg))
+    return lambda facts, _: bool(pattern.search(_body(facts)))
+
+
+@condition("text_contains")
+def _text_contains(arg: Any, names: Names) -> Check:
+    pattern = _keywords(_strings(arg))
+    return lambda facts, _: bool(pattern.search(_subject(facts)) or pattern.search(_body(facts)))
+
+
+@condition("subject_matches")
+def _subject_matches(arg: Any, names: Names) -> Check:
+    pattern = _regex(arg)
+    return lambda facts, _: bool(pattern.search(facts.mail.subject))
+
+
+@condition("body_matches")
+def _body_matches(arg: Any, names: Names) -> Check:
+    pattern = _regex(arg)
+    return lambda facts, _: bool(pattern.search(facts.mail.new_text or facts.mail.text))
+
+
+@condition("from")
+def _from(arg: Any, names: Names) -> Check:
+    globs = [g.lower() for g in _strings(arg)]
+    return lambda facts, _: bool(
+        facts.mail.sender and any(fnmatch.fnmatch(facts.mail.sender.email, g) for g in globs)
+    )
+
+
+@condition("from_domain")
+def _from_domain(arg: Any, names: Names) -> Check:
+    domains = {d.lower().lstrip("@") for d in _strings(arg)}
+
+    def check(facts: Facts, _: Decision) -> bool:
+        if not facts.mail.sender:
+            return False
+        domain = facts.mail.sender.email.rpartition("@")[2]
+        return any(domain == d or domain.endswith("." + d) for d in domains)
+
+    return check
+
+
+@condition("to")
+def _to(arg: Any, names: Names) -> Check:
+    globs = [g.lower() for g in _strings(arg)]
+    return lambda facts, _: any(
+        fnmatch.fnmatch(a.email, g) for a in (*facts.mail.to, *facts.mail.cc) for g in globs
+    )
+
+
+@condition("header")
+def _header(arg: Any, names: Names) -> Check:
+    if not isinstance(arg, dict) or not arg:
+        raise ValueError("expects a mapping of header name to regular expression")
+    patterns = {name: _regex(value) for name, value in arg.items()}
+    return lambda facts, _: all(
+        (value := facts.mail.header(name)) is not None and pattern.search(value)
+        for name, pattern in patterns.items()
+    )
+
+
+@condition("language")
+def _language(arg: Any, names: Names) -> Check:
+    languages = _names(arg, frozenset({"zh", "en"}), "language")
+    return lambda facts, _: facts.mail.language in languages
+
+
+@condition("type")
+def _type(arg: Any, names: Names) -> Check:
+    types = _names(arg, names.types, "type")
+    return lambda _, decision: decision.type in types
+
+
+@condition("priority")
+def _priority(arg: Any, names: Names) -> Check:
+    priorities = _names(arg, names.priorities, "priority")
+    return lambda _, decision: decision.priority in priorities
+
+
+@condition("has_fields")
+def _has_fields(arg: Any, names: Names) -> Check:
+    wanted = _names(arg, names.fields, "field")
+    return lambda facts, _: wanted <= facts.fields.keys()
+
+
+@condition("field_matches")
+def _field_matches(arg: Any, names: Names) -> Check:
+    if not isinstance(arg, dict) or not arg:
+        raise ValueError("expects a mapping of field name to regular expression")
+    _names(list(arg), names.fields, "field")
+    patterns = {name: _regex(value) for name, value in arg.items()}
+    return lambda facts, _: all(
+        name in facts.fields and pattern.search(facts.fields[name]) for name, pattern in patterns.items()
+    )
+
+
+@condition("has_attachment")
+def _has_attachment(arg: Any, names: Names) -> Check:
+    if isinstance(arg, bool):
+        return lambda facts, _: bool(facts.mail.attachments) == arg
+    globs = [g.lower() for g in _strings(arg)]
+    return lambda facts, _: any(
+        fnmatch.fnmatch(a.filename.lower(), g) for a in facts.mail.attachments for g in globs
+    )
+
+
+@condition("time_between")
+def _time_between(arg: Any, names: Names) -> Check:
+    """'18:00-08:30' in the desk's local time; a range may wrap past midnight."""
+    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", str(arg))
+    if not match:
+        raise ValueError("expects 'HH:MM-HH:MM'")
+    h1, m1, h2, m2 = map(int, match.groups())
+    if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
+        raise ValueError(f"not a time of day: {arg!r}")
+    start, end = time(h1, m1), time(h2, m2)
+
+    def check(facts: Facts, _: Decision) -> bool:
+        now = facts.local_time.time()
+        return start <= now < end if start <= end else (now >= start or now < end)
+
+    return check
+
+
+@condition("any")
+def _any(arg: Any, names: Names) -> Check:
+    if not isinstance(arg, list) or not arg or not all(isinstance(item, dict) for item in arg):
+        raise ValueError("expects a list of condition mappings")
+    checks = [parse_conditions(item, names) for item in arg]
+    return lambda facts, decision: any(check(facts, decision) for check in checks)
+
+
+@condition("not")
+def _not(arg: Any, names: Names) -> Check:
+    if not isinstance(arg, dict) or not arg:
+        raise ValueError("expects a condition mapping")
+    check = parse_conditions(arg, names)
+    return lambda facts, decision: not check(facts, decision)

@@ -1,0 +1,213 @@
+"""Load the rules folder (catalog, staff, routing files), check every name, and decide tickets with it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ValidationError
+
+from helpdesk.errors import ConfigError
+from helpdesk.rules.actions import Apply, parse_actions
+from helpdesk.rules.conditions import Check, Decision, Facts, Names, parse_conditions
+from helpdesk.rules.schema import Catalog, Person, RuleFile, Staff
+from helpdesk.yamlpos import YamlSyntaxError, line_of, load_with_lines, read_text
+
+CATALOG, STAFF = "catalog.yaml", "staff.yaml"
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    name: str
+    check: Check
+    actions: tuple[tuple[str, Apply], ...]
+    stop: bool
+    source: str  # "file:line", so a decision can say where its rule lives
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The validated catalog, staff and ordered routing rules."""
+
+    catalog: Catalog
+    staff: Staff
+    rules: tuple[CompiledRule, ...]
+    names: Names
+
+    def decide(self, facts: Facts) -> Decision:
+        """Run the rules in order over `facts`; the decision lists every rule that fired."""
+        decision = Decision(type=self.catalog.default_type)
+        self._normalise(decision)
+        for rule in self.rules:
+            if not rule.check(facts, decision):
+                continue
+            changes = {}
+            for key, apply in rule.actions:
+                changes[key] = apply(decision)
+                self._normalise(decision)
+            decision.fired.append({"rule": rule.name, "set": changes, "source": rule.source})
+            if rule.stop:
+                break
+        return decision
+
+    def _normalise(self, decision: Decision) -> None:
+        """Keep the priority on the type's own scale: same rank when the type changes, else its default."""
+        scale = self.names.scale_of(decision.type)
+        if decision.priority in scale:
+            return
+        for other in self.catalog.scales.values():
+            if decision.priority in other:
+                rank = min(other.index(decision.priority), len(scale) - 1)
+                decision.priority = scale[rank]
+                return
+        decision.priority = self.catalog.types[decision.type].default_priority
+
+    def required(self, decision: Decision) -> list[str]:
+        if decision.required is not None:
+            return decision.required
+        return self.catalog.types[decision.type].required
+
+    def person(self, person_id: str | None) -> Person | None:
+        return next((p for p in self.staff.people if p.id == person_id), None)
+
+    def person_by_email(self, email: str) -> Person | None:
+        wanted = email.lower()
+        return next((p for p in self.staff.people if p.email.lower() == wanted), None)
+
+    def members(self, team: str, level: str | None) -> list[Person]:
+        """The team's people at `level` (all of the team when none is at that level), roster order."""
+        team_people = [p for p in self.staff.people if p.team == team]
+        at_level = [p for p in team_people if level is None or p.level == level]
+        return at_level or team_people
+
+    def label(self, kind: str, name: str | None, language: str) -> str:
+        """The Chinese or English label of a type, priority, field or team."""
+        table: dict[str, Any] = {
+            "type": {k: v.label for k, v in self.catalog.types.items()},
+            "priority": self.catalog.priorities,
+            "field": {k: v.label for k, v in self.catalog.fields.items()},
+            "team": {k: v.label for k, v in self.staff.teams.items()},
+        }[kind]
+        labels = table.get(name or "")
+        return labels.get(language) if labels else (name or "-")
+
+
+def load_rules(folder: Path) -> RuleSet:
+    """Read and check `folder`; raises ConfigError listing every problem as "file:line: message"."""
+    problems: list[str] = []
+    catalog, catalog_lines = _load_model(folder / CATALOG, Catalog, problems)
+    staff, staff_lines = _load_model(folder / STAFF, Staff, problems)
+    rule_files = sorted(p for p in folder.glob("*.yaml") if p.name not in (CATALOG, STAFF))
+    loaded_rules = [(path, *_load_model(path, RuleFile, problems)) for path in rule_files]
+    if catalog is None or staff is None:
+        raise ConfigError(problems)
+    at_catalog = _at(folder / CATALOG, catalog_lines, problems)
+    at_staff = _at(folder / STAFF, staff_lines, problems)
+    _check_catalog(catalog, at_catalog)
+    _check_staff(staff, at_staff)
+    names = Names(
+        types=frozenset(catalog.types),
+        priorities=frozenset(catalog.priorities),
+        fields=frozenset(catalog.fields),
+        teams=frozenset(staff.teams),
+        people=frozenset(p.id for p in staff.people),
+        scales=catalog.scales,
+        type_scale={name: t.scale for name, t in catalog.types.items()},
+    )
+    compiled = []
+    for path, rule_file, lines in loaded_rules:
+        if rule_file is None:
+            continue
+        for index, rule in enumerate(rule_file.rules):
+            where = ("rules", index)
+            try:
+                check = parse_conditions(rule.when, names)
+            except ValueError as exc:
+                problems.append(f"{path}:{line_of(lines, (*where, 'when'))}: rule {rule.name!r}: {exc}")
+                continue
+            try:
+                actions = parse_actions(rule.then, names)
+            except ValueError as exc:
+                problems.append(f"{path}:{line_of(lines, (*where, 'then'))}: rule {rule.name!r}: {exc}")
+                continue
+            source = f"{path.name}:{line_of(lines, where)}"
+            compiled.append(CompiledRule(rule.name, check, tuple(actions), rule.stop, source))
+    if problems:
+        raise ConfigError(problems)
+    return RuleSet(catalog, staff, tuple(compiled), names)
+
+
+def _load_model(path: Path, model: type[BaseModel], problems: list[str]) -> tuple[Any, dict]:
+    try:
+        data, lines = load_with_lines(read_text(path), str(path))
+    except OSError as exc:
+        problems.append(f"{path}: cannot read: {exc.strerror or exc}")
+        return None, {}
+    except YamlSyntaxError as exc:
+        problems.append(str(exc))
+        return None, {}
+    try:
+        return model.model_validate(data or {}), lines
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            where = ".".join(str(part) for part in loc) or "(top)"
+            problems.append(f"{path}:{line_of(lines, loc)}: {where}: {error['msg']}")
+        return None, lines
+
+
+def _at(path: Path, lines: dict, problems: list[str]) -> Callable[..., None]:
+    """A reporter: at(loc..., message) records "file:line: message" for that place in the file."""
+
+    def report(*args: Any) -> None:
+        *loc, message = args
+        problems.append(f"{path}:{line_of(lines, tuple(loc))}: {message}")
+
+    return report
+
+
+def _check_catalog(catalog: Catalog, at: Callable[..., None]) -> None:
+    if catalog.default_type not in catalog.types:
+        at("default_type", f"default_type {catalog.default_type!r} is not one of the types")
+    for name, scale in catalog.scales.items():
+        for priority in scale:
+            if priority not in catalog.priorities:
+                at("scales", name, f"scale {name!r}: priority {priority!r} has no labels under priorities")
+    for name, type_def in catalog.types.items():
+        scale = catalog.scales.get(type_def.scale)
+        if scale is None:
+            at("types", name, "scale", f"type {name!r}: unknown scale {type_def.scale!r}")
+        elif type_def.default_priority not in scale:
+            at(
+                "types",
+                name,
+                "default_priority",
+                f"type {name!r}: {type_def.default_priority!r} is not on its scale",
+            )
+        for field_name in type_def.required:
+            if field_name not in catalog.fields:
+                at("types", name, "required", f"type {name!r}: unknown required field {field_name!r}")
+
+
+def _check_staff(staff: Staff, at: Callable[..., None]) -> None:
+    ids = [p.id for p in staff.people]
+    emails = [p.email.lower() for p in staff.people]
+    for index, person in enumerate(staff.people):
+        if ids.count(person.id) > 1:
+            at("people", index, "id", f"person id {person.id!r} appears more than once")
+        if emails.count(person.email.lower()) > 1:
+            at("people", index, "email", f"address {person.email} belongs to more than one person")
+        if person.team is not None and person.team not in staff.teams:
+            at("people", index, "team", f"{person.id}: unknown team {person.team!r}")
+        if person.reports_to is not None and person.reports_to not in ids:
+            at("people", index, "reports_to", f"{person.id}: reports to unknown person {person.reports_to!r}")
+        try:
+            ZoneInfo(person.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            at("people", index, "timezone", f"{person.id}: unknown time zone {person.timezone!r}")
+    for name, team in staff.teams.items():
+        if team.manager is not None and team.manager not in ids:
+            at("teams", name, "manager", f"team {name!r}: unknown manager {team.manager!r}")

@@ -1,0 +1,80 @@
+"""The shapes of the rule files: catalog (types, priorities, fields), staff (people, teams), routing."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FieldKind = Literal["datetime", "version", "error", "steps", "text"]
+Level = Literal["junior", "senior"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Labels(_Strict):
+    zh: str
+    en: str
+
+    def get(self, language: str) -> str:
+        return self.zh if language == "zh" else self.en
+
+
+class TypeDef(_Strict):
+    label: Labels
+    scale: str
+    default_priority: str
+    required: list[str] = []
+
+
+class FieldDef(_Strict):
+    label: Labels
+    hint: Labels | None = None
+    kind: FieldKind
+    labels: list[str] = Field(default_factory=list, description="words written before a value")
+    attachments: list[str] = Field(default_factory=list, description="file name globs that answer it")
+
+
+class Catalog(_Strict):
+    types: dict[str, TypeDef]
+    default_type: str
+    scales: dict[str, list[str]]
+    priorities: dict[str, Labels]
+    fields: dict[str, FieldDef]
+    max_information_requests: int = Field(2, ge=0)
+
+
+class Person(_Strict):
+    id: str
+    name: str
+    email: str
+    team: str | None = None
+    level: Level | None = None
+    role: Literal["engineer", "product_manager", "manager", "director"] = "engineer"
+    language: Literal["zh", "en"] = "zh"
+    timezone: str = "Asia/Shanghai"
+    reports_to: str | None = None
+
+
+class Team(_Strict):
+    label: Labels
+    manager: str | None = None
+    assignment: Literal["round_robin", "least_open"] = "round_robin"
+
+
+class Staff(_Strict):
+    people: list[Person]
+    teams: dict[str, Team] = {}
+
+
+class Rule(_Strict):
+    name: str
+    when: dict[str, Any] = {}
+    then: dict[str, Any]
+    stop: bool = False
+
+
+class RuleFile(_Strict):
+    rules: list[Rule]
