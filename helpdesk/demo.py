@@ -130,7 +130,8 @@ def run_demo(console: Console, keep: Path | None) -> None:
         reply = customer_mail(
             "李雷 <li.lei@example.cn>",
             f"回复：{ack['Subject']}",
-            "补充一下：出错时间是今天 9:05，截图见附件。\n\n发自我的iPhone\n\n"
+            "补充一下：出错时间是今天 9:05。\n操作步骤：\n1. 打开 OA 登录页\n2. 输入账号密码后点击登录"
+            "\n\n发自我的iPhone\n\n"
             "------------------ 原始邮件 ------------------\n"
             f'发件人: "技术支持" <{SUPPORT}>\n发送时间: 今天\n主题: {ack["Subject"]}\n\n'
             "您好，已收到您的需求，我们将尽快处理并同步进展。",
@@ -138,7 +139,9 @@ def run_demo(console: Console, keep: Path | None) -> None:
             References=ack["Message-ID"],
         )
         client.append("INBOX", reply)
-        console.print("  delivered 李雷's reply to his acknowledgement (Foxmail-style quote) …")
+        console.print(
+            "  delivered 李雷's reply with the steps the acknowledgement asked for (Foxmail-style quote) …"
+        )
 
         def replied() -> bool:
             with app.sessions() as session:
@@ -148,6 +151,11 @@ def run_demo(console: Console, keep: Path | None) -> None:
             return count >= 2
 
         _wait("the reply to join its ticket", replied)
+        # The reply completes the report, so its owner is told.
+        _wait(
+            "the assignment notice",
+            lambda: any("wang.wei@example.com" in r.recipients for r in sink.received),
+        )
         client.logout()
     finally:
         stop.set()
@@ -165,16 +173,19 @@ def run_demo(console: Console, keep: Path | None) -> None:
 def _report(console: Console, app: Helpdesk, sink: SmtpSink) -> None:
     with app.sessions() as session:
         tickets = list(session.scalars(select(Ticket).order_by(Ticket.id)))
-        table = Table("number", "status", "requester", "language", "subject", "messages", title="tickets")
+        table = Table(
+            "number", "status", "type", "priority", "owner", "requester", "subject", title="tickets"
+        )
         for ticket in tickets:
             table.add_row(
                 *plain(
                     ticket.number,
                     ticket.status,
+                    ticket.type,
+                    ticket.priority,
+                    ticket.owner,
                     ticket.requester_email,
-                    ticket.language,
                     ticket.subject,
-                    str(len(ticket.messages)),
                 )
             )
         console.print(table)
@@ -186,7 +197,8 @@ def _report(console: Console, app: Helpdesk, sink: SmtpSink) -> None:
                         "new text without the quoted history:",
                         highlight=False,
                     )
-                    console.print(f"  │ {message.new_text}", markup=False, highlight=False)
+                    for line in message.new_text.splitlines():
+                        console.print(f"  │ {line}", markup=False, highlight=False)
     sent = Table("to", "subject", "first line", title="mails sent (SMTP sink)")
     for item in sink.received:
         mail = item.message

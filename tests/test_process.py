@@ -89,5 +89,6 @@ def test_demo_runs_from_a_clean_directory(tmp_path):
     out = result.stdout
     assert "已收到您的需求" in out and "We have received your request" in out
     assert "打印服务报错" in out  # the GBK-bodied mail, read right
-    assert "补充一下：出错时间是今天 9:05，截图见附件。" in out and "原始邮件" not in out
+    assert "补充一下：出错时间是今天 9:05。" in out and "原始邮件" not in out
+    assert "wang.wei@example.com" in out and "新工单分配给您" in out  # the completed report reached its owner
     assert (tmp_path / "demo" / "helpdesk.db").exists()
