@@ -112,3 +112,35 @@ def test_show_unknown_ticket_is_a_clear_error(tmp_path):
 def test_customer_mail_helper_is_a_real_mail():
     raw = customer_mail("A <a@example.com>", "s", "b")
     assert b"Message-ID: <" in raw and b"To: support@example.com" in raw
+
+
+def test_check_reports_broken_rules_with_file_and_line(tmp_path):
+    import shutil
+
+    rules = tmp_path / "rules"
+    shutil.copytree(SHIPPED_RULES, rules)
+    routing = (rules / "routing.yaml").read_text(encoding="utf-8").replace("set_team: rnd", "set_team: rd")
+    (rules / "routing.yaml").write_text(routing, encoding="utf-8")
+    path = tmp_path / "helpdesk.yaml"
+    path.write_text("paths:\n  rules: rules\n", encoding="utf-8")
+    result = cli(path, "check")
+    assert result.exit_code == 1
+    line = next(n for n, text in enumerate(routing.splitlines(), 1) if "set_team: rd" in text) - 1
+    assert f"{rules / 'routing.yaml'}:{line}: rule '定制开发 → 研发组" in result.output
+    assert "unknown team rd" in result.output
+
+
+def test_rules_test_explains_a_mail_without_a_database(tmp_path):
+    path = tmp_path / "helpdesk.yaml"
+    path.write_text(f"database:\n  url: sqlite:///{tmp_path}/never.db\n", encoding="utf-8")
+    result = cli(path, "rules", "test", str(MAILS / "foxmail_gbk_base64_new_report.eml"), "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert (report["type"], report["priority"], report["team"]) == ("fault", "general", "operations")
+    assert report["missing"] == ["system_version", "steps"]
+    assert report["fields"]["error_message"] == {"value": "连接超时", "where": "line 3"}
+    assert report["owner"] == "one of zhang.min, li.na (round_robin)"
+    assert report["rules"][0]["rule"] == "故障报修 fault report"
+    assert not (tmp_path / "never.db").exists()
+    table = cli(path, "rules", "test", str(MAILS / "foxmail_gbk_base64_new_report.eml")).output
+    assert "missing: system_version, steps" in table and "operations" in table
