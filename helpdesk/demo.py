@@ -86,7 +86,13 @@ def run_demo(console: Console, keep: Path | None) -> None:
                 {
                     "support_address": SUPPORT,
                     "database": {"url": "sqlite:///helpdesk.db"},
-                    "imap": {"host": "127.0.0.1", "port": imap.port, "username": SUPPORT, "password": "demo"},
+                    "imap": {
+                        "host": "127.0.0.1",
+                        "port": imap.port,
+                        "username": SUPPORT,
+                        "password": "demo",
+                        "poll_seconds": 2,
+                    },
                     "smtp": {"host": "127.0.0.1", "port": sink.port, "poll_seconds": 0.2},
                     "paths": {"data": "var"},
                 },

@@ -117,13 +117,19 @@ class Mailbox:
     def wait(self, seconds: float, stop: threading.Event) -> None:
         """Block until new mail may have arrived, `seconds` pass, or `stop` is set.
 
-        With IDLE the server's EXISTS wakes us within a second; otherwise this polls.
+        With IDLE the server's EXISTS wakes us within a second. A mail that arrived after
+        the last search may have been announced in a response already consumed, and some
+        servers do not announce it again when IDLE starts: so the folder is searched right
+        before each IDLE, and IDLE lasts at most `poll_seconds` as a safety net.
         """
         client = self._client
         if not (self.config.idle and client.has_capability("IDLE")):
             stop.wait(min(seconds, self.config.poll_seconds))
             return
-        deadline = time.monotonic() + min(seconds, self.config.idle_renew_seconds)
+        if self.pending():
+            return
+        limit = min(seconds, self.config.idle_renew_seconds, self.config.poll_seconds)
+        deadline = time.monotonic() + limit
         client.idle()
         try:
             while not stop.is_set() and time.monotonic() < deadline:
