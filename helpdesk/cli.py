@@ -23,7 +23,16 @@ from helpdesk.tickets import views
 from helpdesk.tickets.db import make_engine, session_factory, upgrade
 from helpdesk.tickets.repository import Repository
 
-TEMPLATES = ["acknowledgement", "information_request", "assignment"]
+TEMPLATES = [
+    "acknowledgement",
+    "information_request",
+    "assignment",
+    "status_update",
+    "resolution",
+    "confirmation_reminder",
+    "receipt",
+    "reopened",
+]
 console = Console()
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from helpdesk.errors import ConfigError
 from helpdesk.yamlpos import YamlSyntaxError, line_of, load_with_lines, read_text
@@ -98,6 +98,20 @@ class NumberingConfig(_Section):
         return value
 
 
+class CommandsConfig(_Section):
+    """Who may move tickets by mail: staff always; with require_authentication, only when our
+    receiving server (authserv_id in Authentication-Results) saw DKIM or DMARC pass."""
+
+    require_authentication: bool = False
+    authserv_id: str = ""
+
+    @model_validator(mode="after")
+    def _needs_server(self) -> CommandsConfig:
+        if self.require_authentication and not self.authserv_id:
+            raise ValueError("require_authentication needs authserv_id: the name your mail server stamps")
+        return self
+
+
 class PathsConfig(_Section):
     templates: Path = BUNDLED / "templates" / "email"
     rules: Path = BUNDLED / "rules"
@@ -115,6 +129,7 @@ class Config(_Section):
     smtp: SmtpConfig = SmtpConfig()
     numbering: NumberingConfig = NumberingConfig()
     paths: PathsConfig = PathsConfig()
+    commands: CommandsConfig = CommandsConfig()
 
     @field_validator("timezone")
     @classmethod

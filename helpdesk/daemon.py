@@ -6,6 +6,8 @@ import logging
 import threading
 from dataclasses import dataclass
 
+import schedule
+
 from helpdesk.clock import Clock, SystemClock
 from helpdesk.config import Config
 from helpdesk.ingest.loop import IngestLoop
@@ -17,6 +19,7 @@ from helpdesk.pipeline import Pipeline
 from helpdesk.rules.ruleset import load_rules
 from helpdesk.tickets.blobs import BlobStore
 from helpdesk.tickets.db import make_engine, session_factory, upgrade
+from helpdesk.workflow.service import Workflow
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +42,14 @@ class Helpdesk:
         self.rules = load_rules(config.paths.rules)
         renderer = Renderer(config.paths.templates, fallback_language=config.default_language)
         notifier = Notifier(config, renderer, self.clock)
+        intake = Intake(config, self.rules, notifier, self.clock)
         self.pipeline = Pipeline(
             config,
             self.sessions,
             BlobStore(config.paths.data / "attachments"),
             self.rules,
-            Intake(config, self.rules, notifier, self.clock),
+            intake,
+            Workflow(config, self.rules, notifier, intake, self.clock),
             self.clock,
         )
         self.sender = Sender(config.smtp, config.support_address, self.sessions, self.clock)
@@ -52,11 +57,12 @@ class Helpdesk:
         self.ingest = IngestLoop(config.imap, self.pipeline, on_processed=self._outbox_ready.set)
 
     def run_once(self) -> OnceResult:
-        """Process all waiting mail, then send all due mail; for cron and tests."""
+        """Process all waiting mail, run the due clock work, then send all due mail; for cron and tests."""
         try:
             mails = self.ingest.run_once()
         finally:
             self.ingest.mailbox.close()
+        self.pipeline.sweep()
         return OnceResult(mails, self.sender.drain())
 
     def run(self, stop: threading.Event) -> None:
@@ -64,6 +70,7 @@ class Helpdesk:
         workers = [
             threading.Thread(target=self.ingest.run_forever, args=(stop,), name="ingest"),
             threading.Thread(target=self._send_forever, args=(stop,), name="sender"),
+            threading.Thread(target=self._clock_forever, args=(stop,), name="clock"),
         ]
         for worker in workers:
             worker.start()
@@ -99,6 +106,22 @@ class Helpdesk:
                     failing = False
                 delay = self.config.smtp.poll_seconds
             self._outbox_ready.wait(delay)
+
+    def _clock_forever(self, stop: threading.Event) -> None:
+        """The periodic jobs (the `schedule` library): the confirmation sweep every minute."""
+        scheduler = schedule.Scheduler()
+        scheduler.every(1).minutes.do(self._sweep)
+        self._sweep()  # work that fell due while the daemon was down runs once, now
+        while not stop.is_set():
+            scheduler.run_pending()
+            stop.wait(1)
+
+    def _sweep(self) -> None:
+        try:
+            if self.pipeline.sweep():
+                self._outbox_ready.set()
+        except Exception:  # a database hiccup must not end the clock
+            log.exception("clock sweep failed; trying again at the next minute")
 
     def close(self) -> None:
         self.engine.dispose()

@@ -12,6 +12,7 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
@@ -34,6 +35,7 @@ from helpdesk.tickets.models import (
 )
 from helpdesk.tickets.numbering import next_number
 from helpdesk.tickets.repository import Repository
+from helpdesk.workflow.service import Workflow
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +71,7 @@ class Pipeline:
         blobs: BlobStore,
         rules: RuleSet,
         intake: Intake,
+        workflow: Workflow,
         clock: Clock,
     ) -> None:
         self.config = config
@@ -76,6 +79,7 @@ class Pipeline:
         self.blobs = blobs
         self.rules = rules
         self.intake = intake
+        self.workflow = workflow
         self.clock = clock
         self._tag = re.compile(
             re.escape(config.numbering.subject_tag).replace(re.escape("{number}"), r"\s*([\w-]+)\s*")
@@ -190,11 +194,17 @@ class Pipeline:
                 {"message_id": key, "automatic": mail.auto_reason},
                 reason="reply in the ticket's thread",
             )
-        stage[0] = "intake"
+        stage[0] = "workflow"
         if created and self._acknowledge(mail):
             self.intake.on_new_ticket(repo, ticket, mail, key)
-        elif not created and self._answers_questions(ticket, mail):
-            self.intake.on_customer_reply(repo, ticket, mail, key)
+        elif not created and not mail.is_automatic and mail.sender is not None:
+            person = self.rules.person_by_email(mail.sender.email)
+            if person is not None:
+                self.workflow.on_staff_mail(repo, ticket, mail, person)
+            elif ticket.status == status.INFO_PENDING:
+                self.intake.on_customer_reply(repo, ticket, mail, key)
+            else:
+                self.workflow.on_customer_mail(repo, ticket, mail)
         return Outcome("created" if created else "appended", key, ticket.number, message.subject)
 
     def _find_ticket(self, repo: Repository, mail: InboundMessage) -> tuple[Ticket | None, str]:
@@ -208,13 +218,17 @@ class Pipeline:
         if ticket is None:
             return None, ""
         sender = mail.sender.email if mail.sender else ""
-        if (
+        allowed = (
             sender == ticket.requester_email
             or repo.is_participant(ticket, sender)
             or self.rules.person_by_email(sender)
-        ):
-            return ticket, ""
-        return None, f"linked: {sender} is not a participant of {ticket.number} (matched by {how})"
+        )
+        if not allowed:
+            return None, f"linked: {sender} is not a participant of {ticket.number} (matched by {how})"
+        window = timedelta(days=self.rules.workflows.confirmation.reopen_days)
+        if ticket.closed_at is not None and ticket.closed_at < self.clock.now() - window:
+            return None, f"linked: {ticket.number} was closed more than {window.days} days ago"
+        return ticket, ""
 
     def _new_ticket(self, repo: Repository, mail: InboundMessage, now, link_reason: str) -> Ticket:
         local = now.astimezone(self.config.zone)
@@ -294,11 +308,10 @@ class Pipeline:
             return False
         return mail.sender.email != self.config.support_address.lower()
 
-    def _answers_questions(self, ticket: Ticket, mail: InboundMessage) -> bool:
-        """A person's reply (not staff's, not a robot's) to a ticket that waits for information."""
-        if ticket.status != status.INFO_PENDING or mail.is_automatic or mail.sender is None:
-            return False
-        return self.rules.person_by_email(mail.sender.email) is None
+    def sweep(self) -> int:
+        """Run the clock-driven work that is due (confirmation reminders, closing unanswered)."""
+        with self.sessions.begin() as session:
+            return self.workflow.sweep(Repository(session))
 
     def _quarantine(self, repo, raw_row, source, stage: str, exc: Exception) -> Outcome:
         error = f"{type(exc).__name__}: {exc}"

@@ -34,7 +34,7 @@ def mail(subject="hello", body="hi", sender="li@customer.cn", headers="", attach
 def rules_with(tmp_path, routing: str):
     folder = tmp_path / "rules"
     folder.mkdir(exist_ok=True)
-    for name in ("catalog.yaml", "staff.yaml"):
+    for name in ("catalog.yaml", "staff.yaml", "workflows.yaml"):
         shutil.copy(SHIPPED_RULES / name, folder / name)
     (folder / "routing.yaml").write_text(routing, encoding="utf-8")
     return load_rules(folder)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+from markupsafe import escape
 
 from helpdesk.errors import TemplateError
 
@@ -36,20 +37,20 @@ class Renderer:
         for lang in dict.fromkeys((language, self.fallback_language)):
             try:
                 text_template = self.env.get_template(f"{lang}/{name}.txt.j2")
-                html_template = self.env.get_template(f"{lang}/{name}.html.j2")
             except jinja2.TemplateNotFound:
                 continue
+            try:
+                html_template = self.env.get_template(f"{lang}/{name}.html.j2")
+            except jinja2.TemplateNotFound:
+                html_template = None  # the text part, wrapped, stands in for the HTML part
             try:
                 subject_block = text_template.blocks.get("subject")
                 if subject_block is None:
                     raise TemplateError(f"{lang}/{name}.txt.j2 has no {{% block subject %}}")
-                subject = "".join(subject_block(text_template.new_context(context)))
-                return Rendered(
-                    subject=" ".join(subject.split()),
-                    text=text_template.render(context).strip() + "\n",
-                    html=html_template.render(context),
-                    language=lang,
-                )
+                subject = " ".join("".join(subject_block(text_template.new_context(context))).split())
+                text = text_template.render(context).strip() + "\n"
+                html = html_template.render(context) if html_template else _wrap(text, subject, lang)
+                return Rendered(subject=subject, text=text, html=html, language=lang)
             except jinja2.TemplateError as exc:
                 raise TemplateError(f"template {lang}/{name} failed: {exc}") from exc
         raise TemplateError(f"no template {name!r} for {language!r} under {self.root}")
@@ -66,5 +67,17 @@ class Renderer:
                     except jinja2.TemplateSyntaxError as exc:
                         problems.append(f"{self.root / path}:{exc.lineno}: {exc.message}")
                     except jinja2.TemplateNotFound:
-                        problems.append(f"{self.root / path}: missing template")
+                        if suffix == "txt.j2":  # an HTML part is optional
+                            problems.append(f"{self.root / path}: missing template")
         return problems
+
+
+def _wrap(text: str, title: str, language: str) -> str:
+    """An HTML part made from the text part, for mails whose template has no HTML of its own."""
+    lang = "zh-CN" if language == "zh" else "en"
+    return (
+        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title></head>\n"
+        "<body><pre style=\"white-space: pre-wrap; font-family: -apple-system, 'PingFang SC', "
+        f"'Microsoft YaHei', Arial, sans-serif; font-size: 14px;\">{escape(text)}</pre></body></html>\n"
+    )

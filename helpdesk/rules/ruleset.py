@@ -13,10 +13,12 @@ from pydantic import BaseModel, ValidationError
 from helpdesk.errors import ConfigError
 from helpdesk.rules.actions import Apply, parse_actions
 from helpdesk.rules.conditions import Check, Decision, Facts, Names, parse_conditions
-from helpdesk.rules.schema import Catalog, Person, RuleFile, Staff
+from helpdesk.rules.schema import Catalog, Person, RuleFile, Staff, Workflows
 from helpdesk.yamlpos import YamlSyntaxError, line_of, load_with_lines, read_text
 
-CATALOG, STAFF = "catalog.yaml", "staff.yaml"
+CATALOG, STAFF, WORKFLOWS = "catalog.yaml", "staff.yaml", "workflows.yaml"
+# The mails a workflow may send the customer on entering a state.
+CUSTOMER_TEMPLATES = frozenset({"status_update", "resolution"})
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class RuleSet:
 
     catalog: Catalog
     staff: Staff
+    workflows: Workflows
     rules: tuple[CompiledRule, ...]
     names: Names
 
@@ -90,6 +93,7 @@ class RuleSet:
             "priority": self.catalog.priorities,
             "field": {k: v.label for k, v in self.catalog.fields.items()},
             "team": {k: v.label for k, v in self.staff.teams.items()},
+            "state": self.workflows.states,
         }[kind]
         labels = table.get(name or "")
         return labels.get(language) if labels else (name or "-")
@@ -100,14 +104,16 @@ def load_rules(folder: Path) -> RuleSet:
     problems: list[str] = []
     catalog, catalog_lines = _load_model(folder / CATALOG, Catalog, problems)
     staff, staff_lines = _load_model(folder / STAFF, Staff, problems)
-    rule_files = sorted(p for p in folder.glob("*.yaml") if p.name not in (CATALOG, STAFF))
+    workflows, workflow_lines = _load_model(folder / WORKFLOWS, Workflows, problems)
+    rule_files = sorted(p for p in folder.glob("*.yaml") if p.name not in (CATALOG, STAFF, WORKFLOWS))
     loaded_rules = [(path, *_load_model(path, RuleFile, problems)) for path in rule_files]
-    if catalog is None or staff is None:
+    if catalog is None or staff is None or workflows is None:
         raise ConfigError(problems)
     at_catalog = _at(folder / CATALOG, catalog_lines, problems)
     at_staff = _at(folder / STAFF, staff_lines, problems)
     _check_catalog(catalog, at_catalog)
     _check_staff(staff, at_staff)
+    _check_workflows(workflows, catalog, _at(folder / WORKFLOWS, workflow_lines, problems))
     names = Names(
         types=frozenset(catalog.types),
         priorities=frozenset(catalog.priorities),
@@ -137,7 +143,7 @@ def load_rules(folder: Path) -> RuleSet:
             compiled.append(CompiledRule(rule.name, check, tuple(actions), rule.stop, source))
     if problems:
         raise ConfigError(problems)
-    return RuleSet(catalog, staff, tuple(compiled), names)
+    return RuleSet(catalog, staff, workflows, tuple(compiled), names)
 
 
 def _load_model(path: Path, model: type[BaseModel], problems: list[str]) -> tuple[Any, dict]:
@@ -211,3 +217,34 @@ def _check_staff(staff: Staff, at: Callable[..., None]) -> None:
     for name, team in staff.teams.items():
         if team.manager is not None and team.manager not in ids:
             at("teams", name, "manager", f"team {name!r}: unknown manager {team.manager!r}")
+
+
+def _check_workflows(workflows: Workflows, catalog: Catalog, at: Callable[..., None]) -> None:
+    states = workflows.states
+    for state in ("new", "info_pending", "assigned", "resolved", "closed", "reopened"):
+        if state not in states:
+            at("states", f"the state {state!r} is needed by the helpdesk itself")
+    for state in workflows.keywords:
+        if state not in states:
+            at("keywords", state, f"keywords for unknown state {state!r}")
+    if "default" not in workflows.workflows:
+        at("workflows", "a 'default' workflow is needed for types without their own")
+    for name, flow in workflows.workflows.items():
+        if name != "default" and name not in catalog.types:
+            at("workflows", name, f"workflow for unknown type {name!r}")
+        for source, targets in flow.transitions.items():
+            for state in (source, *targets):
+                if state not in states:
+                    at("workflows", name, "transitions", source, f"{name}: unknown state {state!r}")
+        for state, template in flow.notify.items():
+            if state not in states:
+                at("workflows", name, "notify", state, f"{name}: unknown state {state!r}")
+            if template not in CUSTOMER_TEMPLATES:
+                known = ", ".join(sorted(CUSTOMER_TEMPLATES))
+                at(
+                    "workflows",
+                    name,
+                    "notify",
+                    state,
+                    f"{name}: unknown template {template!r} (known: {known})",
+                )

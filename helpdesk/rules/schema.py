@@ -78,3 +78,24 @@ class Rule(_Strict):
 
 class RuleFile(_Strict):
     rules: list[Rule]
+
+
+class WorkflowDef(_Strict):
+    transitions: dict[str, list[str]]
+    notify: dict[str, str] = {}
+
+
+class Confirmation(_Strict):
+    remind_after_hours: float = Field(48, gt=0)
+    close_after_hours: float = Field(96, gt=0)
+    reopen_days: float = Field(7, ge=0)
+
+
+class Workflows(_Strict):
+    states: dict[str, Labels]
+    keywords: dict[str, list[str]] = {}
+    workflows: dict[str, WorkflowDef]
+    confirmation: Confirmation = Confirmation()
+
+    def of(self, ticket_type: str | None) -> WorkflowDef:
+        return self.workflows.get(ticket_type or "", self.workflows["default"])

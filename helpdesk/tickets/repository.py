@@ -74,6 +74,16 @@ class Repository:
             .limit(1)
         )
 
+    def resolved_before(self, cutoff: datetime) -> list[Ticket]:
+        """Resolved tickets still waiting for the customer's confirmation since before `cutoff` (indexed)."""
+        return list(
+            self.session.scalars(
+                select(Ticket)
+                .where(Ticket.status == "resolved", Ticket.resolved_at <= cutoff)
+                .order_by(Ticket.id)
+            )
+        )
+
     def set_field(
         self, ticket: Ticket, name: str, value: str, message_id: str, line: int, source: str, at: datetime
     ) -> None:
