@@ -183,7 +183,7 @@ class Intake:
             "ticket": {
                 "number": ticket.number,
                 "subject": ticket.subject,
-                "status": status.label(ticket.status, language),
+                "status": label("state", ticket.status, language),
                 "type": label("type", ticket.type, language),
                 "priority": label("priority", ticket.priority, language),
                 "team": label("team", ticket.team, language),

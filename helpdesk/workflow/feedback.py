@@ -26,6 +26,16 @@ RESULT_BY_NUMBER = {"1": "resolved", "2": "unresolved", "3": "partial"}
 RATING_BY_NUMBER = {"1": "satisfied", "2": "fair", "3": "unsatisfied"}
 
 
+LABELS = {
+    "resolved": {"zh": "已解决", "en": "resolved"},
+    "unresolved": {"zh": "未解决", "en": "not resolved"},
+    "partial": {"zh": "部分解决", "en": "partly resolved"},
+    "satisfied": {"zh": "满意", "en": "satisfied"},
+    "fair": {"zh": "基本满意", "en": "fairly satisfied"},
+    "unsatisfied": {"zh": "不满意", "en": "unsatisfied"},
+}
+
+
 @dataclass(frozen=True)
 class Feedback:
     result: str | None
@@ -34,6 +44,15 @@ class Feedback:
     @property
     def understood(self) -> bool:
         return self.result is not None or self.rating is not None
+
+    def describe(self, language: str) -> str:
+        """The customer's answer in words, e.g. "客户反馈：未解决，不满意"."""
+        said = [LABELS[v][language] for v in (self.result, self.rating) if v]
+        return (
+            ("客户反馈：" + "，".join(said))
+            if language == "zh"
+            else ("the customer says: " + ", ".join(said))
+        )
 
     @property
     def happy(self) -> bool:

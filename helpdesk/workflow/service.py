@@ -135,9 +135,8 @@ class Workflow:
         now = self.clock.now()
         sender = mail.sender.email if mail.sender else ""
         if ticket.status == CLOSED:
-            self._reopen(
-                repo, ticket, sender, now, "the customer wrote again after closing", raise_priority=False
-            )
+            why = {"zh": "客户在关闭后再次来信", "en": "the customer wrote again after closing"}
+            self._reopen(repo, ticket, sender, now, why, raise_priority=False)
             return
         if ticket.status != RESOLVED:
             return
@@ -151,14 +150,23 @@ class Workflow:
         if feedback.happy:
             self.change_state(repo, ticket, CLOSED, sender, now, "the customer confirmed the solution")
             return
-        why = f"customer: {feedback.result or '-'}, {feedback.rating or '-'}"
+        why = {language: feedback.describe(language) for language in ("zh", "en")}
         self._reopen(repo, ticket, sender, now, why, raise_priority=True)
 
     def _reopen(
-        self, repo: Repository, ticket: Ticket, actor: str, now: datetime, why: str, raise_priority: bool
+        self,
+        repo: Repository,
+        ticket: Ticket,
+        actor: str,
+        now: datetime,
+        why: dict[str, str],
+        raise_priority: bool,
     ) -> None:
-        """Reopen; on a bad rating also raise the priority, hand it one level up and tell the manager."""
-        self.change_state(repo, ticket, REOPENED, actor, now, why)
+        """Reopen; on a bad rating also raise the priority, hand it one level up and tell the manager.
+
+        `why` holds the reason in each language: English for the event, each person's own in their mail.
+        """
+        self.change_state(repo, ticket, REOPENED, actor, now, why["en"])
         ticket.closed_at = ticket.archived_at = None
         previous = self.rules.person(ticket.owner)
         if raise_priority:
@@ -178,7 +186,7 @@ class Workflow:
                     "owner": ticket.owner,
                     "previous_owner": previous.id if previous else None,
                 },
-                reason=why,
+                reason=why["en"],
             )
         recipients = {
             p.id: p for p in (self.rules.person(ticket.owner), self._manager(ticket, previous)) if p
@@ -186,7 +194,7 @@ class Workflow:
         for person in recipients.values():
             context = self.intake.context(repo, ticket, person.language, []) | {
                 "person_name": person.name,
-                "why": why,
+                "why": why[person.language],
             }
             self.notifier.enqueue(
                 repo,
