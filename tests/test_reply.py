@@ -51,6 +51,10 @@ LAYOUTS = {
     "outlook_mobile_signature": ("OK\n\nGet Outlook for iOS\n", "OK"),
     "outlook_mobile_zh_signature": ("好的\n\n获取 Outlook for Android\n", "好的"),
     "inline_answers_below_quotes": ("> Which version?\n3.2.1\n> Which browser?\nChrome", "3.2.1\nChrome"),
+    "outlook_zh_header_block_with_nothing_above": (
+        "\n\n发件人：技术支持 <support@example.com>\n发送时间：2026年11月23日 10:02\n主题：回复\n\n旧内容",
+        "",
+    ),
     "keyword_inside_sentence_is_not_cut": (
         "I wrote: the export fails.\nFrom: our side nothing changed.\n发件人说明：无\n",
         "I wrote: the export fails.\nFrom: our side nothing changed.\n发件人说明：无",

@@ -231,17 +231,47 @@ def test_unsatisfied_customer_reopens_raises_reassigns_and_tells_the_manager(app
     assert "未解决" in body(mails_to(smtp, "liu.yang@example.com")[-1])  # the operations manager
 
 
-def test_request_workflow(app, account, smtp):
+def test_request_from_first_mail_to_archive(app, account, smtp):
     account.deliver(customer_mail(CUSTOMER, "新功能需求", "使用场景：月结\n预期效果：一键导出凭证"))
     app.run_once()
     [notice] = mails_to(smtp, "sun.li@example.com")
-    account.deliver(reply(notice, "孙丽 <sun.li@example.com>", "Re: [评估中] ", "我们评估一下可行性。"))
+    pm = "孙丽 <sun.li@example.com>"
+    account.deliver(reply(notice, pm, "Re: [已上线] ", "上线了"))
     app.run_once()
-    assert ticket_now(app).status == "evaluating"
-    account.deliver(reply(notice, "孙丽 <sun.li@example.com>", "Re: [已上线] ", "上线了"))
+    assert ticket_now(app).status == "assigned"
+    assert "Assigned → Released is not allowed; from here: Acknowledged, Evaluating" in body(
+        mails_to(smtp, "sun.li@example.com")[-1]
+    )
+    for keyword, state in [
+        ("[评估中]", "evaluating"),
+        ("[开发中]", "developing"),
+        ("[测试中]", "testing"),
+        ("[已上线]", "released"),
+    ]:
+        account.deliver(reply(notice, pm, f"Re: {keyword} ", ""))  # the keyword alone: no words to relay
+        app.run_once()
+        assert ticket_now(app).status == state
+    told = [m["Subject"] for m in mails_to(smtp, "li.lei@example.cn")]
+    assert (
+        any("评估中" in s for s in told)
+        and any("开发中" in s for s in told)
+        and any("已上线" in s for s in told)
+    )
+    assert not any("测试中" in s for s in told)  # testing is internal for requests
+    account.deliver(reply(notice, pm, "Re: [已解决] ", "#solution 新增“批量导出凭证”按钮"))
     app.run_once()
-    assert ticket_now(app).status == "evaluating"
-    assert "Evaluating → Released is not allowed" in body(mails_to(smtp, "sun.li@example.com")[-1])
+    account.deliver(reply(mails_to(smtp, "li.lei@example.cn")[-1], CUSTOMER, "回复：", "1 2"))
+    app.run_once()
+    ticket = ticket_now(app)
+    assert (ticket.status, ticket.confirmation, ticket.satisfaction) == ("closed", "resolved", "fair")
+
+
+def test_customer_follow_up_reaches_the_owner(app, account, smtp):
+    ticket = open_ticket(app, account, smtp)
+    account.deliver(customer_mail(CUSTOMER, f"Re: [#{ticket.number}]", "补充：换了浏览器也一样。"))
+    app.run_once()
+    forwarded = mails_to(smtp, "wang.wei@example.com")[-1]
+    assert "客户来信" in forwarded["Subject"] and "补充：换了浏览器也一样。" in body(forwarded)
 
 
 def test_no_answer_gets_a_reminder_then_closes_as_confirmed(app, account, smtp, clock):
@@ -261,6 +291,26 @@ def test_no_answer_gets_a_reminder_then_closes_as_confirmed(app, account, smtp, 
     app.run_once()
     ticket = ticket_now(app)
     assert (ticket.status, ticket.confirmation) == ("closed", "resolved")
+
+
+def test_unanswered_resolution_can_stay_open(make_config, sqlite_url, account, smtp, clock, tmp_path):
+    import shutil
+
+    rules = tmp_path / "rules"
+    shutil.copytree(SHIPPED_RULES, rules)
+    flows = (rules / "workflows.yaml").read_text(encoding="utf-8")
+    (rules / "workflows.yaml").write_text(
+        flows.replace("close_without_answer: true", "close_without_answer: false")
+    )
+    app = Helpdesk(make_config(sqlite_url, rules=rules), clock=clock)
+    open_ticket(app, account, smtp)
+    [notice] = mails_to(smtp, "wang.wei@example.com")
+    account.deliver(reply(notice, "王伟 <wang.wei@example.com>", "Re: [RESOLVED] ", "好了"))
+    app.run_once()
+    clock.advance(timedelta(days=30))
+    app.run_once()
+    assert ticket_now(app).status == "resolved"
+    app.close()
 
 
 def test_reply_to_a_closed_ticket_reopens_within_the_window_then_links(app, account, smtp, clock):

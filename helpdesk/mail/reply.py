@@ -44,14 +44,18 @@ _QUOTE = re.compile(r"^\s*>")
 def split_reply(text: str) -> str:
     """The sender's new text: everything above the quoted history and signature, trimmed.
 
-    When the mail starts with quoted history (inline or bottom posting), the unquoted lines
-    between the quotes are the new text instead.
+    When the mail starts with '>'-quoted history (inline or bottom posting), the unquoted
+    lines between the quotes are the new text instead; a mail that starts with a separator
+    or a header block has no new text.
     """
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     cut = _first_cut(lines)
     head = "\n".join(lines[:cut]).strip()
     if head or cut == len(lines):
         return head
+    opening = lines[cut]
+    if _SEPARATOR.match(opening) or (_HEADER_FIRST.match(opening) and _header_block_follows(lines, cut)):
+        return ""  # a forwarded or quoted mail with nothing written above it
     return _interleaved(lines[cut:])
 
 

@@ -88,6 +88,7 @@ class WorkflowDef(_Strict):
 class Confirmation(_Strict):
     remind_after_hours: float = Field(48, gt=0)
     close_after_hours: float = Field(96, gt=0)
+    close_without_answer: bool = True
     reopen_days: float = Field(7, ge=0)
 
 

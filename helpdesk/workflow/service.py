@@ -139,6 +139,7 @@ class Workflow:
             self._reopen(repo, ticket, sender, now, why, raise_priority=False)
             return
         if ticket.status != RESOLVED:
+            self._forward_to_owner(repo, ticket, mail)
             return
         feedback = read_feedback(mail.new_text or mail.text)
         if not feedback.understood:
@@ -152,6 +153,26 @@ class Workflow:
             return
         why = {language: feedback.describe(language) for language in ("zh", "en")}
         self._reopen(repo, ticket, sender, now, why, raise_priority=True)
+
+    def _forward_to_owner(self, repo: Repository, ticket: Ticket, mail: InboundMessage) -> None:
+        """A customer's follow-up on a ticket being worked reaches its owner in the thread."""
+        owner = self.rules.person(ticket.owner)
+        if owner is None or not (mail.new_text or mail.text).strip():
+            return
+        context = self.intake.context(repo, ticket, owner.language, []) | {
+            "person_name": owner.name,
+            "message": mail.new_text or mail.text,
+            "attachments": [a.filename for a in mail.attachments],
+        }
+        self.notifier.enqueue(
+            repo,
+            ticket,
+            template="customer_reply",
+            recipient=owner.email,
+            language=owner.language,
+            context=context,
+            automatic=False,
+        )
 
     def _reopen(
         self,
@@ -236,7 +257,9 @@ class Workflow:
         timing = self.rules.workflows.confirmation
         done = 0
         for ticket in repo.resolved_before(now - timedelta(hours=timing.remind_after_hours)):
-            if ticket.resolved_at <= now - timedelta(hours=timing.close_after_hours):
+            if timing.close_without_answer and ticket.resolved_at <= now - timedelta(
+                hours=timing.close_after_hours
+            ):
                 ticket.confirmation = ticket.confirmation or "resolved"
                 self.change_state(
                     repo, ticket, CLOSED, "system", now, "no answer from the customer: confirmed by default"
