@@ -1,0 +1,94 @@
+"""Working-time arithmetic: hours of the day, working weekdays, public holidays and make-up workdays.
+
+"8 working hours" from Friday 16:00 lands on Monday afternoon; across the Spring Festival
+it waits for the holiday to end and counts the make-up Saturday (调休) as a working day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+import holidays
+
+
+@dataclass(frozen=True)
+class BusinessCalendar:
+    """One team's working time; all arithmetic is in `zone` and returns aware datetimes."""
+
+    zone: ZoneInfo
+    periods: tuple[tuple[time, time], ...] = ((time(9), time(12)), (time(13, 30), time(18)))
+    weekdays: frozenset[int] = frozenset(range(5))  # Monday = 0
+    country: str | None = "CN"
+    closures: frozenset[date] = field(default_factory=frozenset)
+    workdays: frozenset[date] = field(default_factory=frozenset)
+
+    @cached_property
+    def _public(self) -> holidays.HolidayBase | None:
+        return holidays.country_holidays(self.country) if self.country else None
+
+    @property
+    def day_length(self) -> timedelta:
+        return sum((_span(start, end) for start, end in self.periods), timedelta())
+
+    def is_working_day(self, day: date) -> bool:
+        """Closures and public holidays are off; make-up workdays and configured workdays are on."""
+        if day in self.closures:
+            return False
+        if day in self.workdays:
+            return True
+        public = self._public
+        if public is not None:
+            if day in public:
+                return False
+            if day in public.weekend_workdays:
+                return True
+        return day.weekday() in self.weekdays
+
+    def add(self, start: datetime, duration: timedelta) -> datetime:
+        """The moment `duration` of working time after `start`."""
+        moment = start.astimezone(self.zone)
+        left = duration
+        for opening, closing in self._windows_from(moment):
+            begin = max(moment, opening)
+            room = closing - begin
+            if left <= room:
+                return begin + left
+            left -= room
+        raise AssertionError("unreachable: the calendar has no working time at all")
+
+    def add_days(self, start: datetime, days: float) -> datetime:
+        """`days` working days after `start`, a working day being one day's working hours."""
+        return self.add(start, self.day_length * days)
+
+    def working_time(self, start: datetime, end: datetime) -> timedelta:
+        """How much working time lies between `start` and `end`."""
+        if end <= start:
+            return timedelta()
+        total = timedelta()
+        moment = start.astimezone(self.zone)
+        for opening, closing in self._windows_from(moment):
+            if opening >= end:
+                return total
+            total += min(closing, end) - max(moment, opening)
+        return total
+
+    def _windows_from(self, moment: datetime):
+        """Working windows (opening, closing) that end after `moment`, in order, for ten years."""
+        if not self.periods or not any(self.is_working_day(moment.date() + timedelta(d)) for d in range(60)):
+            raise ValueError("the calendar has no working time in the next 60 days")
+        day = moment.date()
+        for _ in range(3660):
+            if self.is_working_day(day):
+                for start, end in self.periods:
+                    opening = datetime.combine(day, start, self.zone)
+                    closing = datetime.combine(day, end, self.zone)
+                    if closing > moment:
+                        yield opening, closing
+            day += timedelta(days=1)
+
+
+def _span(start: time, end: time) -> timedelta:
+    return datetime.combine(date.min, end) - datetime.combine(date.min, start)
