@@ -32,6 +32,8 @@ TEMPLATES = [
     "confirmation_reminder",
     "receipt",
     "reopened",
+    "customer_reply",
+    "escalation",
 ]
 console = Console()
 

@@ -17,6 +17,8 @@ from helpdesk.outbound.render import Renderer
 from helpdesk.outbound.sender import DrainResult, Sender
 from helpdesk.pipeline import Pipeline
 from helpdesk.rules.ruleset import load_rules
+from helpdesk.sla.clocks import Clocks
+from helpdesk.sla.escalation import Escalator
 from helpdesk.tickets.blobs import BlobStore
 from helpdesk.tickets.db import make_engine, session_factory, upgrade
 from helpdesk.workflow.service import Workflow
@@ -42,14 +44,16 @@ class Helpdesk:
         self.rules = load_rules(config.paths.rules)
         renderer = Renderer(config.paths.templates, fallback_language=config.default_language)
         notifier = Notifier(config, renderer, self.clock)
-        intake = Intake(config, self.rules, notifier, self.clock)
+        clocks = Clocks(self.rules, self.clock)
+        intake = Intake(config, self.rules, notifier, self.clock, clocks)
+        escalator = Escalator(self.rules, notifier, intake, self.clock)
         self.pipeline = Pipeline(
             config,
             self.sessions,
             BlobStore(config.paths.data / "attachments"),
             self.rules,
             intake,
-            Workflow(config, self.rules, notifier, intake, self.clock),
+            Workflow(config, self.rules, notifier, intake, self.clock, clocks, escalator),
             self.clock,
         )
         self.sender = Sender(config.smtp, config.support_address, self.sessions, self.clock)

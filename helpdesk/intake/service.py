@@ -18,6 +18,7 @@ from helpdesk.mail.message import InboundMessage
 from helpdesk.outbound.outbox import Notifier
 from helpdesk.rules.conditions import Facts
 from helpdesk.rules.ruleset import RuleSet
+from helpdesk.sla.clocks import Clocks
 from helpdesk.tickets import status
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.repository import Repository
@@ -31,6 +32,7 @@ class Intake:
     rules: RuleSet
     notifier: Notifier
     clock: Clock
+    clocks: Clocks
 
     def on_new_ticket(self, repo: Repository, ticket: Ticket, mail: InboundMessage, message_id: str) -> None:
         """Fields, rules, owner; then the acknowledgement (asking for what is missing) and, when
@@ -75,6 +77,7 @@ class Intake:
             self._asked(repo, ticket, missing, now)
         else:
             self._hand_over(repo, ticket, missing, now)
+        self.clocks.start(repo, ticket)
 
     def on_customer_reply(
         self, repo: Repository, ticket: Ticket, mail: InboundMessage, message_id: str
@@ -93,6 +96,7 @@ class Intake:
             self._asked(repo, ticket, missing, now)
         else:
             self._hand_over(repo, ticket, missing, now)
+        self.clocks.follow_status(repo, ticket)
 
     def _missing(self, repo: Repository, ticket: Ticket) -> list[str]:
         have = repo.field_values(ticket)

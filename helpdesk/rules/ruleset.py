@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import holidays
 from pydantic import BaseModel, ValidationError
 
+from helpdesk.calendar import BusinessCalendar
 from helpdesk.errors import ConfigError
 from helpdesk.rules.actions import Apply, parse_actions
 from helpdesk.rules.conditions import Check, Decision, Facts, Names, parse_conditions
-from helpdesk.rules.schema import Catalog, Person, RuleFile, Staff, Workflows
+from helpdesk.rules.schema import CalendarDef, Catalog, Duration, Person, RuleFile, Sla, Staff, Workflows
 from helpdesk.yamlpos import YamlSyntaxError, line_of, load_with_lines, read_text
 
-CATALOG, STAFF, WORKFLOWS = "catalog.yaml", "staff.yaml", "workflows.yaml"
+CATALOG, STAFF, WORKFLOWS, SLA = "catalog.yaml", "staff.yaml", "workflows.yaml", "sla.yaml"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # The mails a workflow may send the customer on entering a state.
 CUSTOMER_TEMPLATES = frozenset({"status_update", "resolution"})
 
@@ -37,8 +43,14 @@ class RuleSet:
     catalog: Catalog
     staff: Staff
     workflows: Workflows
+    sla: Sla
     rules: tuple[CompiledRule, ...]
     names: Names
+
+    def calendar(self, team: str | None) -> BusinessCalendar:
+        """The team's own calendar if sla.yaml names one after it, else the default one."""
+        definition = self.sla.calendars.get(team or "") or self.sla.calendars["default"]
+        return _calendar(definition)
 
     def decide(self, facts: Facts) -> Decision:
         """Run the rules in order over `facts`; the decision lists every rule that fired."""
@@ -105,15 +117,17 @@ def load_rules(folder: Path) -> RuleSet:
     catalog, catalog_lines = _load_model(folder / CATALOG, Catalog, problems)
     staff, staff_lines = _load_model(folder / STAFF, Staff, problems)
     workflows, workflow_lines = _load_model(folder / WORKFLOWS, Workflows, problems)
-    rule_files = sorted(p for p in folder.glob("*.yaml") if p.name not in (CATALOG, STAFF, WORKFLOWS))
+    sla, sla_lines = _load_model(folder / SLA, Sla, problems) if (folder / SLA).exists() else (Sla(), {})
+    rule_files = sorted(p for p in folder.glob("*.yaml") if p.name not in (CATALOG, STAFF, WORKFLOWS, SLA))
     loaded_rules = [(path, *_load_model(path, RuleFile, problems)) for path in rule_files]
-    if catalog is None or staff is None or workflows is None:
+    if catalog is None or staff is None or workflows is None or sla is None:
         raise ConfigError(problems)
     at_catalog = _at(folder / CATALOG, catalog_lines, problems)
     at_staff = _at(folder / STAFF, staff_lines, problems)
     _check_catalog(catalog, at_catalog)
     _check_staff(staff, at_staff)
     _check_workflows(workflows, catalog, _at(folder / WORKFLOWS, workflow_lines, problems))
+    _check_sla(sla, catalog, workflows, _at(folder / SLA, sla_lines, problems))
     names = Names(
         types=frozenset(catalog.types),
         priorities=frozenset(catalog.priorities),
@@ -143,7 +157,7 @@ def load_rules(folder: Path) -> RuleSet:
             compiled.append(CompiledRule(rule.name, check, tuple(actions), rule.stop, source))
     if problems:
         raise ConfigError(problems)
-    return RuleSet(catalog, staff, workflows, tuple(compiled), names)
+    return RuleSet(catalog, staff, workflows, sla, tuple(compiled), names)
 
 
 def _load_model(path: Path, model: type[BaseModel], problems: list[str]) -> tuple[Any, dict]:
@@ -248,3 +262,73 @@ def _check_workflows(workflows: Workflows, catalog: Catalog, at: Callable[..., N
                     state,
                     f"{name}: unknown template {template!r} (known: {known})",
                 )
+
+
+_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def _periods(hours: list[str]) -> tuple[tuple[time, time], ...]:
+    periods = []
+    for text in hours:
+        found = _HOURS.match(text)
+        if not found:
+            raise ValueError(f"working hours {text!r} are not 'HH:MM-HH:MM'")
+        h1, m1, h2, m2 = map(int, found.groups())
+        if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59 or (h1, m1) >= (h2, m2):
+            raise ValueError(f"working hours {text!r} do not make a period of the day")
+        periods.append((time(h1, m1), time(h2, m2)))
+    return tuple(periods)
+
+
+@lru_cache(maxsize=64)
+def _calendar_cached(definition_json: str) -> BusinessCalendar:
+    definition = CalendarDef.model_validate_json(definition_json)
+    return BusinessCalendar(
+        zone=ZoneInfo(definition.timezone),
+        periods=_periods(definition.hours),
+        weekdays=frozenset(WEEKDAYS.index(day) for day in definition.weekdays),
+        country=definition.holidays or None,
+        closures=frozenset(definition.closures),
+        workdays=frozenset(definition.workdays),
+    )
+
+
+def _calendar(definition: CalendarDef) -> BusinessCalendar:
+    """Calendars are built once per definition: the holiday tables behind them are costly."""
+    return _calendar_cached(definition.model_dump_json())
+
+
+def _check_sla(sla: Sla, catalog: Catalog, workflows: Workflows, at: Callable[..., None]) -> None:
+    if "default" not in sla.calendars:
+        at("calendars", "a 'default' calendar is needed")
+    for name, definition in sla.calendars.items():
+        try:
+            ZoneInfo(definition.timezone)
+            _periods(definition.hours)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            at("calendars", name, f"calendar {name!r}: {exc}")
+        if definition.holidays:
+            try:
+                holidays.country_holidays(definition.holidays)
+            except NotImplementedError:
+                at(
+                    "calendars",
+                    name,
+                    "holidays",
+                    f"calendar {name!r}: no holidays known for {definition.holidays!r}",
+                )
+    for clock, table in sla.clocks.items():
+        for priority, text in table.items():
+            if priority != "default" and priority not in catalog.priorities:
+                at("clocks", clock, priority, f"{clock}: unknown priority {priority!r}")
+            try:
+                Duration.parse(text)
+            except ValueError as exc:
+                at("clocks", clock, priority, f"{clock}.{priority}: {exc}")
+    for state in sla.pause_in:
+        if state not in workflows.states:
+            at("pause_in", f"pause_in: unknown state {state!r}")
+    try:
+        Duration.parse(sla.escalation.interval)
+    except ValueError as exc:
+        at("escalation", "interval", f"escalation interval: {exc}")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -100,3 +103,55 @@ class Workflows(_Strict):
 
     def of(self, ticket_type: str | None) -> WorkflowDef:
         return self.workflows.get(ticket_type or "", self.workflows["default"])
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|h|d|bh|bd)\s*$")
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A deadline length: calendar time, or working time on the ticket's calendar."""
+
+    amount: float
+    unit: str  # m, h, d (calendar) or bh, bd (working hours, working days)
+
+    @property
+    def working(self) -> bool:
+        return self.unit in ("bh", "bd")
+
+    def calendar_delta(self) -> timedelta:
+        return timedelta(minutes=self.amount) * {"m": 1, "h": 60, "d": 1440, "bh": 60, "bd": 1440}[self.unit]
+
+    @classmethod
+    def parse(cls, text: str) -> Duration:
+        found = _DURATION.match(str(text))
+        if not found:
+            raise ValueError(f"not a duration: {text!r} (examples: 15m, 4h, 2d, 8bh, 3bd)")
+        return cls(float(found.group(1)), found.group(2))
+
+
+class CalendarDef(_Strict):
+    timezone: str = "Asia/Shanghai"
+    hours: list[str] = ["09:00-12:00", "13:30-18:00"]
+    weekdays: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = [
+        "mon",
+        "tue",
+        "wed",
+        "thu",
+        "fri",
+    ]
+    holidays: str | None = "CN"
+    closures: list[date] = []
+    workdays: list[date] = []
+
+
+class Escalation(_Strict):
+    chain: list[Literal["manager", "director"]] = ["manager", "director"]
+    interval: str = "4h"
+
+
+class Sla(_Strict):
+    calendars: dict[str, CalendarDef] = {"default": CalendarDef()}
+    clocks: dict[Literal["first_response", "owner_confirmation", "resolution"], dict[str, str]] = {}
+    pause_in: list[str] = ["info_pending"]
+    escalation: Escalation = Escalation()

@@ -90,6 +90,7 @@ class Ticket(Base):
     events: Mapped[list[Event]] = relationship(back_populates="ticket", order_by="Event.id")
     participants: Mapped[list[Participant]] = relationship(back_populates="ticket")
     fields: Mapped[list[TicketField]] = relationship(back_populates="ticket", order_by="TicketField.id")
+    clocks: Mapped[list[TicketClock]] = relationship(back_populates="ticket", order_by="TicketClock.id")
     outbox: Mapped[list[OutboxMail]] = relationship(back_populates="ticket", order_by="OutboxMail.id")
     related: Mapped[Ticket | None] = relationship(remote_side=[id])
 
@@ -109,6 +110,29 @@ class TicketField(Base):
     source: Mapped[str] = mapped_column(String(16))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ticket: Mapped[Ticket] = relationship(back_populates="fields")
+
+
+class TicketClock(Base):
+    """One deadline of a ticket: when it started, is due, was met or breached, and its escalation."""
+
+    __tablename__ = "ticket_clocks"
+    __table_args__ = (Index("ix_ticket_clocks_open_due", "met_at", "paused_at", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    name: Mapped[str] = mapped_column(String(32))
+    working_time: Mapped[bool] = mapped_column(default=False)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    met_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paused_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    next_escalation_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_to: Mapped[list] = mapped_column(JSON, default=list)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ticket: Mapped[Ticket] = relationship(back_populates="clocks")
 
 
 class Participant(Base):

@@ -66,6 +66,7 @@ def _priority(flow: Workflow, repo, ticket: Ticket, arg: str, person, now, effec
         other = next(s for s in rules.catalog.scales.values() if chosen in s)
         chosen = scale[min(other.index(chosen), len(scale) - 1)]
     old, ticket.priority = ticket.priority, chosen
+    flow.clocks.recompute(repo, ticket)
     return {"from": old, "to": chosen}
 
 

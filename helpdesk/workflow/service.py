@@ -19,6 +19,8 @@ from helpdesk.outbound.outbox import Notifier
 from helpdesk.rules.conditions import Decision
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.rules.schema import Person
+from helpdesk.sla.clocks import Clocks
+from helpdesk.sla.escalation import Escalator
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.repository import Repository
 from helpdesk.workflow.authentication import verified
@@ -37,6 +39,8 @@ class Workflow:
     notifier: Notifier
     intake: Intake
     clock: Clock
+    clocks: Clocks
+    escalator: Escalator
 
     # -- engineers -------------------------------------------------------------------------
 
@@ -59,15 +63,20 @@ class Workflow:
             repo.add_event(
                 ticket, now, person.email, "assignment_confirmed", {}, reason="first reply from the owner"
             )
+            self.clocks.stop(repo, ticket, "owner_confirmation")
         effects = CommandEffects()
         for command in commands:
             apply_command(self, repo, ticket, command, person, now, effects)
         customer_template = None
+        if keyword == "acknowledged" and self.escalator.acknowledge(repo, ticket, person):
+            effects.applied.append("[ACK] escalation acknowledged")
+            keyword = None
         if keyword:
             customer_template = self._move(repo, ticket, keyword, person.email, now, effects)
         words = "" if effects.internal else text
         if customer_template or words or effects.notices:
             self._tell_customer(repo, ticket, customer_template or "status_update", words, effects.notices)
+            self.clocks.stop(repo, ticket, "first_response")
         if keyword or commands:
             self._receipt(repo, ticket, person, effects.applied, effects.rejected)
 
@@ -124,6 +133,11 @@ class Workflow:
                 },
             )
         repo.add_event(ticket, now, actor, "status_changed", {"from": old, "to": target}, reason=why)
+        if target in (RESOLVED, CLOSED):
+            self.clocks.stop(repo, ticket, "resolution")
+        if target == REOPENED:
+            self.clocks.start(repo, ticket, ("resolution",))
+        self.clocks.follow_status(repo, ticket)
 
     def _state_label(self, state: str) -> str:
         return self.rules.label("state", state, "en")
@@ -252,10 +266,11 @@ class Workflow:
     # -- the clock -------------------------------------------------------------------------
 
     def sweep(self, repo: Repository) -> int:
-        """Remind customers who have not confirmed a solution, then close as confirmed. Returns the count."""
+        """Escalate missed deadlines; remind customers who have not confirmed a solution, then close
+        as confirmed. Returns how many things were done."""
         now = self.clock.now()
+        done = self.escalator.scan(repo)
         timing = self.rules.workflows.confirmation
-        done = 0
         for ticket in repo.resolved_before(now - timedelta(hours=timing.remind_after_hours)):
             if timing.close_without_answer and ticket.resolved_at <= now - timedelta(
                 hours=timing.close_after_hours

@@ -1,0 +1,122 @@
+"""Missed deadlines go up the chain (manager, then director), a level at a time, until acknowledged."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import and_, or_, select
+
+from helpdesk.clock import Clock
+from helpdesk.intake.service import Intake
+from helpdesk.outbound.outbox import Notifier
+from helpdesk.rules.ruleset import RuleSet
+from helpdesk.rules.schema import Duration, Person
+from helpdesk.tickets.models import Ticket, TicketClock
+from helpdesk.tickets.repository import Repository
+
+log = logging.getLogger(__name__)
+CLOCK_NAMES = {
+    "first_response": {"zh": "首次响应", "en": "first response"},
+    "owner_confirmation": {"zh": "负责人确认", "en": "owner confirmation"},
+    "resolution": {"zh": "解决", "en": "resolution"},
+}
+
+
+@dataclass(frozen=True)
+class Escalator:
+    rules: RuleSet
+    notifier: Notifier
+    intake: Intake
+    clock: Clock
+
+    def scan(self, repo: Repository) -> int:
+        """Escalate every clock due now by one level (an indexed query); returns how many."""
+        now = self.clock.now()
+        chain = self.rules.sla.escalation.chain
+        interval = Duration.parse(self.rules.sla.escalation.interval).calendar_delta()
+        due = repo.session.scalars(
+            select(TicketClock)
+            .where(
+                TicketClock.met_at.is_(None),
+                TicketClock.paused_at.is_(None),
+                TicketClock.acknowledged_at.is_(None),
+                TicketClock.due_at <= now,
+                TicketClock.escalation_level < len(chain),
+                or_(
+                    TicketClock.breached_at.is_(None),
+                    and_(TicketClock.next_escalation_at.is_not(None), TicketClock.next_escalation_at <= now),
+                ),
+            )
+            .order_by(TicketClock.due_at)
+        ).all()
+        for clock in due:
+            ticket = clock.ticket
+            if clock.breached_at is None:
+                clock.breached_at = now
+                repo.add_event(
+                    ticket,
+                    now,
+                    "sla",
+                    "deadline_missed",
+                    {"clock": clock.name, "due": clock.due_at.isoformat()},
+                )
+            person = self._level(ticket, chain[clock.escalation_level])
+            clock.escalation_level += 1
+            clock.next_escalation_at = now + interval
+            if person is None or person.id in clock.escalated_to:
+                continue
+            clock.escalated_to = [*clock.escalated_to, person.id]
+            repo.add_event(
+                ticket,
+                now,
+                "sla",
+                "escalated",
+                {"clock": clock.name, "level": clock.escalation_level, "to": person.id},
+                reason=f"{clock.name} was due {clock.due_at.isoformat()}",
+            )
+            context = self.intake.context(repo, ticket, person.language, []) | {
+                "person_name": person.name,
+                "clock": CLOCK_NAMES.get(clock.name, {}).get(person.language, clock.name),
+                "due": clock.due_at.astimezone(self.rules.calendar(ticket.team).zone).strftime(
+                    "%Y-%m-%d %H:%M"
+                ),
+                "level": clock.escalation_level,
+                "history": [
+                    f"{m.created_at.astimezone(self.rules.calendar(ticket.team).zone):%m-%d %H:%M} "
+                    f"{'←' if m.direction == 'in' else '→'} {m.sender}: {(m.new_text or m.text)[:120]}"
+                    for m in ticket.messages
+                ],
+            }
+            self.notifier.enqueue(
+                repo,
+                ticket,
+                template="escalation",
+                recipient=person.email,
+                language=person.language,
+                context=context,
+                automatic=False,
+            )
+            log.warning("ticket %s: %s missed, escalated to %s", ticket.number, clock.name, person.id)
+        return len(due)
+
+    def acknowledge(self, repo: Repository, ticket: Ticket, person: Person) -> bool:
+        """An [ACK] from someone a breach was escalated to stops further levels of it."""
+        now = self.clock.now()
+        acknowledged = False
+        for clock in ticket.clocks:
+            if clock.met_at is None and clock.acknowledged_at is None and person.id in clock.escalated_to:
+                clock.acknowledged_at = now
+                acknowledged = True
+                repo.add_event(ticket, now, person.email, "escalation_acknowledged", {"clock": clock.name})
+        return acknowledged
+
+    def _level(self, ticket: Ticket, level: str) -> Person | None:
+        owner = self.rules.person(ticket.owner)
+        team = self.rules.staff.teams.get(ticket.team or "")
+        manager = self.rules.person(team.manager) if team and team.manager else None
+        if manager is None and owner is not None:
+            manager = self.rules.person(owner.reports_to)
+        if level == "manager":
+            return manager
+        return self.rules.person(manager.reports_to) if manager else None
