@@ -190,6 +190,14 @@ def tickets_show(state: State, number: str, as_json: bool) -> None:
             _say(f"  │ {line}")
         for item in message["attachments"]:
             _say(f"  📎 {item['name']} ({item['type']}, {item['size']} bytes)")
+    if detail["clocks"]:
+        console.print("\n[bold]clocks[/bold]")
+    for clock in detail["clocks"]:
+        state = f"met {clock['met']}" if clock["met"] else "paused" if clock["paused_since"] else "running"
+        late = f", breached {clock['breached']}" if clock["breached"] else ""
+        paused = f", paused {clock['paused_seconds'] // 60} min" if clock["paused_seconds"] else ""
+        up = f", escalated to {', '.join(clock['escalated_to'])}" if clock["escalated_to"] else ""
+        _say(f"  {clock['name']}: due {clock['due']} ({state}{late}{paused}{up})")
     console.print("\n[bold]events[/bold]")
     for event in detail["events"]:
         _say(f"  {event['time']} {event['actor']} {event['kind']} {event['reason']}")

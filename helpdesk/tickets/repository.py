@@ -43,6 +43,7 @@ class Repository:
                 selectinload(Ticket.events),
                 selectinload(Ticket.outbox),
                 selectinload(Ticket.fields),
+                selectinload(Ticket.clocks),
                 selectinload(Ticket.related),
             )
         )

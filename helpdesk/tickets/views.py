@@ -73,6 +73,22 @@ def ticket_detail(ticket: Ticket, zone: ZoneInfo) -> dict:
         for event in ticket.events
     ]
     detail["outbox"] = [outbox_entry(row, zone) for row in ticket.outbox]
+    detail["clocks"] = [
+        {
+            "name": clock.name,
+            "working_time": clock.working_time,
+            "started": _time(clock.started_at, zone),
+            "due": _time(clock.due_at, zone),
+            "met": _time(clock.met_at, zone),
+            "breached": _time(clock.breached_at, zone),
+            "paused_since": _time(clock.paused_at, zone),
+            "paused_seconds": clock.paused_seconds,
+            "escalation_level": clock.escalation_level,
+            "escalated_to": clock.escalated_to,
+            "acknowledged": _time(clock.acknowledged_at, zone),
+        }
+        for clock in ticket.clocks
+    ]
     return detail
 
 

@@ -1,0 +1,179 @@
+"""Deadlines and escalation, driven by moving an injected clock over real IMAP, SMTP and SQLite."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from helpdesk.clock import ManualClock
+from helpdesk.daemon import Helpdesk
+from helpdesk.demo import customer_mail
+from helpdesk.tickets.models import Ticket, TicketClock
+from tests.conftest import SHIPPED_RULES
+
+SH = ZoneInfo("Asia/Shanghai")
+CUSTOMER = "李雷 <li.lei@example.cn>"
+FATAL = "今天 9:05 起系统宕机，所有用户无法登录，提示“503”。版本 3.2.1\n1. 打开首页\n2. 登录"
+
+
+@pytest.fixture
+def clock():
+    return ManualClock(datetime(2026, 11, 23, 10, 0, tzinfo=SH))  # a Monday morning
+
+
+@pytest.fixture
+def app(make_config, sqlite_url, clock):
+    helpdesk = Helpdesk(make_config(sqlite_url, rules=SHIPPED_RULES), clock=clock)
+    yield helpdesk
+    helpdesk.close()
+
+
+def mails_to(smtp, address):
+    return [
+        email.message_from_bytes(r.data, policy=email.policy.default)
+        for r in smtp.received
+        if address in r.recipients
+    ]
+
+
+def clocks(app) -> dict[str, TicketClock]:
+    with app.sessions() as session:
+        return {c.name: c for c in session.scalars(select(TicketClock).order_by(TicketClock.id))}
+
+
+def the_ticket(app) -> Ticket:
+    with app.sessions() as session:
+        return session.scalars(select(Ticket)).first()
+
+
+def staff_reply(to, sender, subject, text):
+    return customer_mail(sender, f"{subject}{to['Subject']}", text, In_Reply_To=to["Message-ID"])
+
+
+def test_fatal_ticket_escalates_to_manager_then_director_and_ack_stops_it(app, account, smtp, clock):
+    account.deliver(customer_mail(CUSTOMER, "系统宕机", FATAL))
+    app.run_once()
+    assert the_ticket(app).priority == "fatal"
+    due = {name: c.due_at.astimezone(SH) for name, c in clocks(app).items()}
+    assert due == {
+        "first_response": datetime(2026, 11, 23, 10, 15, tzinfo=SH),
+        "owner_confirmation": datetime(2026, 11, 23, 11, 0, tzinfo=SH),
+        "resolution": datetime(2026, 11, 23, 14, 0, tzinfo=SH),
+    }
+    clock.advance(timedelta(minutes=16))
+    app.run_once()
+    app.run_once()  # a second sweep sends nothing twice
+    [first] = mails_to(smtp, "liu.yang@example.com")  # the operations manager
+    assert (
+        "【升级】首次响应超时" in first["Subject"] and "第 1 级" in first.get_body(("plain",)).get_content()
+    )
+
+    account.deliver(staff_reply(first, "刘洋 <liu.yang@example.com>", "Re: [ACK] ", "收到，我来跟进"))
+    app.run_once()
+    assert clocks(app)["first_response"].acknowledged_at is not None
+    assert the_ticket(app).status == "assigned"  # an escalation's [ACK] is not a state change
+
+    clock.advance(timedelta(hours=4))  # 14:16: resolution (due 14:00) and owner confirmation (11:00) missed
+    app.run_once()
+    subjects = [m["Subject"] for m in mails_to(smtp, "liu.yang@example.com")]
+    assert sum("首次响应超时" in s for s in subjects) == 1
+    assert sum("负责人确认超时" in s for s in subjects) == 1 and sum("解决超时" in s for s in subjects) == 1
+    assert mails_to(smtp, "zhao.lei@example.com") == []  # the director hears only at the next level
+    clock.advance(timedelta(hours=4))
+    app.run_once()
+    director = [m["Subject"] for m in mails_to(smtp, "zhao.lei@example.com")]
+    assert sum("解决超时" in s for s in director) == 1 and sum("负责人确认超时" in s for s in director) == 1
+    assert not any("首次响应" in s for s in director)  # acknowledged by the manager: it stopped there
+    clock.advance(timedelta(hours=8))
+    app.run_once()
+    assert len(mails_to(smtp, "zhao.lei@example.com")) == 2  # two levels in the chain, each once
+
+
+def test_first_response_is_an_engineers_words_not_our_acknowledgement(app, account, smtp, clock):
+    account.deliver(customer_mail(CUSTOMER, "系统宕机", FATAL))
+    app.run_once()
+    [notice] = mails_to(smtp, "wang.wei@example.com")
+    clock.advance(timedelta(minutes=5))
+    account.deliver(
+        staff_reply(notice, "王伟 <wang.wei@example.com>", "Re: [处理中] ", "正在处理，10 分钟内回复。")
+    )
+    app.run_once()
+    state = clocks(app)
+    assert state["first_response"].met_at is not None and state["owner_confirmation"].met_at is not None
+    assert state["resolution"].met_at is None
+    clock.advance(timedelta(hours=1))
+    app.run_once()
+    assert mails_to(smtp, "liu.yang@example.com") == []
+
+
+def test_clocks_pause_while_information_is_pending(app, account, smtp, clock):
+    account.deliver(
+        customer_mail(CUSTOMER, "打印报错", "打印时提示“队列已满”。")
+    )  # general: 2 h first response
+    app.run_once()
+    assert the_ticket(app).status == "info_pending"
+    assert all(c.paused_at is not None for c in clocks(app).values())
+    clock.advance(timedelta(hours=5))
+    app.run_once()
+    assert mails_to(smtp, "liu.yang@example.com") == []  # paused clocks do not breach
+    [ack] = mails_to(smtp, "li.lei@example.cn")
+    account.deliver(
+        customer_mail(
+            CUSTOMER,
+            f"Re: {ack['Subject']}",
+            "版本 3.2.1，今天 9:05\n1. 打开\n2. 打印",
+            In_Reply_To=ack["Message-ID"],
+        )
+    )
+    app.run_once()
+    first = clocks(app)["first_response"]
+    assert first.paused_at is None and first.paused_seconds == 5 * 3600
+    assert first.due_at.astimezone(SH) == datetime(2026, 11, 23, 17, 0, tzinfo=SH)  # 15:00 + the 2 h left
+
+
+def test_working_time_clock_crosses_the_weekend(app, account, smtp, clock):
+    clock.advance(timedelta(days=4, hours=6))  # Friday 27 Nov, 16:00
+    account.deliver(
+        customer_mail(CUSTOMER, "请问", "请问如何修改密码？")
+    )  # consultation, medium: 8 working hours
+    app.run_once()
+    assert clocks(app)["first_response"].due_at.astimezone(SH) == datetime(2026, 11, 30, 16, 30, tzinfo=SH)
+
+
+def test_priority_change_recomputes_the_deadlines(app, account, smtp, clock):
+    account.deliver(
+        customer_mail(CUSTOMER, "打印报错", "今天 9:05 打印提示“队列已满”。版本 3.2.1\n1. 打开\n2. 打印")
+    )
+    app.run_once()
+    assert "resolution" not in clocks(app)  # general faults have no resolution deadline
+    [notice] = mails_to(smtp, "zhang.min@example.com")
+    account.deliver(staff_reply(notice, "张敏 <zhang.min@example.com>", "Re: ", "#priority severe"))
+    app.run_once()
+    assert clocks(app)["first_response"].due_at.astimezone(SH) == datetime(2026, 11, 23, 10, 30, tzinfo=SH)
+
+
+def test_tickets_show_lists_every_clock(app, account, smtp, clock, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from helpdesk.cli import main
+
+    account.deliver(customer_mail(CUSTOMER, "系统宕机", FATAL))
+    app.run_once()
+    clock.advance(timedelta(minutes=20))
+    app.run_once()
+    result = CliRunner().invoke(
+        main,
+        ["--config", str(tmp_path / "helpdesk.yaml"), "tickets", "show", the_ticket(app).number, "--json"],
+    )
+    shown = {c["name"]: c for c in json.loads(result.output)["clocks"]}
+    assert shown["first_response"]["due"] == "2026-11-23T10:15:00+08:00"
+    assert shown["first_response"]["breached"] == "2026-11-23T10:20:00+08:00"
+    assert shown["first_response"]["escalated_to"] == ["liu.yang"]
+    assert shown["resolution"]["met"] is None
