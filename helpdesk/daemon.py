@@ -18,9 +18,11 @@ from helpdesk.outbound.sender import DrainResult, Sender
 from helpdesk.pipeline import Pipeline
 from helpdesk.rules.ruleset import load_rules
 from helpdesk.sla.clocks import Clocks
+from helpdesk.sla.digest import Digests
 from helpdesk.sla.escalation import Escalator
 from helpdesk.tickets.blobs import BlobStore
 from helpdesk.tickets.db import make_engine, session_factory, upgrade
+from helpdesk.tickets.repository import Repository
 from helpdesk.workflow.service import Workflow
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,7 @@ class Helpdesk:
             Workflow(config, self.rules, notifier, intake, self.clock, clocks, escalator),
             self.clock,
         )
+        self.digests = Digests(config, self.rules, renderer, notifier, self.clock)
         self.sender = Sender(config.smtp, config.support_address, self.sessions, self.clock)
         self._outbox_ready = threading.Event()
         self.ingest = IngestLoop(config.imap, self.pipeline, on_processed=self._outbox_ready.set)
@@ -66,8 +69,15 @@ class Helpdesk:
             mails = self.ingest.run_once()
         finally:
             self.ingest.mailbox.close()
-        self.pipeline.sweep()
+        self.sweep()
         return OnceResult(mails, self.sender.drain())
+
+    def sweep(self) -> int:
+        """The clock-driven work that is due now: escalations, confirmations, digests. Runs each once."""
+        done = self.pipeline.sweep()
+        with self.sessions.begin() as session:
+            done += self.digests.send_due(Repository(session))
+        return done
 
     def run(self, stop: threading.Event) -> None:
         """Run until `stop` is set; the mail in hand and the send in flight finish first."""
@@ -122,7 +132,7 @@ class Helpdesk:
 
     def _sweep(self) -> None:
         try:
-            if self.pipeline.sweep():
+            if self.sweep():
                 self._outbox_ready.set()
         except Exception:  # a database hiccup must not end the clock
             log.exception("clock sweep failed; trying again at the next minute")

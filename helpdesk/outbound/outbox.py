@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from helpdesk.clock import Clock
 from helpdesk.config import Config
 from helpdesk.outbound.compose import compose
-from helpdesk.outbound.render import Renderer
+from helpdesk.outbound.render import Rendered, Renderer
 from helpdesk.tickets.models import Message, OutboxMail, Ticket
 from helpdesk.tickets.numbering import subject_tag
 from helpdesk.tickets.repository import Repository, day_start
@@ -23,6 +23,38 @@ class Notifier:
     config: Config
     renderer: Renderer
     clock: Clock
+
+    def enqueue_rendered(
+        self, repo: Repository, rendered: Rendered, *, recipient: str, kind: str
+    ) -> OutboxMail:
+        """Queue an already rendered mail that belongs to no ticket (the managers' digest)."""
+        now = self.clock.now()
+        outgoing = compose(
+            rendered,
+            sender_name=self.config.support_name,
+            sender_address=self.config.support_address,
+            recipient=recipient,
+            tag="",
+            in_reply_to=None,
+            references=[],
+            now=now,
+        )
+        row = OutboxMail(
+            ticket=None,
+            kind=kind,
+            recipient=recipient.lower(),
+            message_id=outgoing.message_id,
+            subject=outgoing.subject,
+            data=outgoing.data,
+            automatic=False,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            last_error="",
+            created_at=now,
+        )
+        repo.session.add(row)
+        return row
 
     def enqueue(
         self,

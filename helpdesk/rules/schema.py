@@ -150,7 +150,12 @@ class Escalation(_Strict):
     interval: str = "4h"
 
 
+class DigestDef(_Strict):
+    time: str = Field("08:30", pattern=r"^\d{1,2}:\d{2}$", description="local time of the daily digest")
+
+
 class Sla(_Strict):
+    digest: DigestDef = DigestDef()
     calendars: dict[str, CalendarDef] = {"default": CalendarDef()}
     clocks: dict[Literal["first_response", "owner_confirmation", "resolution"], dict[str, str]] = {}
     pause_in: list[str] = ["info_pending"]

@@ -282,6 +282,18 @@ class QuarantinedMail(Base):
     raw: Mapped[RawMail] = relationship()
 
 
+class DigestSent(Base):
+    """One manager's digest for one local day: sent once, even across restarts."""
+
+    __tablename__ = "digests_sent"
+    __table_args__ = (UniqueConstraint("person", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person: Mapped[str] = mapped_column(String(64))
+    day: Mapped[str] = mapped_column(String(10))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class TicketSequence(Base):
     """The last number handed out in one numbering period (e.g. '202611')."""
 

@@ -1,0 +1,113 @@
+"""The managers' daily digest: rendered for any day, sent once a day at the configured local time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+
+from helpdesk.clock import Clock
+from helpdesk.config import Config
+from helpdesk.outbound.outbox import Notifier
+from helpdesk.outbound.render import Rendered, Renderer
+from helpdesk.rules.ruleset import RuleSet
+from helpdesk.rules.schema import Person
+from helpdesk.sla.escalation import CLOCK_NAMES
+from helpdesk.sla.statistics import Scope, statistics
+from helpdesk.tickets.models import DigestSent
+from helpdesk.tickets.repository import Repository
+
+MANAGERS = ("manager", "director")
+
+
+@dataclass(frozen=True)
+class Digests:
+    config: Config
+    rules: RuleSet
+    renderer: Renderer
+    notifier: Notifier
+    clock: Clock
+
+    def recipients(self, person_id: str | None = None) -> list[Person]:
+        people = [p for p in self.rules.staff.people if p.role in MANAGERS]
+        return [p for p in people if person_id in (None, p.id)]
+
+    def scope(self, person: Person) -> Scope:
+        teams = frozenset(name for name, team in self.rules.staff.teams.items() if team.manager == person.id)
+        return Scope(None if person.role == "director" or not teams else teams)
+
+    def figures(self, repo: Repository, person: Person, day: date) -> dict:
+        zone = self.config.zone
+        start = datetime.combine(day, time(), zone)
+        end = start + timedelta(days=1)
+        now = min(self.clock.now(), end)
+        scope = self.scope(person)
+        return {
+            "day": statistics(repo, scope, start, end, now),
+            "month": statistics(repo, scope, datetime.combine(day.replace(day=1), time(), zone), end, now),
+        }
+
+    def render(self, repo: Repository, person: Person, day: date) -> Rendered:
+        figures = self.figures(repo, person, day)
+        language = person.language
+        daily = figures["day"]
+        label = self.rules.label
+        context = {
+            "support_name": self.config.support_name,
+            "person_name": person.name,
+            "day": day.isoformat(),
+            "empty": not (daily["tickets"] or daily["escalations"] or daily["overdue"] or daily["waiting"]),
+            "today": self._labelled(daily, language),
+            "month": self._labelled(figures["month"], language),
+            "escalations": [
+                e | {"clock": CLOCK_NAMES.get(e["clock"], {}).get(language, e["clock"])}
+                for e in daily["escalations"]
+            ],
+            "overdue": [
+                o | {"due": o["due"].astimezone(self.config.zone).strftime("%m-%d %H:%M")}
+                for o in daily["overdue"]
+            ],
+            "waiting": [w | {"status": label("state", w["status"], language)} for w in daily["waiting"]],
+        }
+        return self.renderer.render("digest", language, context)
+
+    def _labelled(self, figures: dict, language: str) -> dict:
+        label = self.rules.label
+        satisfaction = {
+            "satisfied": ("满意", "satisfied"),
+            "fair": ("基本满意", "fairly satisfied"),
+            "unsatisfied": ("不满意", "unsatisfied"),
+        }
+        pick = 0 if language == "zh" else 1
+        return {
+            "tickets": figures["tickets"],
+            "by_type": {label("type", k, language): v for k, v in figures["by_type"].items()},
+            "by_priority": {label("priority", k, language): v for k, v in figures["by_priority"].items()},
+            "by_team": {label("team", k, language): v for k, v in figures["by_team"].items()},
+            "compliance": {label("priority", k, language): v for k, v in figures["compliance"].items()},
+            "satisfaction": {
+                satisfaction.get(k, (k, k))[pick]: v for k, v in figures["satisfaction"].items()
+            },
+        }
+
+    def send_due(self, repo: Repository) -> int:
+        """Send each manager today's digest once the local digest time has passed; once a day only."""
+        now = self.clock.now().astimezone(self.config.zone)
+        hour, minute = map(int, self.rules.sla.digest.time.split(":"))
+        if now.time() < time(hour, minute):
+            return 0
+        day = now.date() - timedelta(days=1)  # the digest reports the day that ended
+        sent = 0
+        for person in self.recipients():
+            key = day.isoformat()
+            done = repo.session.scalar(
+                select(DigestSent).where(DigestSent.person == person.id, DigestSent.day == key)
+            )
+            if done is not None:
+                continue
+            rendered_context = self.render(repo, person, day)
+            self.notifier.enqueue_rendered(repo, rendered_context, recipient=person.email, kind="digest")
+            repo.session.add(DigestSent(person=person.id, day=key, at=self.clock.now()))
+            sent += 1
+        return sent
