@@ -98,6 +98,8 @@ class Digests:
         if now.time() < time(hour, minute):
             return 0
         day = now.date() - timedelta(days=1)  # the digest reports the day that ended
+        if not repo.has_tickets_before(datetime.combine(now.date(), time(), self.config.zone)):
+            return 0  # the helpdesk was not running yet: no digest for days before its first ticket
         sent = 0
         for person in self.recipients():
             key = day.isoformat()

@@ -75,6 +75,9 @@ class Repository:
             .limit(1)
         )
 
+    def has_tickets_before(self, moment: datetime) -> bool:
+        return self.session.scalar(select(Ticket.id).where(Ticket.created_at < moment).limit(1)) is not None
+
     def resolved_before(self, cutoff: datetime) -> list[Ticket]:
         """Resolved tickets still waiting for the customer's confirmation since before `cutoff` (indexed)."""
         return list(
