@@ -36,6 +36,7 @@ TEMPLATES = [
     "customer_reply",
     "escalation",
     "digest",
+    "deadline_warning",
 ]
 console = Console()
 

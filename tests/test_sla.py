@@ -177,3 +177,20 @@ def test_tickets_show_lists_every_clock(app, account, smtp, clock, tmp_path):
     assert shown["first_response"]["breached"] == "2026-11-23T10:20:00+08:00"
     assert shown["first_response"]["escalated_to"] == ["liu.yang"]
     assert shown["resolution"]["met"] is None
+
+
+def test_the_owner_is_warned_before_a_deadline_once(app, account, smtp, clock):
+    account.deliver(customer_mail(CUSTOMER, "系统宕机", FATAL))
+    app.run_once()
+    assert not any("即将到期" in m["Subject"] for m in mails_to(smtp, "wang.wei@example.com"))
+    clock.advance(
+        timedelta(minutes=8)
+    )  # first response due 10:15; a 15-minute clock warns at 7.5 minutes left
+    app.run_once()
+    app.run_once()
+    warnings = [m for m in mails_to(smtp, "wang.wei@example.com") if "即将到期" in m["Subject"]]
+    assert (
+        len(warnings) == 1
+        and "首次响应" in warnings[0]["Subject"]
+        and "10:15" in warnings[0].get_body(("plain",)).get_content()
+    )

@@ -328,7 +328,11 @@ def _check_sla(sla: Sla, catalog: Catalog, workflows: Workflows, at: Callable[..
     for state in sla.pause_in:
         if state not in workflows.states:
             at("pause_in", f"pause_in: unknown state {state!r}")
-    try:
-        Duration.parse(sla.escalation.interval)
-    except ValueError as exc:
-        at("escalation", "interval", f"escalation interval: {exc}")
+    for key in ("interval", "warn_before"):
+        value = getattr(sla.escalation, key)
+        if value is None:
+            continue
+        try:
+            Duration.parse(value)
+        except ValueError as exc:
+            at("escalation", key, f"escalation {key}: {exc}")

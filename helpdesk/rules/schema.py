@@ -148,6 +148,7 @@ class CalendarDef(_Strict):
 class Escalation(_Strict):
     chain: list[Literal["manager", "director"]] = ["manager", "director"]
     interval: str = "4h"
+    warn_before: str | None = Field("30m", description="warn the owner this long before a deadline")
 
 
 class DigestDef(_Strict):

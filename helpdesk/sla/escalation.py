@@ -100,6 +100,51 @@ class Escalator:
             log.warning("ticket %s: %s missed, escalated to %s", ticket.number, clock.name, person.id)
         return len(due)
 
+    def warn(self, repo: Repository) -> int:
+        """Warn each owner once, `warn_before` (at most half the clock) ahead of a running deadline."""
+        lead_text = self.rules.sla.escalation.warn_before
+        if not lead_text:
+            return 0
+        now = self.clock.now()
+        soon = repo.session.scalars(
+            select(TicketClock).where(
+                TicketClock.met_at.is_(None),
+                TicketClock.paused_at.is_(None),
+                TicketClock.warned_at.is_(None),
+                TicketClock.due_at > now,
+                TicketClock.due_at <= now + Duration.parse(lead_text).calendar_delta(),
+            )
+        ).all()
+        warned = 0
+        lead = Duration.parse(lead_text).calendar_delta()
+        for clock in soon:
+            # A short deadline is warned at half its length, not the moment it starts.
+            if clock.due_at - now > min(lead, (clock.due_at - clock.started_at) / 2):
+                continue
+            clock.warned_at = now
+            warned += 1
+            ticket = clock.ticket
+            owner = self.rules.person(ticket.owner)
+            if owner is None:
+                continue
+            zone = self.rules.calendar(ticket.team).zone
+            context = self.intake.context(repo, ticket, owner.language, []) | {
+                "person_name": owner.name,
+                "clock": CLOCK_NAMES.get(clock.name, {}).get(owner.language, clock.name),
+                "due": clock.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            }
+            self.notifier.enqueue(
+                repo,
+                ticket,
+                template="deadline_warning",
+                recipient=owner.email,
+                language=owner.language,
+                context=context,
+                automatic=False,
+            )
+            repo.add_event(ticket, now, "sla", "deadline_warning", {"clock": clock.name, "to": owner.id})
+        return warned
+
     def acknowledge(self, repo: Repository, ticket: Ticket, person: Person) -> bool:
         """An [ACK] from someone a breach was escalated to stops further levels of it."""
         now = self.clock.now()

@@ -132,6 +132,7 @@ class TicketClock(Base):
     next_escalation_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     escalated_to: Mapped[list] = mapped_column(JSON, default=list)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ticket: Mapped[Ticket] = relationship(back_populates="clocks")
 
 

@@ -269,7 +269,7 @@ class Workflow:
         """Escalate missed deadlines; remind customers who have not confirmed a solution, then close
         as confirmed. Returns how many things were done."""
         now = self.clock.now()
-        done = self.escalator.scan(repo)
+        done = self.escalator.warn(repo) + self.escalator.scan(repo)
         timing = self.rules.workflows.confirmation
         for ticket in repo.resolved_before(now - timedelta(hours=timing.remind_after_hours)):
             if timing.close_without_answer and ticket.resolved_at <= now - timedelta(
