@@ -48,7 +48,7 @@ class Helpdesk:
         notifier = Notifier(config, renderer, self.clock)
         clocks = Clocks(self.rules, self.clock)
         intake = Intake(config, self.rules, notifier, self.clock, clocks)
-        escalator = Escalator(self.rules, notifier, intake, self.clock)
+        escalator = Escalator(self.rules, intake, self.clock)
         self.pipeline = Pipeline(
             config,
             self.sessions,

@@ -18,6 +18,7 @@ from helpdesk.mail.message import InboundMessage
 from helpdesk.outbound.outbox import Notifier
 from helpdesk.rules.conditions import Facts
 from helpdesk.rules.ruleset import RuleSet
+from helpdesk.rules.schema import Person
 from helpdesk.sla.clocks import Clocks
 from helpdesk.tickets import status
 from helpdesk.tickets.models import Ticket
@@ -153,13 +154,26 @@ class Intake:
             log.warning("ticket %s: no owner chosen; it waits unassigned", ticket.number)
             return
         ticket.status = status.ASSIGNED
+        self.tell_person(repo, ticket, owner, "assignment", missing=missing)
+
+    def tell_person(
+        self,
+        repo: Repository,
+        ticket: Ticket,
+        person: Person,
+        template: str,
+        extra: dict | None = None,
+        missing: list[str] | None = None,
+    ) -> None:
+        """Mail a staff member about the ticket, in their language; staff mail is never capped."""
+        context = self.context(repo, ticket, person.language, missing or []) | {"person_name": person.name}
         self.notifier.enqueue(
             repo,
             ticket,
-            template="assignment",
-            recipient=owner.email,
-            language=owner.language,
-            context=self.context(repo, ticket, owner.language, missing) | {"owner_name": owner.name},
+            template=template,
+            recipient=person.email,
+            language=person.language,
+            context=context | (extra or {}),
             automatic=False,
         )
 

@@ -28,25 +28,40 @@ class Notifier:
         self, repo: Repository, rendered: Rendered, *, recipient: str, kind: str
     ) -> OutboxMail:
         """Queue an already rendered mail that belongs to no ticket (the managers' digest)."""
+        return self._queue(repo, None, rendered, recipient=recipient, kind=kind, automatic=False, thread=[])
+
+    def _queue(
+        self,
+        repo: Repository,
+        ticket: Ticket | None,
+        rendered: Rendered,
+        *,
+        recipient: str,
+        kind: str,
+        automatic: bool,
+        thread: list[str],
+        tag: str = "",
+    ) -> OutboxMail:
+        """Compose `rendered` (threaded after `thread`) and add it to the outbox."""
         now = self.clock.now()
         outgoing = compose(
             rendered,
             sender_name=self.config.support_name,
             sender_address=self.config.support_address,
             recipient=recipient,
-            tag="",
-            in_reply_to=None,
-            references=[],
+            tag=tag,
+            in_reply_to=thread[-1] if thread else None,
+            references=thread,
             now=now,
         )
         row = OutboxMail(
-            ticket=None,
+            ticket=ticket,
             kind=kind,
             recipient=recipient.lower(),
             message_id=outgoing.message_id,
             subject=outgoing.subject,
             data=outgoing.data,
-            automatic=False,
+            automatic=automatic,
             status="pending",
             attempts=0,
             next_attempt_at=now,
@@ -97,26 +112,26 @@ class Notifier:
             template, language, {**context, "tag": tag, "support_name": self.config.support_name}
         )
         thread = repo.thread_ids(ticket)
-        outgoing = compose(
+        row = self._queue(
+            repo,
+            ticket,
             rendered,
-            sender_name=self.config.support_name,
-            sender_address=self.config.support_address,
             recipient=recipient,
+            kind=template,
+            automatic=automatic,
+            thread=thread,
             tag=tag,
-            in_reply_to=thread[-1] if thread else None,
-            references=thread,
-            now=now,
         )
         repo.session.add(
             Message(
                 ticket=ticket,
                 direction="out",
-                message_id=outgoing.message_id,
+                message_id=row.message_id,
                 in_reply_to=thread[-1] if thread else "",
                 references=" ".join(thread),
                 sender=self.config.support_address,
                 recipients=recipient,
-                subject=outgoing.subject,
+                subject=row.subject,
                 text=rendered.text,
                 new_text=rendered.text,
                 language=rendered.language,
@@ -124,26 +139,11 @@ class Notifier:
                 created_at=now,
             )
         )
-        row = OutboxMail(
-            ticket=ticket,
-            kind=template,
-            recipient=recipient.lower(),
-            message_id=outgoing.message_id,
-            subject=outgoing.subject,
-            data=outgoing.data,
-            automatic=automatic,
-            status="pending",
-            attempts=0,
-            next_attempt_at=now,
-            last_error="",
-            created_at=now,
-        )
-        repo.session.add(row)
         repo.add_event(
             ticket,
             now,
             "system",
             "mail_queued",
-            {"template": template, "recipient": recipient, "message_id": outgoing.message_id},
+            {"template": template, "recipient": recipient, "message_id": row.message_id},
         )
         return row

@@ -9,7 +9,6 @@ from sqlalchemy import and_, or_, select
 
 from helpdesk.clock import Clock
 from helpdesk.intake.service import Intake
-from helpdesk.outbound.outbox import Notifier
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.rules.schema import Duration, Person
 from helpdesk.tickets.models import Ticket, TicketClock
@@ -26,7 +25,6 @@ CLOCK_NAMES = {
 @dataclass(frozen=True)
 class Escalator:
     rules: RuleSet
-    notifier: Notifier
     intake: Intake
     clock: Clock
 
@@ -75,8 +73,7 @@ class Escalator:
                 {"clock": clock.name, "level": clock.escalation_level, "to": person.id},
                 reason=f"{clock.name} was due {clock.due_at.isoformat()}",
             )
-            context = self.intake.context(repo, ticket, person.language, []) | {
-                "person_name": person.name,
+            extra = {
                 "clock": CLOCK_NAMES.get(clock.name, {}).get(person.language, clock.name),
                 "due": clock.due_at.astimezone(self.rules.calendar(ticket.team).zone).strftime(
                     "%Y-%m-%d %H:%M"
@@ -88,15 +85,7 @@ class Escalator:
                     for m in ticket.messages
                 ],
             }
-            self.notifier.enqueue(
-                repo,
-                ticket,
-                template="escalation",
-                recipient=person.email,
-                language=person.language,
-                context=context,
-                automatic=False,
-            )
+            self.intake.tell_person(repo, ticket, person, "escalation", extra)
             log.warning("ticket %s: %s missed, escalated to %s", ticket.number, clock.name, person.id)
         return len(due)
 
@@ -128,20 +117,11 @@ class Escalator:
             if owner is None:
                 continue
             zone = self.rules.calendar(ticket.team).zone
-            context = self.intake.context(repo, ticket, owner.language, []) | {
-                "person_name": owner.name,
+            extra = {
                 "clock": CLOCK_NAMES.get(clock.name, {}).get(owner.language, clock.name),
                 "due": clock.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
             }
-            self.notifier.enqueue(
-                repo,
-                ticket,
-                template="deadline_warning",
-                recipient=owner.email,
-                language=owner.language,
-                context=context,
-                automatic=False,
-            )
+            self.intake.tell_person(repo, ticket, owner, "deadline_warning", extra)
             repo.add_event(ticket, now, "sla", "deadline_warning", {"clock": clock.name, "to": owner.id})
         return warned
 

@@ -79,16 +79,7 @@ def _assign(flow: Workflow, repo, ticket: Ticket, arg: str, person, now, effects
     if target is None:
         raise ValueError(f"nobody called {arg!r} in staff.yaml")
     old, ticket.owner, ticket.owner_confirmed_at = ticket.owner, target.id, None
-    context = flow.intake.context(repo, ticket, target.language, []) | {"owner_name": target.name}
-    flow.notifier.enqueue(
-        repo,
-        ticket,
-        template="assignment",
-        recipient=target.email,
-        language=target.language,
-        context=context,
-        automatic=False,
-    )
+    flow.intake.tell_person(repo, ticket, target, "assignment")
     return {"from": old, "to": target.id}
 
 

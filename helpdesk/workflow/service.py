@@ -173,20 +173,8 @@ class Workflow:
         owner = self.rules.person(ticket.owner)
         if owner is None or not (mail.new_text or mail.text).strip():
             return
-        context = self.intake.context(repo, ticket, owner.language, []) | {
-            "person_name": owner.name,
-            "message": mail.new_text or mail.text,
-            "attachments": [a.filename for a in mail.attachments],
-        }
-        self.notifier.enqueue(
-            repo,
-            ticket,
-            template="customer_reply",
-            recipient=owner.email,
-            language=owner.language,
-            context=context,
-            automatic=False,
-        )
+        extra = {"message": mail.new_text or mail.text, "attachments": [a.filename for a in mail.attachments]}
+        self.intake.tell_person(repo, ticket, owner, "customer_reply", extra)
 
     def _reopen(
         self,
@@ -227,19 +215,7 @@ class Workflow:
             p.id: p for p in (self.rules.person(ticket.owner), self._manager(ticket, previous)) if p
         }
         for person in recipients.values():
-            context = self.intake.context(repo, ticket, person.language, []) | {
-                "person_name": person.name,
-                "why": why[person.language],
-            }
-            self.notifier.enqueue(
-                repo,
-                ticket,
-                template="reopened",
-                recipient=person.email,
-                language=person.language,
-                context=context,
-                automatic=False,
-            )
+            self.intake.tell_person(repo, ticket, person, "reopened", {"why": why[person.language]})
 
     def _next_level(self, repo: Repository, ticket: Ticket, current: Person | None) -> Person | None:
         """Junior → a senior of the team; senior (or no team) → the person they report to."""
@@ -318,21 +294,12 @@ class Workflow:
         applied: list[str],
         rejected: list[tuple[str, str]],
     ) -> None:
-        context = self.intake.context(repo, ticket, person.language, []) | {
-            "person_name": person.name,
+        extra = {
             "applied": applied,
             "rejected": [{"line": line, "why": why} for line, why in rejected],
             "commands": sorted(f"#{name}" for name in COMMANDS),
         }
-        self.notifier.enqueue(
-            repo,
-            ticket,
-            template="receipt",
-            recipient=person.email,
-            language=person.language,
-            context=context,
-            automatic=False,
-        )
+        self.intake.tell_person(repo, ticket, person, "receipt", extra)
 
     def _local(self, moment: datetime | None) -> str:
         return moment.astimezone(self.config.zone).strftime("%Y-%m-%d %H:%M") if moment else ""
