@@ -7,22 +7,18 @@ import logging
 import signal
 import sys
 import threading
-from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from helpdesk.config import Config, load_config
-from helpdesk.display import plain
+from helpdesk import cli_reports
+from helpdesk.console import State, console, errors, plain, say
 from helpdesk.errors import ConfigError, HelpdeskError
 from helpdesk.outbound.render import Renderer
 from helpdesk.rules.ruleset import load_rules
 from helpdesk.tickets import views
-from helpdesk.tickets.db import make_engine, session_factory, upgrade
-from helpdesk.tickets.repository import Repository
 
 TEMPLATES = [
     "acknowledgement",
@@ -38,21 +34,6 @@ TEMPLATES = [
     "digest",
     "deadline_warning",
 ]
-console = Console()
-
-
-class State:
-    def __init__(self, config_path: Path | None) -> None:
-        self.config_path = config_path
-
-    def config(self) -> Config:
-        return load_config(self.config_path)
-
-    def repository(self) -> tuple[Config, Repository]:
-        config = self.config()
-        engine = make_engine(config.database.url)
-        upgrade(engine)
-        return config, Repository(session_factory(engine)())
 
 
 def _default_config() -> Path | None:
@@ -113,15 +94,15 @@ def check(state: State) -> None:
     try:
         config = state.config()
     except ConfigError as exc:
-        _errors(exc.problems)
+        errors(exc.problems)
     problems = Renderer(config.paths.templates).check(TEMPLATES, ["zh", "en"])
     try:
         ruleset = load_rules(config.paths.rules)
     except ConfigError as exc:
         problems += exc.problems
     if problems:
-        _errors(problems)
-    _say(
+        errors(problems)
+    say(
         f"ok: {state.config_path or 'built-in defaults'}; rules {config.paths.rules}: "
         f"{len(ruleset.rules)} routing rules, {len(ruleset.catalog.types)} types, "
         f"{len(ruleset.staff.people)} people in {len(ruleset.staff.teams)} teams"
@@ -175,25 +156,25 @@ def tickets_show(state: State, number: str, as_json: bool) -> None:
     console.rule(Text(f"{detail['number']} {detail['subject']}", style="bold"))
     keys = ("status", "type", "priority", "team", "owner", "requester", "language", "created", "related")
     for key in keys:
-        _say(f"{key:>12}: {detail[key] if detail[key] is not None else '-'}")
+        say(f"{key:>12}: {detail[key] if detail[key] is not None else '-'}")
     if detail["collaborators"]:
-        _say(f"{'collaborators':>12}: {', '.join(detail['collaborators'])}")
+        say(f"{'collaborators':>12}: {', '.join(detail['collaborators'])}")
     if detail["incomplete"]:
-        _say(f"{'incomplete':>12}: yes, after {detail['information_requests']} request(s)")
+        say(f"{'incomplete':>12}: yes, after {detail['information_requests']} request(s)")
     if detail["fields"]:
         console.print("\n[bold]report fields[/bold]")
         for name, item in detail["fields"].items():
             where = "attachment" if item["source"] == "attachment" else f"line {item['line']}"
-            _say(f"  {name}: {item['value']}  ({where} of {item['message_id']})")
+            say(f"  {name}: {item['value']}  ({where} of {item['message_id']})")
     for message in detail["messages"]:
         arrow = "←" if message["direction"] == "in" else "→"
         flag = f" (automatic: {message['automatic']})" if message["automatic"] else ""
-        _say(f"\n{arrow} {message['time']} {message['sender']}{flag}")
-        _say(f"  {message['subject']}")
+        say(f"\n{arrow} {message['time']} {message['sender']}{flag}")
+        say(f"  {message['subject']}")
         for line in (message["text"] or "").splitlines()[:40]:
-            _say(f"  │ {line}")
+            say(f"  │ {line}")
         for item in message["attachments"]:
-            _say(f"  📎 {item['name']} ({item['type']}, {item['size']} bytes)")
+            say(f"  📎 {item['name']} ({item['type']}, {item['size']} bytes)")
     if detail["clocks"]:
         console.print("\n[bold]clocks[/bold]")
     for clock in detail["clocks"]:
@@ -201,102 +182,15 @@ def tickets_show(state: State, number: str, as_json: bool) -> None:
         late = f", breached {clock['breached']}" if clock["breached"] else ""
         paused = f", paused {clock['paused_seconds'] // 60} min" if clock["paused_seconds"] else ""
         up = f", escalated to {', '.join(clock['escalated_to'])}" if clock["escalated_to"] else ""
-        _say(f"  {clock['name']}: due {clock['due']} ({state}{late}{paused}{up})")
+        say(f"  {clock['name']}: due {clock['due']} ({state}{late}{paused}{up})")
     console.print("\n[bold]events[/bold]")
     for event in detail["events"]:
-        _say(f"  {event['time']} {event['actor']} {event['kind']} {event['reason']}")
+        say(f"  {event['time']} {event['actor']} {event['kind']} {event['reason']}")
     console.print("\n[bold]outbound mail[/bold]")
     for row in detail["outbox"]:
         error = f" {row['last_error']}" if row["last_error"] else ""
         attempts = f"(attempts {row['attempts']})"
-        _say(f"  #{row['id']} {row['kind']} → {row['recipient']}: {row['status']} {attempts}{error}")
-
-
-@main.group()
-def rules() -> None:
-    """Routing rules and report fields."""
-
-
-@rules.command("test")
-@click.argument("mail", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-@click.pass_obj
-def rules_test(state: State, mail: Path, as_json: bool) -> None:
-    """Show what the rules make of MAIL (an .eml file), without touching any database."""
-    from helpdesk.rules.explain import explain
-
-    config = state.config()
-    report = explain(config, load_rules(config.paths.rules), mail.read_bytes())
-    if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
-        return
-    _say(f"subject: {report['subject']}   from: {report['from']}   language: {report['language']}")
-    console.print("\n[bold]fields found[/bold]")
-    for name, item in report["fields"].items():
-        _say(f"  {name}: {item['value']}  ({item['where']})")
-    _say(f"  missing: {', '.join(report['missing']) or 'nothing'}")
-    console.print("\n[bold]rules fired[/bold]")
-    for fired in report["rules"]:
-        _say(f"  {fired['rule']}  [{fired['source']}]  → {fired['set']}")
-    console.print("\n[bold]result[/bold]")
-    for key in ("type", "priority", "team", "owner"):
-        _say(f"  {key:>8}: {report[key] or '-'}")
-
-
-@main.command()
-@click.option("--print", "to_print", is_flag=True, required=True, help="Render without sending.")
-@click.option(
-    "--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="The day reported (default: yesterday)."
-)
-@click.option("--manager", help="Only this manager's digest (staff id).")
-@click.option("--html", is_flag=True, help="Print the HTML part instead of the text part.")
-@click.pass_obj
-def digest(state: State, to_print: bool, day, manager: str | None, html: bool) -> None:
-    """Render the managers' daily digest, e.g. helpdesk digest --print --date 2026-11-22."""
-    from helpdesk.daemon import Helpdesk
-
-    app = Helpdesk(state.config())
-    when = day.date() if day else (app.clock.now().astimezone(app.config.zone).date() - timedelta(days=1))
-    people = app.digests.recipients(manager)
-    if not people:
-        _errors(
-            [f"no manager or director {manager!r} in staff.yaml" if manager else "nobody to send a digest to"]
-        )
-    with app.sessions() as session:
-        for person in people:
-            rendered = app.digests.render(Repository(session), person, when)
-            _say(f"To: {person.name} <{person.email}>\nSubject: {rendered.subject}\n")
-            _say(rendered.html if html else rendered.text)
-    app.close()
-
-
-@main.command()
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First day (desk time).")
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day, included (default: today).")
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_obj
-def report(state: State, since, until, as_json: bool) -> None:
-    """Statistics for any period: tickets by type, priority and team, SLA compliance, satisfaction."""
-    from helpdesk.clock import SystemClock
-    from helpdesk.sla.statistics import Scope, statistics
-
-    config, repo = state.repository()
-    zone = config.zone
-    start = since.replace(tzinfo=zone)
-    end = (until.replace(tzinfo=zone) if until else datetime.now(zone).replace(hour=0, minute=0)) + timedelta(
-        days=1
-    )
-    figures = statistics(repo, Scope(None), start, end, SystemClock().now())
-    figures["overdue"] = [o | {"due": o["due"].astimezone(zone).isoformat()} for o in figures["overdue"]]
-    if as_json:
-        click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
-        return
-    _say(f"{start.date()} – {(end - timedelta(days=1)).date()}: {figures['tickets']} tickets")
-    for key in ("by_type", "by_priority", "by_team", "satisfaction"):
-        _say(f"  {key.replace('_', ' ')}: " + (", ".join(f"{k} {v}" for k, v in figures[key].items()) or "-"))
-    for priority, row in figures["compliance"].items():
-        _say(f"  deadlines {priority}: {row['rate']}% on time ({row['met']} met, {row['missed']} late)")
-    _say(f"  escalations: {len(figures['escalations'])}; overdue now: {len(figures['overdue'])}")
+        say(f"  #{row['id']} {row['kind']} → {row['recipient']}: {row['status']} {attempts}{error}")
 
 
 @main.group()
@@ -391,20 +285,12 @@ def demo(keep: Path | None) -> None:
     run_demo(console, keep)
 
 
-def _say(text: str) -> None:
-    """Print user data literally: subjects like '[#202611-001]' are not rich markup."""
-    console.print(text, highlight=False, markup=False)
-
-
-def _errors(problems: list[str]) -> None:
-    """Print each problem on one unwrapped line (file:line: message, for people and grep), exit 1."""
-    for problem in problems:
-        click.echo(f"error: {problem}", err=True)
-    sys.exit(1)
+for command in (cli_reports.rules, cli_reports.digest, cli_reports.report):
+    main.add_command(command)
 
 
 def run_cli() -> None:
     try:
         main(standalone_mode=True)
     except HelpdeskError as exc:
-        _errors(str(exc).splitlines())
+        errors(str(exc).splitlines())

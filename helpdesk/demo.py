@@ -20,8 +20,8 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from helpdesk.config import load_config
+from helpdesk.console import plain
 from helpdesk.daemon import Helpdesk
-from helpdesk.display import plain
 from helpdesk.localservers import PymapServer, SmtpSink
 from helpdesk.tickets.models import Message, Ticket
 

@@ -1,0 +1,100 @@
+"""The `helpdesk` subcommands that explain and report: rules test, digest, report."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import click
+
+from helpdesk.console import State, console, errors, say
+from helpdesk.rules.ruleset import load_rules
+from helpdesk.tickets.repository import Repository
+
+
+@click.group()
+def rules() -> None:
+    """Routing rules and report fields."""
+
+
+@rules.command("test")
+@click.argument("mail", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.pass_obj
+def rules_test(state: State, mail: Path, as_json: bool) -> None:
+    """Show what the rules make of MAIL (an .eml file), without touching any database."""
+    from helpdesk.rules.explain import explain
+
+    config = state.config()
+    report = explain(config, load_rules(config.paths.rules), mail.read_bytes())
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    say(f"subject: {report['subject']}   from: {report['from']}   language: {report['language']}")
+    console.print("\n[bold]fields found[/bold]")
+    for name, item in report["fields"].items():
+        say(f"  {name}: {item['value']}  ({item['where']})")
+    say(f"  missing: {', '.join(report['missing']) or 'nothing'}")
+    console.print("\n[bold]rules fired[/bold]")
+    for fired in report["rules"]:
+        say(f"  {fired['rule']}  [{fired['source']}]  → {fired['set']}")
+    console.print("\n[bold]result[/bold]")
+    for key in ("type", "priority", "team", "owner"):
+        say(f"  {key:>8}: {report[key] or '-'}")
+
+
+@click.command()
+@click.option("--print", "to_print", is_flag=True, required=True, help="Render without sending.")
+@click.option(
+    "--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="The day reported (default: yesterday)."
+)
+@click.option("--manager", help="Only this manager's digest (staff id).")
+@click.option("--html", is_flag=True, help="Print the HTML part instead of the text part.")
+@click.pass_obj
+def digest(state: State, to_print: bool, day, manager: str | None, html: bool) -> None:
+    """Render the managers' daily digest, e.g. helpdesk digest --print --date 2026-11-22."""
+    from helpdesk.daemon import Helpdesk
+
+    app = Helpdesk(state.config())
+    when = day.date() if day else (app.clock.now().astimezone(app.config.zone).date() - timedelta(days=1))
+    people = app.digests.recipients(manager)
+    if not people:
+        errors(
+            [f"no manager or director {manager!r} in staff.yaml" if manager else "nobody to send a digest to"]
+        )
+    with app.sessions() as session:
+        for person in people:
+            rendered = app.digests.render(Repository(session), person, when)
+            say(f"To: {person.name} <{person.email}>\nSubject: {rendered.subject}\n")
+            say(rendered.html if html else rendered.text)
+    app.close()
+
+
+@click.command()
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First day (desk time).")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day, included (default: today).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def report(state: State, since, until, as_json: bool) -> None:
+    """Statistics for any period: tickets by type, priority and team, SLA compliance, satisfaction."""
+    from helpdesk.clock import SystemClock
+    from helpdesk.sla.statistics import Scope, statistics
+
+    config, repo = state.repository()
+    zone = config.zone
+    start = since.replace(tzinfo=zone)
+    end = (until.replace(tzinfo=zone) if until else datetime.now(zone).replace(hour=0, minute=0)) + timedelta(
+        days=1
+    )
+    figures = statistics(repo, Scope(None), start, end, SystemClock().now())
+    figures["overdue"] = [o | {"due": o["due"].astimezone(zone).isoformat()} for o in figures["overdue"]]
+    if as_json:
+        click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+        return
+    say(f"{start.date()} – {(end - timedelta(days=1)).date()}: {figures['tickets']} tickets")
+    for key in ("by_type", "by_priority", "by_team", "satisfaction"):
+        say(f"  {key.replace('_', ' ')}: " + (", ".join(f"{k} {v}" for k, v in figures[key].items()) or "-"))
+    for priority, row in figures["compliance"].items():
+        say(f"  deadlines {priority}: {row['rate']}% on time ({row['met']} met, {row['missed']} late)")
+    say(f"  escalations: {len(figures['escalations'])}; overdue now: {len(figures['overdue'])}")

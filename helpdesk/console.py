@@ -1,0 +1,49 @@
+"""What every `helpdesk` subcommand shares: the loaded config, the console, and how to print."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.text import Text
+
+from helpdesk.config import Config, load_config
+from helpdesk.tickets.db import make_engine, session_factory, upgrade
+from helpdesk.tickets.repository import Repository
+
+console = Console()
+
+
+class State:
+    """The command line's config path; loads the config and opens the database on demand."""
+
+    def __init__(self, config_path: Path | None) -> None:
+        self.config_path = config_path
+
+    def config(self) -> Config:
+        return load_config(self.config_path)
+
+    def repository(self) -> tuple[Config, Repository]:
+        config = self.config()
+        engine = make_engine(config.database.url)
+        upgrade(engine)
+        return config, Repository(session_factory(engine)())
+
+
+def say(text: str) -> None:
+    """Print user data literally: subjects like '[#202611-001]' are not rich markup."""
+    console.print(text, highlight=False, markup=False)
+
+
+def errors(problems: list[str]) -> None:
+    """Print each problem on one unwrapped line (file:line: message, for people and grep), exit 1."""
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    sys.exit(1)
+
+
+def plain(*cells: str | None) -> list[Text]:
+    """Table cells as literal text: a subject like '[#202611-001] …' is data, not a style tag."""
+    return [Text("-" if cell is None else str(cell)) for cell in cells]
