@@ -33,6 +33,7 @@ TEMPLATES = [
     "escalation",
     "digest",
     "deadline_warning",
+    "progress_reminder",
 ]
 
 

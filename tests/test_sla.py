@@ -194,3 +194,50 @@ def test_the_owner_is_warned_before_a_deadline_once(app, account, smtp, clock):
         and "首次响应" in warnings[0]["Subject"]
         and "10:15" in warnings[0].get_body(("plain",)).get_content()
     )
+
+
+def test_progress_updates_remind_the_owner_first_then_tell_the_customer(app, account, smtp, clock):
+    account.deliver(customer_mail(CUSTOMER, "系统宕机", FATAL))  # fatal: an update every 30 minutes
+    app.run_once()
+    customer_mails = len(mails_to(smtp, "li.lei@example.cn"))
+    clock.advance(timedelta(minutes=31))
+    app.run_once()
+    reminders = [m for m in mails_to(smtp, "wang.wei@example.com") if "请更新进展" in m["Subject"]]
+    assert len(reminders) == 1 and len(mails_to(smtp, "li.lei@example.cn")) == customer_mails
+    clock.advance(timedelta(minutes=30))
+    app.run_once()
+    update = mails_to(smtp, "li.lei@example.cn")[-1]
+    assert len(mails_to(smtp, "li.lei@example.cn")) == customer_mails + 1 and "工单进展" in update["Subject"]
+
+
+def test_an_engineers_words_count_as_the_update(app, account, smtp, clock):
+    account.deliver(customer_mail(CUSTOMER, "系统宕机", FATAL))
+    app.run_once()
+    [notice] = mails_to(smtp, "wang.wei@example.com")
+    clock.advance(timedelta(minutes=20))
+    account.deliver(
+        staff_reply(notice, "王伟 <wang.wei@example.com>", "Re: ", "已切换到备用服务器，正在恢复。")
+    )
+    app.run_once()
+    clock.advance(timedelta(minutes=15))  # 10:35: 15 minutes since the engineer's words
+    app.run_once()
+    assert not any("请更新进展" in m["Subject"] for m in mails_to(smtp, "wang.wei@example.com"))
+
+
+def test_daily_summary_before_five_for_ordinary_tickets(app, account, smtp, clock):
+    account.deliver(
+        customer_mail(CUSTOMER, "打印报错", "今天 9:05 打印提示“队列已满”。版本 3.2.1\n1. 打开\n2. 打印")
+    )
+    app.run_once()
+    clock.advance(timedelta(hours=6))  # 16:00: not yet
+    app.run_once()
+    assert not any("请更新进展" in m["Subject"] for m in mails_to(smtp, "zhang.min@example.com"))
+    clock.advance(timedelta(minutes=31))  # 16:31
+    app.run_once()
+    assert sum("请更新进展" in m["Subject"] for m in mails_to(smtp, "zhang.min@example.com")) == 1
+    before = len(mails_to(smtp, "li.lei@example.cn"))
+    clock.advance(
+        timedelta(days=1)
+    )  # the next day, 16:31: the owner wrote nothing, the customer hears the status
+    app.run_once()
+    assert len(mails_to(smtp, "li.lei@example.cn")) == before + 1

@@ -328,6 +328,17 @@ def _check_sla(sla: Sla, catalog: Catalog, workflows: Workflows, at: Callable[..
     for state in sla.pause_in:
         if state not in workflows.states:
             at("pause_in", f"pause_in: unknown state {state!r}")
+    for priority, cadence in sla.progress.every.items():
+        if priority != "default" and priority not in catalog.priorities:
+            at("progress", "every", priority, f"progress: unknown priority {priority!r}")
+        if cadence != "daily":
+            try:
+                Duration.parse(cadence)
+            except ValueError as exc:
+                at("progress", "every", priority, f"progress.{priority}: {exc} (or 'daily')")
+    for state in sla.progress.working_states:
+        if state not in workflows.states:
+            at("progress", "working_states", f"progress: unknown state {state!r}")
     for key in ("interval", "warn_before"):
         value = getattr(sla.escalation, key)
         if value is None:

@@ -155,8 +155,18 @@ class DigestDef(_Strict):
     time: str = Field("08:30", pattern=r"^\d{1,2}:\d{2}$", description="local time of the daily digest")
 
 
+class Progress(_Strict):
+    """How often the customer hears how their ticket goes, per priority: an interval ("30m"),
+    or "daily" for one summary a day before `daily_at`."""
+
+    every: dict[str, str] = {}
+    daily_at: str = Field("17:00", pattern=r"^\d{1,2}:\d{2}$")
+    working_states: list[str] = []
+
+
 class Sla(_Strict):
     digest: DigestDef = DigestDef()
+    progress: Progress = Progress()
     calendars: dict[str, CalendarDef] = {"default": CalendarDef()}
     clocks: dict[Literal["first_response", "owner_confirmation", "resolution"], dict[str, str]] = {}
     pause_in: list[str] = ["info_pending"]

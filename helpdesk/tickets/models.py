@@ -76,6 +76,8 @@ class Ticket(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     confirmation_reminders: Mapped[int] = mapped_column(Integer, default=0)
+    customer_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    progress_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     requester_email: Mapped[str] = mapped_column(String(320), index=True)
     requester_name: Mapped[str] = mapped_column(String(200), default="")
     language: Mapped[str] = mapped_column(String(8))

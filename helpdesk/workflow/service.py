@@ -21,6 +21,7 @@ from helpdesk.rules.ruleset import RuleSet
 from helpdesk.rules.schema import Person
 from helpdesk.sla.clocks import Clocks
 from helpdesk.sla.escalation import Escalator
+from helpdesk.sla.progress import send_progress
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.repository import Repository
 from helpdesk.workflow.authentication import verified
@@ -75,7 +76,7 @@ class Workflow:
             customer_template = self._move(repo, ticket, keyword, person.email, now, effects)
         words = "" if effects.internal else text
         if customer_template or words or effects.notices:
-            self._tell_customer(repo, ticket, customer_template or "status_update", words, effects.notices)
+            self.tell_customer(repo, ticket, customer_template or "status_update", words, effects.notices)
             self.clocks.stop(repo, ticket, "first_response")
         if keyword or commands:
             self._receipt(repo, ticket, person, effects.applied, effects.rejected)
@@ -245,7 +246,7 @@ class Workflow:
         """Escalate missed deadlines; remind customers who have not confirmed a solution, then close
         as confirmed. Returns how many things were done."""
         now = self.clock.now()
-        done = self.escalator.warn(repo) + self.escalator.scan(repo)
+        done = self.escalator.warn(repo) + self.escalator.scan(repo) + send_progress(self, repo)
         timing = self.rules.workflows.confirmation
         for ticket in repo.resolved_before(now - timedelta(hours=timing.remind_after_hours)):
             if timing.close_without_answer and ticket.resolved_at <= now - timedelta(
@@ -258,17 +259,18 @@ class Workflow:
                 done += 1
             elif ticket.confirmation_reminders == 0:
                 ticket.confirmation_reminders = 1
-                self._tell_customer(repo, ticket, "confirmation_reminder", "", [])
+                self.tell_customer(repo, ticket, "confirmation_reminder", "", [])
                 repo.add_event(ticket, now, "system", "confirmation_reminder", {})
                 done += 1
         return done
 
     # -- mails ------------------------------------------------------------------------------
 
-    def _tell_customer(
+    def tell_customer(
         self, repo: Repository, ticket: Ticket, template: str, words: str, notices: list[tuple[str, str]]
     ) -> None:
         language = ticket.language
+        ticket.customer_updated_at = self.clock.now()
         context = self.intake.context(repo, ticket, language, []) | {
             "message": words,
             "solution": ticket.solution,
