@@ -64,6 +64,7 @@ def test_fatal_ticket_escalates_to_manager_then_director_and_ack_stops_it(app, a
         "first_response": datetime(2026, 11, 23, 10, 15, tzinfo=SH),
         "owner_confirmation": datetime(2026, 11, 23, 11, 0, tzinfo=SH),
         "resolution": datetime(2026, 11, 23, 14, 0, tzinfo=SH),
+        "solution_feedback": datetime(2026, 11, 25, 10, 0, tzinfo=SH),  # 2 working days
     }
     clock.advance(timedelta(minutes=16))
     app.run_once()
@@ -241,3 +242,14 @@ def test_daily_summary_before_five_for_ordinary_tickets(app, account, smtp, cloc
     )  # the next day, 16:31: the owner wrote nothing, the customer hears the status
     app.run_once()
     assert len(mails_to(smtp, "li.lei@example.cn")) == before + 1
+
+
+def test_a_requests_feasibility_is_due_in_three_working_days(app, account, smtp, clock):
+    account.deliver(customer_mail(CUSTOMER, "新功能需求", "使用场景：月结\n预期效果：一键导出凭证"))
+    app.run_once()
+    assert clocks(app)["feasibility"].due_at.astimezone(SH) == datetime(2026, 11, 26, 10, 0, tzinfo=SH)
+    [notice] = mails_to(smtp, "sun.li@example.com")
+    for keyword in ("[评估中]", "[开发中]"):
+        account.deliver(staff_reply(notice, "孙丽 <sun.li@example.com>", f"Re: {keyword} ", ""))
+        app.run_once()
+    assert clocks(app)["feasibility"].met_at is not None and clocks(app)["solution_feedback"].met_at is None

@@ -360,3 +360,24 @@ def test_commands_need_dkim_when_configured(make_config, sqlite_url, account, sm
     app.run_once()
     assert ticket_now(app).status == "resolved"
     app.close()
+
+
+def test_an_eta_moved_at_short_notice_is_flagged_late(app, account, smtp):
+    open_ticket(app, account, smtp)
+    [notice] = mails_to(smtp, "wang.wei@example.com")
+    account.deliver(
+        reply(notice, "王伟 <wang.wei@example.com>", "Re: ", "#eta 2026-11-23 10:30")
+    )  # 30 min away
+    app.run_once()
+    account.deliver(
+        reply(notice, "王伟 <wang.wei@example.com>", "Re: ", "#reason 补丁未到\n#eta 2026-11-24 18:00")
+    )
+    app.run_once()
+    receipt = body(mails_to(smtp, "wang.wei@example.com")[-1])
+    assert (
+        "✓ #eta 2026-11-24 18:00" in receipt and "flagged late: less than 1bd before the old ETA" in receipt
+    )
+    with app.sessions() as session:
+        moved = session.scalars(select(Event).where(Event.kind == "command_eta")).all()[-1]
+    assert moved.detail["late"] is True and moved.detail["reason"] == "补丁未到"
+    assert "补丁未到" in body(mails_to(smtp, "li.lei@example.cn")[-1])

@@ -319,8 +319,8 @@ def _check_sla(sla: Sla, catalog: Catalog, workflows: Workflows, at: Callable[..
                 )
     for clock, table in sla.clocks.items():
         for priority, text in table.items():
-            if priority != "default" and priority not in catalog.priorities:
-                at("clocks", clock, priority, f"{clock}: unknown priority {priority!r}")
+            if priority != "default" and priority not in catalog.priorities and priority not in catalog.types:
+                at("clocks", clock, priority, f"{clock}: {priority!r} is neither a priority nor a type")
             try:
                 Duration.parse(text)
             except ValueError as exc:
@@ -339,6 +339,10 @@ def _check_sla(sla: Sla, catalog: Catalog, workflows: Workflows, at: Callable[..
     for state in sla.progress.working_states:
         if state not in workflows.states:
             at("progress", "working_states", f"progress: unknown state {state!r}")
+    try:
+        Duration.parse(sla.eta_notice)
+    except ValueError as exc:
+        at("eta_notice", f"eta_notice: {exc}")
     for key in ("interval", "warn_before"):
         value = getattr(sla.escalation, key)
         if value is None:

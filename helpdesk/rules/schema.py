@@ -165,9 +165,13 @@ class Progress(_Strict):
 
 
 class Sla(_Strict):
+    eta_notice: str = "1bd"
     digest: DigestDef = DigestDef()
     progress: Progress = Progress()
     calendars: dict[str, CalendarDef] = {"default": CalendarDef()}
-    clocks: dict[Literal["first_response", "owner_confirmation", "resolution"], dict[str, str]] = {}
+    clocks: dict[
+        Literal["first_response", "owner_confirmation", "resolution", "solution_feedback", "feasibility"],
+        dict[str, str],
+    ] = {}
     pause_in: list[str] = ["info_pending"]
     escalation: Escalation = Escalation()

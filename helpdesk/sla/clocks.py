@@ -13,7 +13,7 @@ from helpdesk.rules.schema import Duration
 from helpdesk.tickets.models import Ticket, TicketClock
 from helpdesk.tickets.repository import Repository
 
-ALL = ("first_response", "owner_confirmation", "resolution")
+ALL = ("first_response", "owner_confirmation", "resolution", "solution_feedback", "feasibility")
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class Clocks:
         now = self.clock.now()
         running = {c.name for c in self._open(repo, ticket)}
         for name in names:
-            duration = self._duration(name, ticket.priority)
+            duration = self._duration(name, ticket)
             if duration is None or name in running:
                 continue
             repo.session.add(
@@ -73,7 +73,7 @@ class Clocks:
     def recompute(self, repo: Repository, ticket: Ticket) -> None:
         """A new priority sets new deadlines, counted from each clock's start plus its pauses."""
         for clock in self._open(repo, ticket):
-            duration = self._duration(clock.name, ticket.priority)
+            duration = self._duration(clock.name, ticket)
             if duration is None:
                 repo.session.delete(clock)
                 continue
@@ -89,9 +89,10 @@ class Clocks:
             )
         )
 
-    def _duration(self, name: str, priority: str | None) -> Duration | None:
+    def _duration(self, name: str, ticket: Ticket) -> Duration | None:
+        """The ticket's priority's entry, else its type's, else the default (none: no such clock)."""
         table = self.rules.sla.clocks.get(name, {})
-        text = table.get(priority or "") or table.get("default")
+        text = table.get(ticket.priority or "") or table.get(ticket.type or "") or table.get("default")
         return Duration.parse(text) if text else None
 
     def _due(self, ticket: Ticket, start: datetime, duration: Duration) -> datetime:

@@ -19,6 +19,8 @@ CLOCK_NAMES = {
     "first_response": {"zh": "首次响应", "en": "first response"},
     "owner_confirmation": {"zh": "负责人确认", "en": "owner confirmation"},
     "resolution": {"zh": "解决", "en": "resolution"},
+    "solution_feedback": {"zh": "方案反馈", "en": "solution feedback"},
+    "feasibility": {"zh": "可行性评估", "en": "feasibility assessment"},
 }
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from helpdesk.rules.schema import Person
+from helpdesk.rules.schema import Duration, Person
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.repository import Repository
 from helpdesk.workflow.commands import COMMANDS, Command
@@ -95,9 +95,33 @@ def _eta(flow: Workflow, repo, ticket: Ticket, arg: str, person, now, effects) -
     if moving and not effects.reason:
         raise ValueError("moving the ETA needs the reason on a #reason line above it")
     old, ticket.eta = ticket.eta, eta
+    late = False
     if moving:
         effects.notices.append(("eta", effects.reason))
-    return {"from": old.isoformat() if old else None, "to": eta.isoformat(), "reason": effects.reason}
+        late = _short_notice(flow, ticket, old, now)
+        if late:
+            effects.rejected.append(
+                (
+                    f"#eta {arg.strip()}",
+                    f"applied, but flagged late: less than {flow.rules.sla.eta_notice} before the old ETA",
+                )
+            )
+    return {
+        "from": old.isoformat() if old else None,
+        "to": eta.isoformat(),
+        "reason": effects.reason,
+        "late": late,
+    }
+
+
+def _short_notice(flow: Workflow, ticket: Ticket, old: datetime, now: datetime) -> bool:
+    """Whether an ETA moves with less notice than sla.yaml's eta_notice before the old one."""
+    notice = Duration.parse(flow.rules.sla.eta_notice)
+    if notice.working:
+        calendar = flow.rules.calendar(ticket.team)
+        needed = calendar.day_length * notice.amount if notice.unit == "bd" else notice.calendar_delta()
+        return calendar.working_time(now, old) < needed
+    return old - now < notice.calendar_delta()
 
 
 def _reason(flow: Workflow, repo, ticket: Ticket, arg: str, person, now, effects) -> dict:

@@ -136,6 +136,9 @@ class Workflow:
         repo.add_event(ticket, now, actor, "status_changed", {"from": old, "to": target}, reason=why)
         if target in (RESOLVED, CLOSED):
             self.clocks.stop(repo, ticket, "resolution")
+            self.clocks.stop(repo, ticket, "solution_feedback")
+        if old == "evaluating" or target == CLOSED:
+            self.clocks.stop(repo, ticket, "feasibility")
         if target == REOPENED:
             self.clocks.start(repo, ticket, ("resolution",))
         self.clocks.follow_status(repo, ticket)
