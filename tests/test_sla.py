@@ -253,3 +253,19 @@ def test_a_requests_feasibility_is_due_in_three_working_days(app, account, smtp,
         account.deliver(staff_reply(notice, "孙丽 <sun.li@example.com>", f"Re: {keyword} ", ""))
         app.run_once()
     assert clocks(app)["feasibility"].met_at is not None and clocks(app)["solution_feedback"].met_at is None
+
+
+def test_a_customer_can_have_its_own_deadlines(make_config, sqlite_url, account, smtp, clock, tmp_path):
+    import shutil
+
+    rules = tmp_path / "rules"
+    shutil.copytree(SHIPPED_RULES, rules)
+    sla = (rules / "sla.yaml").read_text(encoding="utf-8")
+    (rules / "sla.yaml").write_text(
+        sla.replace("first_response: {fatal: 15m,", 'first_response: {"@example.cn": 5m, fatal: 15m,')
+    )
+    app = Helpdesk(make_config(sqlite_url, rules=rules), clock=clock)
+    account.deliver(customer_mail(CUSTOMER, "系统宕机", FATAL))
+    app.run_once()
+    assert clocks(app)["first_response"].due_at.astimezone(SH) == datetime(2026, 11, 23, 10, 5, tzinfo=SH)
+    app.close()

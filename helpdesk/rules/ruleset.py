@@ -319,8 +319,14 @@ def _check_sla(sla: Sla, catalog: Catalog, workflows: Workflows, at: Callable[..
                 )
     for clock, table in sla.clocks.items():
         for priority, text in table.items():
-            if priority != "default" and priority not in catalog.priorities and priority not in catalog.types:
-                at("clocks", clock, priority, f"{clock}: {priority!r} is neither a priority nor a type")
+            known = priority == "default" or priority.startswith("@") or priority in catalog.priorities
+            if not known and priority not in catalog.types:
+                at(
+                    "clocks",
+                    clock,
+                    priority,
+                    f"{clock}: {priority!r} is not a priority, a type or an @domain",
+                )
             try:
                 Duration.parse(text)
             except ValueError as exc:

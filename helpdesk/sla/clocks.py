@@ -90,9 +90,16 @@ class Clocks:
         )
 
     def _duration(self, name: str, ticket: Ticket) -> Duration | None:
-        """The ticket's priority's entry, else its type's, else the default (none: no such clock)."""
+        """The customer's entry ("@their-domain"), else the priority's, else the type's, else the
+        default; none of them: the ticket has no such clock."""
         table = self.rules.sla.clocks.get(name, {})
-        text = table.get(ticket.priority or "") or table.get(ticket.type or "") or table.get("default")
+        domain = "@" + ticket.requester_email.rpartition("@")[2]
+        text = (
+            table.get(domain)
+            or table.get(ticket.priority or "")
+            or table.get(ticket.type or "")
+            or table.get("default")
+        )
         return Duration.parse(text) if text else None
 
     def _due(self, ticket: Ticket, start: datetime, duration: Duration) -> datetime:
