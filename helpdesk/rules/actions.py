@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from helpdesk.rules.conditions import Decision, Names, _names, _strings
+from helpdesk.rules.conditions import Decision, Names, expect_names, expect_words
 
 Apply = Callable[[Decision], Any]
 Parser = Callable[[Any, Names], Apply]
@@ -40,7 +40,7 @@ def parse_actions(then: dict, names: Names) -> list[tuple[str, Apply]]:
 def _one(arg: Any, known: frozenset[str], what: str) -> str:
     if not isinstance(arg, str):
         raise ValueError(f"expects one {what}")
-    return next(iter(_names(arg, known, what)))
+    return next(iter(expect_names(arg, known, what)))
 
 
 def _setter(attribute: str, value: Any) -> Apply:
@@ -78,7 +78,7 @@ def _raise_priority(arg: Any, names: Names) -> Apply:
 
 @action("set_subcategory")
 def _set_subcategory(arg: Any, names: Names) -> Apply:
-    return _setter("subcategory", _strings(arg)[0])
+    return _setter("subcategory", expect_words(arg)[0])
 
 
 @action("set_nature")
@@ -103,7 +103,7 @@ def _assign_level(arg: Any, names: Names) -> Apply:
 
 @action("add_collaborators")
 def _add_collaborators(arg: Any, names: Names) -> Apply:
-    people = sorted(_names(arg, names.people, "person"))
+    people = sorted(expect_names(arg, names.people, "person"))
 
     def apply(decision: Decision) -> Any:
         decision.collaborators += [p for p in people if p not in decision.collaborators]
@@ -114,7 +114,7 @@ def _add_collaborators(arg: Any, names: Names) -> Apply:
 
 @action("add_tags")
 def _add_tags(arg: Any, names: Names) -> Apply:
-    tags = _strings(arg)
+    tags = expect_words(arg)
 
     def apply(decision: Decision) -> Any:
         decision.tags += [t for t in tags if t not in decision.tags]
@@ -126,5 +126,5 @@ def _add_tags(arg: Any, names: Names) -> Apply:
 @action("require_fields")
 def _require_fields(arg: Any, names: Names) -> Apply:
     """Replace the type's required fields with these (an empty list asks for nothing)."""
-    fields = [] if arg == [] else sorted(_names(arg, names.fields, "field"))
+    fields = [] if arg == [] else sorted(expect_names(arg, names.fields, "field"))
     return _setter("required", fields)

@@ -87,15 +87,17 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
-def _strings(arg: Any) -> list[str]:
+def expect_words(arg: Any) -> list[str]:
+    """A rule argument that must be one word or a non-empty list of words."""
     values = [arg] if isinstance(arg, str) else arg
     if not isinstance(values, list) or not values or not all(isinstance(v, str) and v for v in values):
         raise ValueError("expects a word or a list of words")
     return values
 
 
-def _names(arg: Any, known: frozenset[str], what: str) -> set[str]:
-    values = set(_strings(arg))
+def expect_names(arg: Any, known: frozenset[str], what: str) -> set[str]:
+    """A rule argument naming things of one kind (types, teams, people…); each must be `known`."""
+    values = set(expect_words(arg))
     unknown = values - known
     if unknown:
         raise ValueError(f"unknown {what} {', '.join(sorted(unknown))} (known: {', '.join(sorted(known))})")
@@ -131,19 +133,19 @@ def _body(facts: Facts) -> str:
 
 @condition("subject_contains")
 def _subject_contains(arg: Any, names: Names) -> Check:
-    pattern = _keywords(_strings(arg))
+    pattern = _keywords(expect_words(arg))
     return lambda facts, _: bool(pattern.search(_subject(facts)))
 
 
 @condition("body_contains")
 def _body_contains(arg: Any, names: Names) -> Check:
-    pattern = _keywords(_strings(arg))
+    pattern = _keywords(expect_words(arg))
     return lambda facts, _: bool(pattern.search(_body(facts)))
 
 
 @condition("text_contains")
 def _text_contains(arg: Any, names: Names) -> Check:
-    pattern = _keywords(_strings(arg))
+    pattern = _keywords(expect_words(arg))
     return lambda facts, _: bool(pattern.search(_subject(facts)) or pattern.search(_body(facts)))
 
 
@@ -161,7 +163,7 @@ def _body_matches(arg: Any, names: Names) -> Check:
 
 @condition("from")
 def _from(arg: Any, names: Names) -> Check:
-    globs = [g.lower() for g in _strings(arg)]
+    globs = [g.lower() for g in expect_words(arg)]
     return lambda facts, _: bool(
         facts.mail.sender and any(fnmatch.fnmatch(facts.mail.sender.email, g) for g in globs)
     )
@@ -169,7 +171,7 @@ def _from(arg: Any, names: Names) -> Check:
 
 @condition("from_domain")
 def _from_domain(arg: Any, names: Names) -> Check:
-    domains = {d.lower().lstrip("@") for d in _strings(arg)}
+    domains = {d.lower().lstrip("@") for d in expect_words(arg)}
 
     def check(facts: Facts, _: Decision) -> bool:
         if not facts.mail.sender:
@@ -182,7 +184,7 @@ def _from_domain(arg: Any, names: Names) -> Check:
 
 @condition("to")
 def _to(arg: Any, names: Names) -> Check:
-    globs = [g.lower() for g in _strings(arg)]
+    globs = [g.lower() for g in expect_words(arg)]
     return lambda facts, _: any(
         fnmatch.fnmatch(a.email, g) for a in (*facts.mail.to, *facts.mail.cc) for g in globs
     )
@@ -201,25 +203,25 @@ def _header(arg: Any, names: Names) -> Check:
 
 @condition("language")
 def _language(arg: Any, names: Names) -> Check:
-    languages = _names(arg, frozenset({"zh", "en"}), "language")
+    languages = expect_names(arg, frozenset({"zh", "en"}), "language")
     return lambda facts, _: facts.mail.language in languages
 
 
 @condition("type")
 def _type(arg: Any, names: Names) -> Check:
-    types = _names(arg, names.types, "type")
+    types = expect_names(arg, names.types, "type")
     return lambda _, decision: decision.type in types
 
 
 @condition("priority")
 def _priority(arg: Any, names: Names) -> Check:
-    priorities = _names(arg, names.priorities, "priority")
+    priorities = expect_names(arg, names.priorities, "priority")
     return lambda _, decision: decision.priority in priorities
 
 
 @condition("has_fields")
 def _has_fields(arg: Any, names: Names) -> Check:
-    wanted = _names(arg, names.fields, "field")
+    wanted = expect_names(arg, names.fields, "field")
     return lambda facts, _: wanted <= facts.fields.keys()
 
 
@@ -227,7 +229,7 @@ def _has_fields(arg: Any, names: Names) -> Check:
 def _field_matches(arg: Any, names: Names) -> Check:
     if not isinstance(arg, dict) or not arg:
         raise ValueError("expects a mapping of field name to regular expression")
-    _names(list(arg), names.fields, "field")
+    expect_names(list(arg), names.fields, "field")
     patterns = {name: _regex(value) for name, value in arg.items()}
     return lambda facts, _: all(
         name in facts.fields and pattern.search(facts.fields[name]) for name, pattern in patterns.items()
@@ -238,7 +240,7 @@ def _field_matches(arg: Any, names: Names) -> Check:
 def _has_attachment(arg: Any, names: Names) -> Check:
     if isinstance(arg, bool):
         return lambda facts, _: bool(facts.mail.attachments) == arg
-    globs = [g.lower() for g in _strings(arg)]
+    globs = [g.lower() for g in expect_words(arg)]
     return lambda facts, _: any(
         fnmatch.fnmatch(a.filename.lower(), g) for a in facts.mail.attachments for g in globs
     )

@@ -206,11 +206,6 @@ class Repository:
             )
         )
 
-    def next_outbox_due(self) -> datetime | None:
-        return self.session.scalar(
-            select(func.min(OutboxMail.next_attempt_at)).where(OutboxMail.status == "pending")
-        )
-
     def outbox(self, status: str | None = None, limit: int = 100) -> list[OutboxMail]:
         query = select(OutboxMail).order_by(OutboxMail.id.desc()).limit(limit)
         if status:
