@@ -97,6 +97,9 @@ def test_fault_from_first_mail_to_archive(app, account, smtp):
     assert "回执" in receipt["Subject"] and "✓ 处理中" not in body(receipt) and "In progress" in body(receipt)
 
     account.deliver(
+        reply(update, "王伟 <wang.wei@example.com>", "Re: ", "#note 验证码服务缓存被写满，导致校验失败")
+    )
+    account.deliver(
         reply(
             update,
             "王伟 <wang.wei@example.com>",
@@ -121,6 +124,7 @@ def test_fault_from_first_mail_to_archive(app, account, smtp):
     assert (
         archived.detail["solution"] == "清理了验证码服务的缓存" and "验证码错误" in archived.detail["problem"]
     )
+    assert archived.detail["analysis"] == ["验证码服务缓存被写满，导致校验失败"]
     assert kinds(app).count("assignment_confirmed") == 1
 
 

@@ -126,6 +126,8 @@ class Workflow:
                 "archived",
                 {
                     "problem": ticket.description,
+                    # The engineers' internal notes are the analysis behind the solution.
+                    "analysis": [e.detail.get("note", "") for e in ticket.events if e.kind == "command_note"],
                     "solution": ticket.solution,
                     "confirmation": ticket.confirmation,
                     "satisfaction": ticket.satisfaction,
