@@ -56,19 +56,23 @@ class Sender:
             due = [row.id for row in Repository(session).due_outbox(self.clock.now())]
         if not due:
             return result
+        # STARTTLS is a step of its own: inside connect(), a failed handshake orphans the socket.
         smtp = aiosmtplib.SMTP(
             hostname=self.config.host,
             port=self.config.port,
             use_tls=self.config.security == "tls",
-            start_tls=self.config.security == "starttls",
+            start_tls=False,
             tls_context=self.config.tls_context(),
             timeout=self.config.timeout_seconds,
         )
         try:
             await smtp.connect()
+            if self.config.security == "starttls":
+                await smtp.starttls(tls_context=self.config.tls_context())
             if self.config.username:
                 await smtp.login(self.config.username, self.config.password)
         except (aiosmtplib.SMTPException, OSError) as exc:
+            smtp.close()
             for row_id in due:
                 self._record_failure(row_id, exc, getattr(exc, "code", None), result)
             return result
