@@ -164,14 +164,14 @@ class Pipeline:
         known = repo.message(key)
         if known is not None:
             return Outcome("duplicate", key, known.ticket.number, "Message-ID already recorded")
-        ticket, link_reason = self._find_ticket(repo, mail)
+        ticket, named, link_reason = self._find_ticket(repo, mail)
         if ticket is None and mail.is_automatic:
             return Outcome("ignored", key, None, mail.auto_reason or "")
         stage[0] = "store"
         now = self.clock.now()
         created = ticket is None
         if created:
-            ticket = self._new_ticket(repo, mail, now, link_reason)
+            ticket = self._new_ticket(repo, mail, now, named)
         message = self._store_message(repo, ticket, mail, key, raw_row)
         self._add_copied(repo, ticket, mail)
         sender = mail.sender.email if mail.sender else ""
@@ -207,8 +207,14 @@ class Pipeline:
                 self.workflow.on_customer_mail(repo, ticket, mail)
         return Outcome("created" if created else "appended", key, ticket.number, message.subject)
 
-    def _find_ticket(self, repo: Repository, mail: InboundMessage) -> tuple[Ticket | None, str]:
-        """The ticket this mail answers, by headers then subject tag; or (None, why it is new)."""
+    def _find_ticket(
+        self, repo: Repository, mail: InboundMessage
+    ) -> tuple[Ticket | None, Ticket | None, str]:
+        """(ticket to join, ticket the mail named, why it is new instead): by headers, then subject tag.
+
+        A mail that names a ticket it may not join (a stranger's, or one closed too long ago)
+        gets (None, that ticket, the reason), so its new ticket can be linked to it.
+        """
         ticket = repo.ticket_for_message_ids(mail.thread_ids)
         how = "In-Reply-To/References"
         if ticket is None:
@@ -216,7 +222,7 @@ class Pipeline:
             ticket = repo.ticket_by_number(found.group(1)) if found else None
             how = "the number in the subject"
         if ticket is None:
-            return None, ""
+            return None, None, ""
         sender = mail.sender.email if mail.sender else ""
         allowed = (
             sender == ticket.requester_email
@@ -224,19 +230,18 @@ class Pipeline:
             or self.rules.person_by_email(sender)
         )
         if not allowed:
-            return None, f"linked: {sender} is not a participant of {ticket.number} (matched by {how})"
+            return (
+                None,
+                ticket,
+                f"linked: {sender} is not a participant of {ticket.number} (matched by {how})",
+            )
         window = timedelta(days=self.rules.workflows.confirmation.reopen_days)
         if ticket.closed_at is not None and ticket.closed_at < self.clock.now() - window:
-            return None, f"linked: {ticket.number} was closed more than {window.days} days ago"
-        return ticket, ""
+            return None, ticket, f"linked: {ticket.number} was closed more than {window.days} days ago"
+        return ticket, None, ""
 
-    def _new_ticket(self, repo: Repository, mail: InboundMessage, now, link_reason: str) -> Ticket:
+    def _new_ticket(self, repo: Repository, mail: InboundMessage, now, related: Ticket | None) -> Ticket:
         local = now.astimezone(self.config.zone)
-        related = None
-        if link_reason:
-            found = self._tag.search(mail.subject)
-            named = repo.ticket_for_message_ids(mail.thread_ids)
-            related = named or (repo.ticket_by_number(found.group(1)) if found else None)
         subject = self._tag.sub("", _REPLY_PREFIX.sub("", mail.subject)).strip()
         subject = _REPLY_PREFIX.sub("", subject).strip() or "(no subject)"
         sender = mail.sender

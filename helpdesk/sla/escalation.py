@@ -75,14 +75,13 @@ class Escalator:
                 {"clock": clock.name, "level": clock.escalation_level, "to": person.id},
                 reason=f"{clock.name} was due {clock.due_at.isoformat()}",
             )
+            zone = self.rules.calendar(ticket.team).zone
             extra = {
                 "clock": CLOCK_NAMES.get(clock.name, {}).get(person.language, clock.name),
-                "due": clock.due_at.astimezone(self.rules.calendar(ticket.team).zone).strftime(
-                    "%Y-%m-%d %H:%M"
-                ),
+                "due": clock.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
                 "level": clock.escalation_level,
                 "history": [
-                    f"{m.created_at.astimezone(self.rules.calendar(ticket.team).zone):%m-%d %H:%M} "
+                    f"{m.created_at.astimezone(zone):%m-%d %H:%M} "
                     f"{'←' if m.direction == 'in' else '→'} {m.sender}: {(m.new_text or m.text)[:120]}"
                     for m in ticket.messages
                 ],
