@@ -17,7 +17,7 @@ from helpdesk import cli_reports
 from helpdesk.console import State, console, errors, plain, say
 from helpdesk.errors import ConfigError, HelpdeskError
 from helpdesk.outbound.render import Renderer
-from helpdesk.rules.ruleset import load_rules
+from helpdesk.rules.load import load_rules
 from helpdesk.tickets import views
 
 TEMPLATES = [
@@ -105,8 +105,8 @@ def check(state: State) -> None:
         errors(problems)
     say(
         f"ok: {state.config_path or 'built-in defaults'}; rules {config.paths.rules}: "
-        f"{len(ruleset.rules)} routing rules, {len(ruleset.catalog.types)} types, "
-        f"{len(ruleset.staff.people)} people in {len(ruleset.staff.teams)} teams"
+        f"{len(ruleset.router.rules)} routing rules, {len(ruleset.catalog.types)} types, "
+        f"{len(ruleset.directory.people)} people in {len(ruleset.directory.teams)} teams"
     )
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from helpdesk.console import State, console, errors, say
-from helpdesk.rules.ruleset import load_rules
+from helpdesk.rules.load import load_rules
 from helpdesk.tickets.repository import Repository
 
 

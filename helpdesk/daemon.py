@@ -16,7 +16,7 @@ from helpdesk.outbound.outbox import Notifier
 from helpdesk.outbound.render import Renderer
 from helpdesk.outbound.sender import DrainResult, Sender
 from helpdesk.pipeline import Pipeline
-from helpdesk.rules.ruleset import load_rules
+from helpdesk.rules.load import load_rules
 from helpdesk.sla.clocks import Clocks
 from helpdesk.sla.digest import Digests
 from helpdesk.sla.escalation import Escalator

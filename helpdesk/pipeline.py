@@ -198,7 +198,7 @@ class Pipeline:
         if created and self._acknowledge(mail):
             self.intake.on_new_ticket(repo, ticket, mail, key)
         elif not created and not mail.is_automatic and mail.sender is not None:
-            person = self.rules.person_by_email(mail.sender.email)
+            person = self.rules.directory.by_email(mail.sender.email)
             if person is not None:
                 self.workflow.on_staff_mail(repo, ticket, mail, person)
             elif ticket.status == status.INFO_PENDING:
@@ -227,7 +227,7 @@ class Pipeline:
         allowed = (
             sender == ticket.requester_email
             or repo.is_participant(ticket, sender)
-            or self.rules.person_by_email(sender)
+            or self.rules.directory.by_email(sender)
         )
         if not allowed:
             return (

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from helpdesk.intake.assign import choose_owner
 from helpdesk.rules.conditions import Decision
-from helpdesk.rules.ruleset import load_rules
+from helpdesk.rules.load import load_rules
 from helpdesk.tickets.db import make_engine, session_factory, upgrade
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.repository import Repository

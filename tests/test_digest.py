@@ -57,7 +57,7 @@ def digests(smtp, day: str = "2026-11-23") -> list[email.message.EmailMessage]:
 def test_digest_figures_for_a_seeded_day(config, account, smtp, clock):
     app = Helpdesk(config, clock=clock)
     seed(app, account, clock)
-    director = next(p for p in app.rules.staff.people if p.id == "zhao.lei")
+    director = app.rules.directory.person("zhao.lei")
     with app.sessions() as session:
         figures = app.digests.figures(Repository(session), director, DAY)
         text = app.digests.render(Repository(session), director, DAY).text
@@ -76,7 +76,7 @@ def test_digest_figures_for_a_seeded_day(config, account, smtp, clock):
 def test_a_manager_sees_only_their_teams(config, account, smtp, clock):
     app = Helpdesk(config, clock=clock)
     seed(app, account, clock)
-    manager = next(p for p in app.rules.staff.people if p.id == "liu.yang")
+    manager = app.rules.directory.person("liu.yang")
     with app.sessions() as session:
         figures = app.digests.figures(Repository(session), manager, DAY)
     assert figures["day"]["tickets"] == 2 and figures["day"]["by_team"] == {"operations": 2}
@@ -108,7 +108,7 @@ def test_sent_once_at_its_time_even_across_a_restart(config, account, smtp, cloc
 
 def test_an_empty_day_says_so_in_one_line(config, account, smtp, clock):
     app = Helpdesk(config, clock=clock)
-    director = next(p for p in app.rules.staff.people if p.id == "zhao.lei")
+    director = app.rules.directory.person("zhao.lei")
     with app.sessions() as session:
         text = app.digests.render(Repository(session), director, DAY).text
     assert "2026-11-23：无新工单、无升级、无超时，也没有等待客户的工单。" in text

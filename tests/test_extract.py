@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from helpdesk.intake.extract import extract_fields
-from helpdesk.rules.ruleset import load_rules
+from helpdesk.rules.load import load_rules
 from tests.conftest import SHIPPED_RULES
 
 FIELDS = load_rules(SHIPPED_RULES).catalog.fields

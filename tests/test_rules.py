@@ -11,7 +11,7 @@ import pytest
 from helpdesk.errors import ConfigError
 from helpdesk.mail.parse import parse_message
 from helpdesk.rules.conditions import Facts
-from helpdesk.rules.ruleset import load_rules
+from helpdesk.rules.load import load_rules
 from tests.conftest import SHIPPED_RULES
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -44,7 +44,7 @@ def fires(tmp_path, when: str, message, fields=None, at=NOON) -> bool:
     rules = rules_with(
         tmp_path, f"rules:\n  - name: probe\n    when: {when}\n    then: {{add_tags: [hit]}}\n"
     )
-    return rules.decide(Facts(message, fields or {}, at)).tags == ["hit"]
+    return rules.router.decide(Facts(message, fields or {}, at)).tags == ["hit"]
 
 
 @pytest.mark.parametrize(
@@ -111,14 +111,14 @@ def test_actions_and_priority_scales(tmp_path):
       require_fields: [system_version]
 """,
     )
-    decision = rules.decide(Facts(mail(), {}, NOON))
+    decision = rules.router.decide(Facts(mail(), {}, NOON))
     # 'high' is on the urgency scale; a fault reads it as the same rank on severity (severe),
     # then one level up is fatal.
     assert (decision.type, decision.priority) == ("fault", "fatal")
     assert (decision.subcategory, decision.nature, decision.team) == ("系统宕机", "environment", "operations")
     assert (decision.owner, decision.level) == ("wang.wei", "senior")
     assert decision.collaborators == ["chen.jie", "li.na"] and decision.tags == ["vip"]
-    assert rules.required(decision) == ["system_version"]
+    assert rules.router.required(decision) == ["system_version"]
     assert decision.fired[0]["rule"] == "all of them" and decision.fired[0]["source"] == "routing.yaml:2"
 
 
@@ -127,7 +127,7 @@ def test_stop_ends_the_run(tmp_path):
         tmp_path,
         "rules:\n  - {name: a, then: {add_tags: [a]}, stop: true}\n  - {name: b, then: {add_tags: [b]}}\n",
     )
-    assert rules.decide(Facts(mail(), {}, NOON)).tags == ["a"]
+    assert rules.router.decide(Facts(mail(), {}, NOON)).tags == ["a"]
 
 
 @pytest.mark.parametrize(
@@ -149,7 +149,7 @@ def test_stop_ends_the_run(tmp_path):
 )
 def test_shipped_routing(subject, body, expected):
     rules = load_rules(SHIPPED_RULES)
-    decision = rules.decide(Facts(mail(subject=subject, body=body), {}, NOON))
+    decision = rules.router.decide(Facts(mail(subject=subject, body=body), {}, NOON))
     assert (decision.type, decision.priority, decision.team, decision.level, decision.owner) == expected
     assert decision.fired
 

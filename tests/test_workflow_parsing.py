@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from helpdesk.mail.parse import parse_message
-from helpdesk.rules.ruleset import load_rules
+from helpdesk.rules.load import load_rules
 from helpdesk.workflow.authentication import verified
 from helpdesk.workflow.commands import parse_commands, subject_keyword
 from helpdesk.workflow.feedback import read_feedback

@@ -11,14 +11,14 @@ from helpdesk.tickets.repository import Repository
 def choose_owner(repo: Repository, rules: RuleSet, decision: Decision) -> tuple[Person | None, str]:
     """(owner, how it was chosen); (None, why) when no rule named a team or person."""
     if decision.owner:
-        return rules.person(decision.owner), "named by a rule"
+        return rules.directory.person(decision.owner), "named by a rule"
     if not decision.team:
         return None, "no rule chose a team"
-    candidates = rules.members(decision.team, decision.level)
+    candidates = rules.directory.members(decision.team, decision.level)
     if not candidates:
         return None, f"team {decision.team} has nobody to assign"
     ids = [p.id for p in candidates]
-    strategy = rules.staff.teams[decision.team].assignment
+    strategy = rules.directory.teams[decision.team].assignment
     level = f" ({decision.level})" if decision.level else ""
     if strategy == "least_open":
         counts = repo.open_ticket_counts(ids)

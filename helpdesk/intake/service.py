@@ -42,11 +42,11 @@ class Intake:
         found = read_report(self.rules.catalog.fields, mail)
         self._store(repo, ticket, found, message_id, now)
         facts = Facts(mail, {name: f.value for name, f in found.items()}, now.astimezone(self.config.zone))
-        decision = self.rules.decide(facts)
+        decision = self.rules.router.decide(facts)
         ticket.type, ticket.priority = decision.type, decision.priority
         ticket.subcategory, ticket.nature, ticket.team = decision.subcategory, decision.nature, decision.team
         ticket.collaborators, ticket.tags = decision.collaborators, decision.tags
-        ticket.required_fields = self.rules.required(decision)
+        ticket.required_fields = self.rules.router.required(decision)
         repo.add_event(
             ticket,
             now,
@@ -148,7 +148,7 @@ class Intake:
                 {"missing": missing},
                 reason=f"still missing after {ticket.information_requests} request(s)",
             )
-        owner = self.rules.person(ticket.owner)
+        owner = self.rules.directory.person(ticket.owner)
         if owner is None:
             ticket.status = status.NEW
             log.warning("ticket %s: no owner chosen; it waits unassigned", ticket.number)
@@ -193,8 +193,8 @@ class Intake:
 
     def context(self, repo: Repository, ticket: Ticket, language: str, missing: list[str]) -> dict:
         """What templates see of a ticket, labelled in `language`."""
-        label = self.rules.label
-        owner = self.rules.person(ticket.owner)
+        label = self.rules.labels.of
+        owner = self.rules.directory.person(ticket.owner)
         fields = repo.field_values(ticket)
         catalog = self.rules.catalog.fields
         return {

@@ -16,12 +16,12 @@ def explain(config: Config, rules: RuleSet, raw: bytes, now: datetime | None = N
     mail = parse_message(raw, frozenset({config.support_address.lower()}), config.default_language)
     found = read_report(rules.catalog.fields, mail)
     local = (now or datetime.now(UTC)).astimezone(config.zone)
-    decision = rules.decide(Facts(mail, {name: hit.value for name, hit in found.items()}, local))
+    decision = rules.router.decide(Facts(mail, {name: hit.value for name, hit in found.items()}, local))
     if decision.owner:
         owner = decision.owner
     elif decision.team:
-        strategy = rules.staff.teams[decision.team].assignment
-        candidates = ", ".join(p.id for p in rules.members(decision.team, decision.level))
+        strategy = rules.directory.teams[decision.team].assignment
+        candidates = ", ".join(p.id for p in rules.directory.members(decision.team, decision.level))
         owner = f"one of {candidates} ({strategy})"
     else:
         owner = None
@@ -37,7 +37,7 @@ def explain(config: Config, rules: RuleSet, raw: bytes, now: datetime | None = N
             }
             for name, hit in found.items()
         },
-        "missing": [name for name in rules.required(decision) if name not in found],
+        "missing": [name for name in rules.router.required(decision) if name not in found],
         "rules": decision.fired,
         "type": decision.type,
         "priority": decision.priority,

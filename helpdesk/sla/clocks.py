@@ -61,7 +61,7 @@ class Clocks:
             if waiting and clock.paused_at is None:
                 clock.paused_at = now
             elif not waiting and clock.paused_at is not None:
-                calendar = self.rules.calendar(ticket.team)
+                calendar = self.rules.calendars.of(ticket.team)
                 if clock.working_time:
                     left = calendar.working_time(clock.paused_at, clock.due_at)
                     clock.due_at = calendar.add(now, left)
@@ -103,7 +103,7 @@ class Clocks:
         return Duration.parse(text) if text else None
 
     def _due(self, ticket: Ticket, start: datetime, duration: Duration) -> datetime:
-        calendar = self.rules.calendar(ticket.team)
+        calendar = self.rules.calendars.of(ticket.team)
         if duration.unit == "bd":
             return calendar.add_days(start, duration.amount)
         if duration.unit == "bh":

@@ -30,11 +30,13 @@ class Digests:
     clock: Clock
 
     def recipients(self, person_id: str | None = None) -> list[Person]:
-        people = [p for p in self.rules.staff.people if p.role in MANAGERS]
+        people = [p for p in self.rules.directory.people if p.role in MANAGERS]
         return [p for p in people if person_id in (None, p.id)]
 
     def scope(self, person: Person) -> Scope:
-        teams = frozenset(name for name, team in self.rules.staff.teams.items() if team.manager == person.id)
+        teams = frozenset(
+            name for name, team in self.rules.directory.teams.items() if team.manager == person.id
+        )
         return Scope(None if person.role == "director" or not teams else teams)
 
     def figures(self, repo: Repository, person: Person, day: date) -> dict:
@@ -52,7 +54,7 @@ class Digests:
         figures = self.figures(repo, person, day)
         language = person.language
         daily = figures["day"]
-        label = self.rules.label
+        label = self.rules.labels.of
         context = {
             "support_name": self.config.support_name,
             "person_name": person.name,
@@ -73,7 +75,7 @@ class Digests:
         return self.renderer.render("digest", language, context)
 
     def _labelled(self, figures: dict, language: str) -> dict:
-        label = self.rules.label
+        label = self.rules.labels.of
         satisfaction = {
             "satisfied": ("满意", "satisfied"),
             "fair": ("基本满意", "fairly satisfied"),

@@ -75,7 +75,7 @@ class Escalator:
                 {"clock": clock.name, "level": clock.escalation_level, "to": person.id},
                 reason=f"{clock.name} was due {clock.due_at.isoformat()}",
             )
-            zone = self.rules.calendar(ticket.team).zone
+            zone = self.rules.calendars.of(ticket.team).zone
             extra = {
                 "clock": CLOCK_NAMES.get(clock.name, {}).get(person.language, clock.name),
                 "due": clock.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
@@ -114,10 +114,10 @@ class Escalator:
             clock.warned_at = now
             warned += 1
             ticket = clock.ticket
-            owner = self.rules.person(ticket.owner)
+            owner = self.rules.directory.person(ticket.owner)
             if owner is None:
                 continue
-            zone = self.rules.calendar(ticket.team).zone
+            zone = self.rules.calendars.of(ticket.team).zone
             extra = {
                 "clock": CLOCK_NAMES.get(clock.name, {}).get(owner.language, clock.name),
                 "due": clock.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
@@ -138,11 +138,8 @@ class Escalator:
         return acknowledged
 
     def _level(self, ticket: Ticket, level: str) -> Person | None:
-        owner = self.rules.person(ticket.owner)
-        team = self.rules.staff.teams.get(ticket.team or "")
-        manager = self.rules.person(team.manager) if team and team.manager else None
-        if manager is None and owner is not None:
-            manager = self.rules.person(owner.reports_to)
+        directory = self.rules.directory
+        manager = directory.manager_of(ticket.team, directory.person(ticket.owner))
         if level == "manager":
             return manager
-        return self.rules.person(manager.reports_to) if manager else None
+        return directory.person(manager.reports_to) if manager else None

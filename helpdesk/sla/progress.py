@@ -28,7 +28,7 @@ def send_progress(flow: Workflow, repo: Repository) -> int:
         last = ticket.customer_updated_at or ticket.created_at
         if not _due(flow, ticket, last, now):
             continue
-        owner = flow.rules.person(ticket.owner)
+        owner = flow.rules.directory.person(ticket.owner)
         if owner is not None and (ticket.progress_reminded_at is None or ticket.progress_reminded_at < last):
             ticket.progress_reminded_at = now
             flow.intake.tell_person(repo, ticket, owner, "progress_reminder")
@@ -46,9 +46,9 @@ def _due(flow: Workflow, ticket: Ticket, last: datetime, now: datetime) -> bool:
     if not cadence:
         return False
     if cadence == "daily":
-        zone = flow.rules.calendar(ticket.team).zone
+        zone = flow.rules.calendars.of(ticket.team).zone
         local = now.astimezone(zone)
-        if not flow.rules.calendar(ticket.team).is_working_day(local.date()):
+        if not flow.rules.calendars.of(ticket.team).is_working_day(local.date()):
             return False
         hour, minute = map(int, progress.daily_at.split(":"))
         today_at = datetime.combine(local.date(), time(hour, minute), zone)

@@ -73,7 +73,7 @@ def _priority(flow: Workflow, repo, ticket: Ticket, arg: str, person, now, effec
 def _assign(flow: Workflow, repo, ticket: Ticket, arg: str, person, now, effects) -> dict:
     wanted = arg.strip().lower()
     target = next(
-        (p for p in flow.rules.staff.people if wanted in (p.id.lower(), p.email.lower(), p.name.lower())),
+        (p for p in flow.rules.directory.people if wanted in (p.id.lower(), p.email.lower(), p.name.lower())),
         None,
     )
     if target is None:
@@ -118,7 +118,7 @@ def _short_notice(flow: Workflow, ticket: Ticket, old: datetime, now: datetime) 
     """Whether an ETA moves with less notice than sla.yaml's eta_notice before the old one."""
     notice = Duration.parse(flow.rules.sla.eta_notice)
     if notice.working:
-        calendar = flow.rules.calendar(ticket.team)
+        calendar = flow.rules.calendars.of(ticket.team)
         needed = calendar.day_length * notice.amount if notice.unit == "bd" else notice.calendar_delta()
         return calendar.working_time(now, old) < needed
     return old - now < notice.calendar_delta()
@@ -160,8 +160,8 @@ def _type(flow: Workflow, repo, ticket: Ticket, arg: str, person, now, effects) 
 
 def _collaborators(flow: Workflow, repo, ticket: Ticket, arg: str, person, now, effects) -> dict:
     wanted = [w for w in re.split(r"[\s,，、;；]+", arg.strip()) if w]
-    people = {p.id.lower(): p.id for p in flow.rules.staff.people}
-    people |= {p.email.lower(): p.id for p in flow.rules.staff.people}
+    people = {p.id.lower(): p.id for p in flow.rules.directory.people}
+    people |= {p.email.lower(): p.id for p in flow.rules.directory.people}
     unknown = [w for w in wanted if w.lower() not in people]
     if not wanted or unknown:
         raise ValueError(f"not in staff.yaml: {', '.join(unknown) or '(nobody named)'}")

@@ -146,7 +146,7 @@ class Workflow:
         self.clocks.follow_status(repo, ticket)
 
     def _state_label(self, state: str) -> str:
-        return self.rules.label("state", state, "en")
+        return self.rules.labels.of("state", state, "en")
 
     # -- customers -------------------------------------------------------------------------
 
@@ -176,7 +176,7 @@ class Workflow:
 
     def _forward_to_owner(self, repo: Repository, ticket: Ticket, mail: InboundMessage) -> None:
         """A customer's follow-up on a ticket being worked reaches its owner in the thread."""
-        owner = self.rules.person(ticket.owner)
+        owner = self.rules.directory.person(ticket.owner)
         if owner is None or not (mail.new_text or mail.text).strip():
             return
         extra = {"message": mail.new_text or mail.text, "attachments": [a.filename for a in mail.attachments]}
@@ -197,7 +197,7 @@ class Workflow:
         """
         self.change_state(repo, ticket, REOPENED, actor, now, why["en"])
         ticket.closed_at = ticket.archived_at = None
-        previous = self.rules.person(ticket.owner)
+        previous = self.rules.directory.person(ticket.owner)
         if raise_priority:
             scale = self.rules.names.scale_of(ticket.type or "")
             if ticket.priority in scale:
@@ -218,7 +218,7 @@ class Workflow:
                 reason=why["en"],
             )
         recipients = {
-            p.id: p for p in (self.rules.person(ticket.owner), self._manager(ticket, previous)) if p
+            p.id: p for p in (self.rules.directory.person(ticket.owner), self._manager(ticket, previous)) if p
         }
         for person in recipients.values():
             self.intake.tell_person(repo, ticket, person, "reopened", {"why": why[person.language]})
@@ -229,21 +229,19 @@ class Workflow:
             current
             and current.level == "junior"
             and ticket.team
-            and self.rules.members(ticket.team, "senior")
+            and self.rules.directory.members(ticket.team, "senior")
         ):
-            seniors = [p for p in self.rules.members(ticket.team, "senior") if p.level == "senior"]
+            seniors = [p for p in self.rules.directory.members(ticket.team, "senior") if p.level == "senior"]
             if seniors:
                 decision = Decision(type=ticket.type or "", team=ticket.team, level="senior")
                 return choose_owner(repo, self.rules, decision)[0]
         if current and current.reports_to:
-            return self.rules.person(current.reports_to)
+            return self.rules.directory.person(current.reports_to)
         return self._manager(ticket, current)
 
     def _manager(self, ticket: Ticket, person: Person | None) -> Person | None:
-        team = self.rules.staff.teams.get(ticket.team or "")
-        if team and team.manager:
-            return self.rules.person(team.manager)
-        return self.rules.person(person.reports_to) if person and person.reports_to else None
+        """The team's manager, else the person `person` reports to."""
+        return self.rules.directory.manager_of(ticket.team, person)
 
     # -- the clock -------------------------------------------------------------------------
 
