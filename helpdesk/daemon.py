@@ -8,22 +8,20 @@ from dataclasses import dataclass
 
 import schedule
 
+from helpdesk.applier import Applier
 from helpdesk.clock import Clock, SystemClock
 from helpdesk.config import Config
 from helpdesk.ingest.loop import IngestLoop
-from helpdesk.intake.service import Intake
 from helpdesk.outbound.outbox import Notifier
 from helpdesk.outbound.render import Renderer
 from helpdesk.outbound.sender import DrainResult, Sender
 from helpdesk.pipeline import Pipeline
+from helpdesk.record import Recorder
 from helpdesk.rules.load import load_rules
-from helpdesk.sla.clocks import Clocks
 from helpdesk.sla.digest import Digests
-from helpdesk.sla.escalation import Escalator
+from helpdesk.sweep import Sweeper
 from helpdesk.tickets.blobs import BlobStore
 from helpdesk.tickets.db import make_engine, session_factory, upgrade
-from helpdesk.tickets.repository import Repository
-from helpdesk.workflow.service import Workflow
 
 log = logging.getLogger(__name__)
 
@@ -46,19 +44,11 @@ class Helpdesk:
         self.rules = load_rules(config.paths.rules)
         renderer = Renderer(config.paths.templates, fallback_language=config.default_language)
         notifier = Notifier(config, renderer, self.clock)
-        clocks = Clocks(self.rules, self.clock)
-        intake = Intake(config, self.rules, notifier, self.clock, clocks)
-        escalator = Escalator(self.rules, intake, self.clock)
-        self.pipeline = Pipeline(
-            config,
-            self.sessions,
-            BlobStore(config.paths.data / "attachments"),
-            self.rules,
-            intake,
-            Workflow(config, self.rules, notifier, intake, self.clock, clocks, escalator),
-            self.clock,
-        )
+        applier = Applier(config, self.rules, notifier)
+        recorder = Recorder(config, self.rules, BlobStore(config.paths.data / "attachments"), self.clock)
+        self.pipeline = Pipeline(config, self.sessions, self.rules, recorder, applier, self.clock)
         self.digests = Digests(config, self.rules, renderer, notifier, self.clock)
+        self.sweeper = Sweeper(self.sessions, self.rules, applier, self.digests, self.clock)
         self.sender = Sender(config.smtp, config.support_address, self.sessions, self.clock)
         self._outbox_ready = threading.Event()
         self.ingest = IngestLoop(config.imap, self.pipeline, on_processed=self._outbox_ready.set)
@@ -74,10 +64,7 @@ class Helpdesk:
 
     def sweep(self) -> int:
         """The clock-driven work that is due now: escalations, confirmations, digests. Runs each once."""
-        done = self.pipeline.sweep()
-        with self.sessions.begin() as session:
-            done += self.digests.send_due(Repository(session))
-        return done
+        return self.sweeper.run()
 
     def run(self, stop: threading.Event) -> None:
         """Run until `stop` is set; the mail in hand and the send in flight finish first."""

@@ -7,12 +7,15 @@ import email.policy
 import threading
 import time
 
+import pytest
 from sqlalchemy import func, select
 
 from helpdesk.daemon import Helpdesk
 from helpdesk.demo import customer_mail
+from helpdesk.errors import StoreUnavailable
 from helpdesk.pipeline import MailSource
 from helpdesk.tickets.models import AttachmentRow, Message, OutboxMail, Ticket
+from helpdesk.tickets.repository import Repository
 from tests.conftest import MAILS
 
 
@@ -202,7 +205,7 @@ def test_attachments_are_stored_outside_the_row(make_config, sqlite_url, account
         ("错误截图.png", "image/png"),
         ("server.log", "text/plain"),
     ]
-    stored = app.pipeline.blobs.get(rows[0].sha256)
+    stored = app.pipeline.recorder.blobs.get(rows[0].sha256)
     assert stored.startswith(b"\x89PNG") and len(stored) == rows[0].size
     app.close()
 
@@ -361,3 +364,24 @@ def test_database_outage_is_survived(make_config, pg_url, account, smtp):
         app.close()
     assert not daemon.is_alive()
     assert account.count("INBOX") == 0
+
+
+def test_a_read_only_database_keeps_the_mail_in_the_mailbox(make_config, tmp_path, account, smtp):
+    """Not the mail's fault: nothing is quarantined, the mail waits in INBOX and goes through later."""
+    path = tmp_path / "helpdesk.db"
+    Helpdesk(make_config(f"sqlite:///{path}")).close()  # the schema, written while writable
+    config = make_config(f"sqlite:///{path}")
+    # SQLite's own read-only mode: root ignores file permissions, SQLite does not.
+    database = config.database.model_copy(update={"url": f"sqlite:///file:{path}?mode=ro&uri=true"})
+    read_only = Helpdesk(config.model_copy(update={"database": database}))
+    account.deliver(customer_mail("李雷 <li.lei@example.cn>", "系统无法登录", "无法登录"))
+    with pytest.raises(StoreUnavailable, match="readonly"):
+        read_only.run_once()
+    read_only.close()
+    assert account.count("INBOX") == 1
+    app = Helpdesk(make_config(f"sqlite:///{path}"))
+    assert app.run_once().mails == 1
+    assert len(tickets(app)) == 1 and account.count("INBOX") == 0
+    with app.sessions() as session:
+        assert Repository(session).quarantined() == []
+    app.close()

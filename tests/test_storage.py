@@ -14,6 +14,7 @@ from helpdesk.tickets.blobs import BlobStore
 from helpdesk.tickets.db import make_engine, session_factory, upgrade
 from helpdesk.tickets.models import Base
 from helpdesk.tickets.numbering import next_number, subject_tag
+from helpdesk.tickets.repository import Repository
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -40,7 +41,7 @@ def test_numbers_are_unique_under_concurrent_writers(db_url):
     def writer() -> None:
         for _ in range(10):
             with sessions.begin() as session:
-                number = next_number(session, numbering, now)
+                number = next_number(Repository(session), numbering, now)
             with lock:
                 numbers.append(number)
 
@@ -61,14 +62,14 @@ def test_sequence_restarts_each_month_and_rollback_returns_the_number(sqlite_url
     nov = datetime(2026, 11, 30, 23, 59, tzinfo=SHANGHAI)
     dec = datetime(2026, 12, 1, 0, 1, tzinfo=SHANGHAI)
     with sessions.begin() as session:
-        assert next_number(session, numbering, nov) == "202611-001"
+        assert next_number(Repository(session), numbering, nov) == "202611-001"
     session = sessions()
-    assert next_number(session, numbering, nov) == "202611-002"
+    assert next_number(Repository(session), numbering, nov) == "202611-002"
     session.rollback()
     session.close()
     with sessions.begin() as session:
-        assert next_number(session, numbering, nov) == "202611-002"
-        assert next_number(session, numbering, dec) == "202612-001"
+        assert next_number(Repository(session), numbering, nov) == "202611-002"
+        assert next_number(Repository(session), numbering, dec) == "202612-001"
     engine.dispose()
 
 

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 
 from helpdesk.config import ImapConfig
-from helpdesk.errors import MailboxError
+from helpdesk.errors import MailboxError, StoreUnavailable
 from helpdesk.ingest.mailbox import CONNECTION_ERRORS, Mailbox
 from helpdesk.pipeline import MailSource, Pipeline
 
@@ -75,7 +75,13 @@ class IngestLoop:
                     self.mailbox.wait(self.config.idle_renew_seconds, stop)
             except Exception as exc:  # the loop must outlive any outage
                 if not down:
-                    if isinstance(exc, (*CONNECTION_ERRORS, MailboxError)):
+                    if isinstance(exc, StoreUnavailable):
+                        log.warning(
+                            "database unavailable (%s); the mail in hand stays in the mailbox; "
+                            "retrying with backoff",
+                            exc,
+                        )
+                    elif isinstance(exc, (*CONNECTION_ERRORS, MailboxError)):
                         log.warning(
                             "IMAP server %s:%d unreachable (%s); retrying with backoff",
                             self.config.host,

@@ -5,11 +5,12 @@ from __future__ import annotations
 from helpdesk.rules.conditions import Decision
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.rules.schema import Person
-from helpdesk.tickets.repository import Repository
+from helpdesk.tickets.snapshot import Workload
 
 
-def choose_owner(repo: Repository, rules: RuleSet, decision: Decision) -> tuple[Person | None, str]:
-    """(owner, how it was chosen); (None, why) when no rule named a team or person."""
+def choose_owner(rules: RuleSet, workload: Workload, decision: Decision) -> tuple[Person | None, str]:
+    """(owner, how it was chosen); (None, why) when no rule named a team or person. Pure: the
+    open-ticket counts and the team's latest assignments come in `workload`."""
     if decision.owner:
         return rules.directory.person(decision.owner), "named by a rule"
     if not decision.team:
@@ -21,9 +22,9 @@ def choose_owner(repo: Repository, rules: RuleSet, decision: Decision) -> tuple[
     strategy = rules.directory.teams[decision.team].assignment
     level = f" ({decision.level})" if decision.level else ""
     if strategy == "least_open":
-        counts = repo.open_ticket_counts(ids)
+        counts = workload.open_counts
         chosen = min(candidates, key=lambda p: (counts.get(p.id, 0), ids.index(p.id)))
         return chosen, f"fewest open tickets in {decision.team}{level}"
-    last = repo.last_owner_among(decision.team, ids)
+    last = workload.last_owner_among(decision.team, ids)
     chosen = candidates[(ids.index(last) + 1) % len(ids)] if last in ids else candidates[0]
     return chosen, f"round robin in {decision.team}{level}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from helpdesk.clock import Clock
@@ -11,9 +10,7 @@ from helpdesk.outbound.compose import compose
 from helpdesk.outbound.render import Rendered, Renderer
 from helpdesk.tickets.models import Message, OutboxMail, Ticket
 from helpdesk.tickets.numbering import subject_tag
-from helpdesk.tickets.repository import Repository, day_start
-
-log = logging.getLogger(__name__)
+from helpdesk.tickets.repository import Repository
 
 
 @dataclass(frozen=True)
@@ -81,32 +78,12 @@ class Notifier:
         language: str,
         context: dict,
         automatic: bool = True,
-    ) -> OutboxMail | None:
-        """Queue mail `template` to `recipient` in the ticket's thread; None when the daily cap holds it back.
+    ) -> OutboxMail:
+        """Queue mail `template` to `recipient` in the ticket's thread, with its Message row and event.
 
-        Automatic mail to one address is capped per local day, so a mail loop with a robot
-        we failed to recognise dies out instead of filling both mailboxes.
+        Whether it may be sent at all (the daily cap on automatic mail) is the applier's call.
         """
         now = self.clock.now()
-        if automatic:
-            since = day_start(now.astimezone(self.config.zone))
-            if repo.automatic_mails_since(recipient, since) >= self.config.auto_reply_daily_limit:
-                log.warning(
-                    "ticket %s: automatic mail %s to %s held back by the daily cap of %d",
-                    ticket.number,
-                    template,
-                    recipient,
-                    self.config.auto_reply_daily_limit,
-                )
-                repo.add_event(
-                    ticket,
-                    now,
-                    "system",
-                    "mail_suppressed",
-                    {"template": template, "recipient": recipient},
-                    reason=f"daily cap of {self.config.auto_reply_daily_limit} automatic mails",
-                )
-                return None
         tag = subject_tag(self.config.numbering, ticket.number)
         rendered = self.renderer.render(
             template, language, {**context, "tag": tag, "support_name": self.config.support_name}

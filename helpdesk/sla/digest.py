@@ -5,17 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
-
 from helpdesk.clock import Clock
 from helpdesk.config import Config
 from helpdesk.outbound.outbox import Notifier
 from helpdesk.outbound.render import Rendered, Renderer
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.rules.schema import Person
-from helpdesk.sla.escalation import CLOCK_NAMES
+from helpdesk.sla.escalation import clock_name
 from helpdesk.sla.statistics import Scope, statistics
-from helpdesk.tickets.models import DigestSent
 from helpdesk.tickets.repository import Repository
 
 MANAGERS = ("manager", "director")
@@ -62,10 +59,7 @@ class Digests:
             "empty": not (daily["tickets"] or daily["escalations"] or daily["overdue"] or daily["waiting"]),
             "today": self._labelled(daily, language),
             "month": self._labelled(figures["month"], language),
-            "escalations": [
-                e | {"clock": CLOCK_NAMES.get(e["clock"], {}).get(language, e["clock"])}
-                for e in daily["escalations"]
-            ],
+            "escalations": [e | {"clock": clock_name(e["clock"], language)} for e in daily["escalations"]],
             "overdue": [
                 o | {"due": o["due"].astimezone(self.config.zone).strftime("%m-%d %H:%M")}
                 for o in daily["overdue"]
@@ -105,13 +99,10 @@ class Digests:
         sent = 0
         for person in self.recipients():
             key = day.isoformat()
-            done = repo.session.scalar(
-                select(DigestSent).where(DigestSent.person == person.id, DigestSent.day == key)
-            )
-            if done is not None:
+            if repo.digest_sent(person.id, key):
                 continue
             rendered_context = self.render(repo, person, day)
             self.notifier.enqueue_rendered(repo, rendered_context, recipient=person.email, kind="digest")
-            repo.session.add(DigestSent(person=person.id, day=key, at=self.clock.now()))
+            repo.record_digest(person.id, key, self.clock.now())
             sent += 1
         return sent

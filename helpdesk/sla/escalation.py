@@ -1,20 +1,15 @@
-"""Missed deadlines go up the chain (manager, then director), a level at a time, until acknowledged."""
+"""Missed deadlines go up the chain (manager, then director), a level at a time, until acknowledged;
+owners are warned once before a deadline. Pure: a ticket's snapshot and the time in, effects out."""
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import and_, or_, select
-
-from helpdesk.clock import Clock
-from helpdesk.intake.service import Intake
+from helpdesk.effects import Effect, Notify, Plan, UpdateClock
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.rules.schema import Duration, Person
-from helpdesk.tickets.models import Ticket, TicketClock
-from helpdesk.tickets.repository import Repository
+from helpdesk.tickets.snapshot import ClockView, TicketView
 
-log = logging.getLogger(__name__)
 CLOCK_NAMES = {
     "first_response": {"zh": "首次响应", "en": "first response"},
     "owner_confirmation": {"zh": "负责人确认", "en": "owner confirmation"},
@@ -24,122 +19,88 @@ CLOCK_NAMES = {
 }
 
 
-@dataclass(frozen=True)
-class Escalator:
-    rules: RuleSet
-    intake: Intake
-    clock: Clock
+def clock_name(name: str, language: str) -> str:
+    return CLOCK_NAMES.get(name, {}).get(language, name)
 
-    def scan(self, repo: Repository) -> int:
-        """Escalate every clock due now by one level (an indexed query); returns how many."""
-        now = self.clock.now()
-        chain = self.rules.sla.escalation.chain
-        interval = Duration.parse(self.rules.sla.escalation.interval).calendar_delta()
-        due = repo.session.scalars(
-            select(TicketClock)
-            .where(
-                TicketClock.met_at.is_(None),
-                TicketClock.paused_at.is_(None),
-                TicketClock.acknowledged_at.is_(None),
-                TicketClock.due_at <= now,
-                TicketClock.escalation_level < len(chain),
-                or_(
-                    TicketClock.breached_at.is_(None),
-                    and_(TicketClock.next_escalation_at.is_not(None), TicketClock.next_escalation_at <= now),
-                ),
-            )
-            .order_by(TicketClock.due_at)
-        ).all()
-        for clock in due:
-            ticket = clock.ticket
-            if clock.breached_at is None:
-                clock.breached_at = now
-                repo.add_event(
-                    ticket,
-                    now,
-                    "sla",
-                    "deadline_missed",
-                    {"clock": clock.name, "due": clock.due_at.isoformat()},
-                )
-            person = self._level(ticket, chain[clock.escalation_level])
-            clock.escalation_level += 1
-            clock.next_escalation_at = now + interval
-            if person is None or person.id in clock.escalated_to:
-                continue
-            clock.escalated_to = [*clock.escalated_to, person.id]
-            repo.add_event(
-                ticket,
-                now,
+
+def due_for_escalation(clock: ClockView, now: datetime, levels: int) -> bool:
+    """Past due, running, unacknowledged, with a level left, and not escalated again too soon."""
+    return (
+        clock.paused_at is None
+        and clock.acknowledged_at is None
+        and clock.due_at <= now
+        and clock.escalation_level < levels
+        and (
+            clock.breached_at is None
+            or (clock.next_escalation_at is not None and clock.next_escalation_at <= now)
+        )
+    )
+
+
+def escalate(rules: RuleSet, view: TicketView, now: datetime) -> list[Effect]:
+    """Escalate each of the ticket's clocks that is due by one level of the chain."""
+    plan = Plan(view, now)
+    chain = rules.sla.escalation.chain
+    interval = Duration.parse(rules.sla.escalation.interval).calendar_delta()
+    zone = rules.calendars.of(view.team).zone
+    for clock in sorted(view.clocks, key=lambda c: c.due_at):
+        if not due_for_escalation(clock, now, len(chain)):
+            continue
+        changes: dict = {}
+        if clock.breached_at is None:
+            changes["breached_at"] = now
+            plan.record("sla", "deadline_missed", {"clock": clock.name, "due": clock.due_at.isoformat()})
+        person = _level(rules, view, chain[clock.escalation_level])
+        level = clock.escalation_level + 1
+        changes |= {"escalation_level": level, "next_escalation_at": now + interval}
+        if person is not None and person.id not in clock.escalated_to:
+            changes["escalated_to"] = [*clock.escalated_to, person.id]
+            plan.record(
                 "sla",
                 "escalated",
-                {"clock": clock.name, "level": clock.escalation_level, "to": person.id},
+                {"clock": clock.name, "level": level, "to": person.id},
                 reason=f"{clock.name} was due {clock.due_at.isoformat()}",
             )
-            zone = self.rules.calendars.of(ticket.team).zone
             extra = {
-                "clock": CLOCK_NAMES.get(clock.name, {}).get(person.language, clock.name),
+                "clock": clock_name(clock.name, person.language),
                 "due": clock.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-                "level": clock.escalation_level,
-                "history": [
-                    f"{m.created_at.astimezone(zone):%m-%d %H:%M} "
-                    f"{'←' if m.direction == 'in' else '→'} {m.sender}: {(m.new_text or m.text)[:120]}"
-                    for m in ticket.messages
-                ],
+                "level": level,
             }
-            self.intake.tell_person(repo, ticket, person, "escalation", extra)
-            log.warning("ticket %s: %s missed, escalated to %s", ticket.number, clock.name, person.id)
-        return len(due)
+            plan.add(Notify("escalation", person=person.id, extra=extra, history=True))
+        plan.add(UpdateClock(clock.id, changes))
+    return plan.effects
 
-    def warn(self, repo: Repository) -> int:
-        """Warn each owner once, `warn_before` (at most half the clock) ahead of a running deadline."""
-        lead_text = self.rules.sla.escalation.warn_before
-        if not lead_text:
-            return 0
-        now = self.clock.now()
-        soon = repo.session.scalars(
-            select(TicketClock).where(
-                TicketClock.met_at.is_(None),
-                TicketClock.paused_at.is_(None),
-                TicketClock.warned_at.is_(None),
-                TicketClock.due_at > now,
-                TicketClock.due_at <= now + Duration.parse(lead_text).calendar_delta(),
-            )
-        ).all()
-        warned = 0
-        lead = Duration.parse(lead_text).calendar_delta()
-        for clock in soon:
-            # A short deadline is warned at half its length, not the moment it starts.
-            if clock.due_at - now > min(lead, (clock.due_at - clock.started_at) / 2):
-                continue
-            clock.warned_at = now
-            warned += 1
-            ticket = clock.ticket
-            owner = self.rules.directory.person(ticket.owner)
-            if owner is None:
-                continue
-            zone = self.rules.calendars.of(ticket.team).zone
-            extra = {
-                "clock": CLOCK_NAMES.get(clock.name, {}).get(owner.language, clock.name),
-                "due": clock.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-            }
-            self.intake.tell_person(repo, ticket, owner, "deadline_warning", extra)
-            repo.add_event(ticket, now, "sla", "deadline_warning", {"clock": clock.name, "to": owner.id})
-        return warned
 
-    def acknowledge(self, repo: Repository, ticket: Ticket, person: Person) -> bool:
-        """An [ACK] from someone a breach was escalated to stops further levels of it."""
-        now = self.clock.now()
-        acknowledged = False
-        for clock in ticket.clocks:
-            if clock.met_at is None and clock.acknowledged_at is None and person.id in clock.escalated_to:
-                clock.acknowledged_at = now
-                acknowledged = True
-                repo.add_event(ticket, now, person.email, "escalation_acknowledged", {"clock": clock.name})
-        return acknowledged
+def warn(rules: RuleSet, view: TicketView, now: datetime) -> list[Effect]:
+    """Warn the owner once, `warn_before` (at most half the clock) ahead of a running deadline."""
+    plan = Plan(view, now)
+    lead_text = rules.sla.escalation.warn_before
+    if not lead_text:
+        return plan.effects
+    lead = Duration.parse(lead_text).calendar_delta()
+    owner = rules.directory.person(view.owner)
+    zone = rules.calendars.of(view.team).zone
+    for clock in view.clocks:
+        if clock.paused_at is not None or clock.warned_at is not None or not now < clock.due_at <= now + lead:
+            continue
+        # A short deadline is warned at half its length, not the moment it starts.
+        if clock.due_at - now > min(lead, (clock.due_at - clock.started_at) / 2):
+            continue
+        plan.add(UpdateClock(clock.id, {"warned_at": now}))
+        if owner is None:
+            continue
+        extra = {
+            "clock": clock_name(clock.name, owner.language),
+            "due": clock.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+        }
+        plan.add(Notify("deadline_warning", person=owner.id, extra=extra))
+        plan.record("sla", "deadline_warning", {"clock": clock.name, "to": owner.id})
+    return plan.effects
 
-    def _level(self, ticket: Ticket, level: str) -> Person | None:
-        directory = self.rules.directory
-        manager = directory.manager_of(ticket.team, directory.person(ticket.owner))
-        if level == "manager":
-            return manager
-        return directory.person(manager.reports_to) if manager else None
+
+def _level(rules: RuleSet, view: TicketView, level: str) -> Person | None:
+    directory = rules.directory
+    manager = directory.manager_of(view.team, directory.person(view.owner))
+    if level == "manager":
+        return manager
+    return directory.person(manager.reports_to) if manager else None

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import sessionmaker
+
+from helpdesk.errors import StoreUnavailable
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -21,6 +26,23 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return create_engine(url, pool_pre_ping=True)
+
+
+def is_transient(exc: DBAPIError) -> bool:
+    """Whether a database error is the database's trouble (connection, lock, timeout, read-only,
+    full disk), not the data's: the work is retried later instead of failing."""
+    return exc.connection_invalidated or isinstance(exc, OperationalError)
+
+
+@contextmanager
+def unavailable_when_transient() -> Iterator[None]:
+    """Raise the database's own trouble as StoreUnavailable (retry later); other errors pass."""
+    try:
+        yield
+    except DBAPIError as exc:
+        if is_transient(exc):
+            raise StoreUnavailable(f"{type(exc.orig).__name__}: {exc.orig}") from exc
+        raise
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

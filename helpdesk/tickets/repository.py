@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from helpdesk.errors import NotFound
 from helpdesk.tickets.models import (
+    DigestSent,
     Event,
     MailboxState,
     Message,
@@ -17,8 +19,11 @@ from helpdesk.tickets.models import (
     QuarantinedMail,
     SeenMail,
     Ticket,
+    TicketClock,
     TicketField,
+    TicketSequence,
 )
+from helpdesk.tickets.snapshot import ClockView, TicketView, Workload
 from helpdesk.tickets.status import CLOSED_STATES
 
 
@@ -29,6 +34,24 @@ class Repository:
         self.session = session
 
     # -- tickets and their thread -------------------------------------------------------
+
+    def next_in_sequence(self, scope: str) -> int:
+        """The next value of the numbering sequence `scope` (e.g. "202612").
+
+        One UPDATE … RETURNING on the scope's row: PostgreSQL holds that row's lock until
+        commit and SQLite holds the database's, so two writers never get the same value, and a
+        rolled-back transaction gives its value back.
+        """
+        insert = postgresql.insert if self.session.bind.dialect.name == "postgresql" else sqlite.insert
+        self.session.execute(
+            insert(TicketSequence).values(scope=scope, last_value=0).on_conflict_do_nothing()
+        )
+        return self.session.execute(
+            update(TicketSequence)
+            .where(TicketSequence.scope == scope)
+            .values(last_value=TicketSequence.last_value + 1)
+            .returning(TicketSequence.last_value)
+        ).scalar_one()
 
     def ticket_by_number(self, number: str) -> Ticket | None:
         return self.session.scalar(select(Ticket).where(Ticket.number == number))
@@ -57,6 +80,68 @@ class Repository:
             query = query.where(Ticket.status == status)
         return list(self.session.scalars(query))
 
+    def snapshot(self, ticket: Ticket) -> TicketView:
+        """The plain view of `ticket` that deciders read: columns, report fields, running clocks."""
+        return TicketView(
+            id=ticket.id,
+            number=ticket.number,
+            status=ticket.status,
+            requester_email=ticket.requester_email,
+            requester_name=ticket.requester_name,
+            language=ticket.language,
+            created_at=ticket.created_at,
+            type=ticket.type,
+            priority=ticket.priority,
+            subcategory=ticket.subcategory,
+            nature=ticket.nature,
+            team=ticket.team,
+            owner=ticket.owner,
+            owner_confirmed_at=ticket.owner_confirmed_at,
+            collaborators=tuple(ticket.collaborators or ()),
+            tags=tuple(ticket.tags or ()),
+            required_fields=tuple(ticket.required_fields or ()),
+            information_requests=ticket.information_requests or 0,
+            incomplete=bool(ticket.incomplete),
+            eta=ticket.eta,
+            solution=ticket.solution or "",
+            confirmation=ticket.confirmation,
+            satisfaction=ticket.satisfaction,
+            resolved_at=ticket.resolved_at,
+            closed_at=ticket.closed_at,
+            confirmation_reminders=ticket.confirmation_reminders or 0,
+            customer_updated_at=ticket.customer_updated_at,
+            progress_reminded_at=ticket.progress_reminded_at,
+            fields=self.field_values(ticket),
+            clocks=tuple(
+                ClockView(
+                    id=c.id,
+                    name=c.name,
+                    started_at=c.started_at,
+                    due_at=c.due_at,
+                    breached_at=c.breached_at,
+                    paused_at=c.paused_at,
+                    escalation_level=c.escalation_level,
+                    next_escalation_at=c.next_escalation_at,
+                    escalated_to=tuple(c.escalated_to or ()),
+                    acknowledged_at=c.acknowledged_at,
+                    warned_at=c.warned_at,
+                )
+                for c in self.open_clocks(ticket)
+            ),
+        )
+
+    def workload(self, owners: list[str]) -> Workload:
+        """Open tickets per person among `owners`, and each one's latest ticket per team (round robin)."""
+        rows = self.session.execute(
+            select(Ticket.team, Ticket.owner, func.max(Ticket.id))
+            .where(Ticket.owner.in_(owners), Ticket.team.is_not(None))
+            .group_by(Ticket.team, Ticket.owner)
+        ).all()
+        latest: dict[str, dict[str, int]] = {}
+        for team, owner, ticket_id in rows:
+            latest.setdefault(team, {})[owner] = ticket_id
+        return Workload(open_counts=self.open_ticket_counts(owners), latest=latest)
+
     def open_ticket_counts(self, owners: list[str]) -> dict[str, int]:
         """How many unfinished tickets each of `owners` holds."""
         rows = self.session.execute(
@@ -66,26 +151,79 @@ class Repository:
         ).all()
         return dict(rows)
 
-    def last_owner_among(self, team: str, owners: list[str]) -> str | None:
-        """Who of `owners` was given the team's most recent ticket (for round robin)."""
-        return self.session.scalar(
-            select(Ticket.owner)
-            .where(Ticket.team == team, Ticket.owner.in_(owners))
-            .order_by(Ticket.id.desc())
-            .limit(1)
-        )
-
     def has_tickets_before(self, moment: datetime) -> bool:
         return self.session.scalar(select(Ticket.id).where(Ticket.created_at < moment).limit(1)) is not None
 
-    def resolved_before(self, cutoff: datetime) -> list[Ticket]:
+    def resolved_ids_before(self, cutoff: datetime) -> list[int]:
         """Resolved tickets still waiting for the customer's confirmation since before `cutoff` (indexed)."""
         return list(
             self.session.scalars(
-                select(Ticket)
+                select(Ticket.id)
                 .where(Ticket.status == "resolved", Ticket.resolved_at <= cutoff)
                 .order_by(Ticket.id)
             )
+        )
+
+    def open_clocks(self, ticket: Ticket) -> list[TicketClock]:
+        """The ticket's clocks that have not been met, oldest first."""
+        return list(
+            self.session.scalars(
+                select(TicketClock)
+                .where(TicketClock.ticket_id == ticket.id, TicketClock.met_at.is_(None))
+                .order_by(TicketClock.id)
+            )
+        )
+
+    def clock_names(self, ticket: Ticket) -> set[str]:
+        """Every clock the ticket has ever had, met or running."""
+        return set(self.session.scalars(select(TicketClock.name).where(TicketClock.ticket_id == ticket.id)))
+
+    # -- what the clock jobs look at ----------------------------------------------------
+
+    def tickets_with_due_clocks(self, now: datetime, levels: int) -> list[int]:
+        """Tickets with a running clock past due that has an escalation level left (indexed)."""
+        return list(
+            self.session.scalars(
+                select(TicketClock.ticket_id)
+                .where(
+                    TicketClock.met_at.is_(None),
+                    TicketClock.paused_at.is_(None),
+                    TicketClock.acknowledged_at.is_(None),
+                    TicketClock.due_at <= now,
+                    TicketClock.escalation_level < levels,
+                    or_(
+                        TicketClock.breached_at.is_(None),
+                        and_(
+                            TicketClock.next_escalation_at.is_not(None),
+                            TicketClock.next_escalation_at <= now,
+                        ),
+                    ),
+                )
+                .group_by(TicketClock.ticket_id)
+                .order_by(func.min(TicketClock.due_at))
+            )
+        )
+
+    def tickets_with_clocks_due_within(self, now: datetime, until: datetime) -> list[int]:
+        """Tickets with a running, unwarned clock falling due in (now, until]."""
+        return list(
+            self.session.scalars(
+                select(TicketClock.ticket_id)
+                .where(
+                    TicketClock.met_at.is_(None),
+                    TicketClock.paused_at.is_(None),
+                    TicketClock.warned_at.is_(None),
+                    TicketClock.due_at > now,
+                    TicketClock.due_at <= until,
+                )
+                .group_by(TicketClock.ticket_id)
+                .order_by(TicketClock.ticket_id)
+            )
+        )
+
+    def tickets_in_states(self, states: list[str]) -> list[int]:
+        return list(
+            self.session.scalars(select(Ticket.id).where(Ticket.status.in_(states)).order_by(Ticket.id))
         )
 
     def set_field(
@@ -211,6 +349,17 @@ class Repository:
         if status:
             query = query.where(OutboxMail.status == status)
         return list(self.session.scalars(query))
+
+    # -- digests ----------------------------------------------------------------------------
+
+    def digest_sent(self, person_id: str, day: str) -> bool:
+        found = self.session.scalar(
+            select(DigestSent.id).where(DigestSent.person == person_id, DigestSent.day == day)
+        )
+        return found is not None
+
+    def record_digest(self, person_id: str, day: str, at: datetime) -> None:
+        self.session.add(DigestSent(person=person_id, day=day, at=at))
 
     # -- quarantine -------------------------------------------------------------------------
 

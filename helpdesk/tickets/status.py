@@ -5,4 +5,7 @@ from __future__ import annotations
 NEW = "new"
 INFO_PENDING = "info_pending"
 ASSIGNED = "assigned"
-CLOSED_STATES = frozenset({"resolved", "closed"})
+RESOLVED = "resolved"
+CLOSED = "closed"
+REOPENED = "reopened"
+CLOSED_STATES = frozenset({RESOLVED, CLOSED})

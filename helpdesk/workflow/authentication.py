@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 
+from helpdesk.config import CommandsConfig
+from helpdesk.effects import Authority
 from helpdesk.mail.message import InboundMessage
+from helpdesk.rules.schema import Person
 
 _RESULT = re.compile(r"\b(dkim|dmarc)\s*=\s*(\w+)([^;]*)", re.IGNORECASE)
 _DOMAIN = re.compile(r"header\.(?:d|i|from)\s*=\s*@?([\w.-]+)", re.IGNORECASE)
@@ -34,3 +37,12 @@ def verified(mail: InboundMessage, authserv_id: str) -> tuple[bool, str]:
 
 def _aligned(signer: str, domain: str) -> bool:
     return signer == domain or domain.endswith("." + signer)
+
+
+def staff_authority(mail: InboundMessage, person: Person, commands: CommandsConfig) -> Authority:
+    """What a mail from staff member `person` may do: everything when authentication is off,
+    else only when our server's DKIM/DMARC verdict passes for the sender's domain."""
+    if not commands.require_authentication:
+        return Authority(person.id, True, "authentication is off (commands.require_authentication)")
+    passed, why = verified(mail, commands.authserv_id)
+    return Authority(person.id, passed, why)

@@ -1,0 +1,299 @@
+"""Carry out a decider's effects in the caller's transaction: rows, clocks, outbox mail and events.
+
+This is the one place where the ticket's invariants live:
+- closing stops every clock, and a closed ticket starts none;
+- a new priority or type re-derives the clocks: running ones get new deadlines, ones that
+  now apply start, ones that no longer apply go;
+- only automatic mail counts against the daily cap per address;
+- a person's words reach the customer only from a trusted staff mail;
+- every effect refused here leaves an event saying why.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from helpdesk.config import Config
+from helpdesk.effects import (
+    CLOCKS,
+    Acknowledge,
+    Authority,
+    ChangeState,
+    Effect,
+    Notify,
+    Record,
+    Set,
+    SetField,
+    StartClocks,
+    StopClock,
+    UpdateClock,
+)
+from helpdesk.outbound.context import local_time, thread_history, ticket_context
+from helpdesk.outbound.outbox import Notifier
+from helpdesk.rules.ruleset import RuleSet
+from helpdesk.sla.deadlines import clock_length, due_after, resumed_due
+from helpdesk.tickets.models import Ticket, TicketClock
+from helpdesk.tickets.repository import Repository, day_start
+from helpdesk.tickets.status import CLOSED, REOPENED, RESOLVED
+
+log = logging.getLogger(__name__)
+
+
+class Applier:
+    """Applies effects to one ticket; holds no state between calls."""
+
+    def __init__(self, config: Config, rules: RuleSet, notifier: Notifier) -> None:
+        self.config = config
+        self.rules = rules
+        self.notifier = notifier
+
+    def apply(
+        self,
+        repo: Repository,
+        ticket: Ticket,
+        effects: Iterable[Effect],
+        now: datetime,
+        authority: Authority | None = None,
+    ) -> None:
+        """Apply `effects` in order; `authority` is what the mail that caused them may speak for."""
+        authority = authority or Authority()
+        for effect in effects:
+            match effect:
+                case Set():
+                    self._set(repo, ticket, effect, now)
+                case SetField():
+                    repo.set_field(
+                        ticket, effect.name, effect.value, effect.message_id, effect.line, effect.source, now
+                    )
+                case ChangeState():
+                    self._change_state(repo, ticket, effect, now)
+                case StartClocks():
+                    self._start(repo, ticket, effect.names, now)
+                case StopClock():
+                    self._stop(repo, ticket, (effect.name,), now)
+                case UpdateClock():
+                    clock = repo.session.get(TicketClock, effect.clock_id)
+                    for key, value in effect.changes.items():
+                        setattr(clock, key, value)
+                case Acknowledge():
+                    self._acknowledge(repo, ticket, effect, now)
+                case Notify():
+                    self._notify(repo, ticket, effect, now, authority)
+                case Record():
+                    repo.add_event(
+                        ticket, now, effect.actor, effect.kind, effect.detail, reason=effect.reason
+                    )
+
+    # -- the ticket ------------------------------------------------------------------------
+
+    def _set(self, repo: Repository, ticket: Ticket, effect: Set, now: datetime) -> None:
+        if "status" in effect.changes:
+            raise ValueError("the status changes only by ChangeState, so the clocks follow it")
+        before = (ticket.priority, ticket.type)
+        for key, value in effect.changes.items():
+            setattr(ticket, key, list(value) if isinstance(value, tuple) else value)
+        ticket.updated_at = now
+        if (ticket.priority, ticket.type) != before and repo.clock_names(ticket):
+            self._derive_clocks(repo, ticket, now)
+
+    def _change_state(self, repo: Repository, ticket: Ticket, effect: ChangeState, now: datetime) -> None:
+        old, target = ticket.status, effect.target
+        ticket.status, ticket.updated_at = target, now
+        if target == RESOLVED:
+            ticket.resolved_at, ticket.confirmation_reminders = now, 0
+        if target == CLOSED:
+            ticket.closed_at = ticket.archived_at = now
+            repo.add_event(ticket, now, effect.actor, "archived", _archive(ticket))
+        if not effect.recorded:
+            repo.add_event(
+                ticket, now, effect.actor, "status_changed", {"from": old, "to": target}, reason=effect.why
+            )
+        if target == CLOSED:
+            self._stop(repo, ticket, CLOCKS, now)
+        elif target == RESOLVED:
+            self._stop(repo, ticket, ("resolution", "solution_feedback"), now)
+        if old == "evaluating":
+            self._stop(repo, ticket, ("feasibility",), now)
+        if target == REOPENED:
+            ticket.closed_at = ticket.archived_at = None
+            self._start(repo, ticket, ("resolution",), now)
+        self._follow_status(repo, ticket, now)
+
+    # -- clocks ------------------------------------------------------------------------------
+
+    def _start(self, repo: Repository, ticket: Ticket, names: Iterable[str], now: datetime) -> None:
+        """Start each named clock the SLA gives the ticket, unless it runs already; none once closed."""
+        if ticket.status == CLOSED:
+            return
+        running = {c.name for c in repo.open_clocks(ticket)}
+        calendar = self.rules.calendars.of(ticket.team)
+        for name in names:
+            length = self._length(ticket, name)
+            if length is None or name in running:
+                continue
+            repo.session.add(
+                TicketClock(
+                    ticket=ticket,
+                    name=name,
+                    working_time=length.working,
+                    started_at=now,
+                    due_at=due_after(calendar, now, length),
+                    paused_seconds=0,
+                    escalation_level=0,
+                    escalated_to=[],
+                )
+            )
+        repo.session.flush()
+        self._follow_status(repo, ticket, now)
+
+    def _stop(self, repo: Repository, ticket: Ticket, names: Iterable[str], now: datetime) -> None:
+        wanted = set(names)
+        for clock in repo.open_clocks(ticket):
+            if clock.name in wanted:
+                clock.met_at = now
+                late = clock.breached_at is not None
+                repo.add_event(ticket, now, "sla", "deadline_met", {"clock": clock.name, "late": late})
+
+    def _follow_status(self, repo: Repository, ticket: Ticket, now: datetime) -> None:
+        """Pause the clocks in the states that wait on the customer; resume them on leaving."""
+        waiting = ticket.status in self.rules.sla.pause_in
+        calendar = self.rules.calendars.of(ticket.team)
+        for clock in repo.open_clocks(ticket):
+            if waiting and clock.paused_at is None:
+                clock.paused_at = now
+            elif not waiting and clock.paused_at is not None:
+                clock.due_at = resumed_due(calendar, clock.working_time, clock.paused_at, clock.due_at, now)
+                clock.paused_seconds += int((now - clock.paused_at).total_seconds())
+                clock.paused_at = None
+
+    def _derive_clocks(self, repo: Repository, ticket: Ticket, now: datetime) -> None:
+        """After a priority or type change: new deadlines for the running clocks (from each one's
+        start plus its pauses), the clocks the ticket now has but never had started, the ones it
+        no longer has removed."""
+        calendar = self.rules.calendars.of(ticket.team)
+        for clock in repo.open_clocks(ticket):
+            length = self._length(ticket, clock.name)
+            if length is None:
+                repo.session.delete(clock)
+                repo.add_event(ticket, now, "sla", "clock_removed", {"clock": clock.name})
+                continue
+            clock.working_time = length.working
+            paused = timedelta(seconds=clock.paused_seconds)
+            clock.due_at = due_after(calendar, clock.started_at, length) + paused
+        repo.session.flush()
+        self._start(repo, ticket, [n for n in CLOCKS if n not in repo.clock_names(ticket)], now)
+
+    def _length(self, ticket: Ticket, name: str):
+        return clock_length(self.rules.sla, name, ticket.requester_email, ticket.priority, ticket.type)
+
+    def _acknowledge(self, repo: Repository, ticket: Ticket, effect: Acknowledge, now: datetime) -> None:
+        for clock in repo.open_clocks(ticket):
+            if clock.acknowledged_at is None and effect.person_id in clock.escalated_to:
+                clock.acknowledged_at = now
+                repo.add_event(ticket, now, effect.actor, "escalation_acknowledged", {"clock": clock.name})
+
+    # -- mail -------------------------------------------------------------------------------
+
+    def _notify(
+        self, repo: Repository, ticket: Ticket, effect: Notify, now: datetime, authority: Authority
+    ) -> None:
+        """Render and queue one mail, unless an invariant refuses it (an event says which)."""
+        if effect.words and not authority.trusted:
+            repo.add_event(
+                ticket,
+                now,
+                "system",
+                "relay_refused",
+                {"template": effect.template},
+                reason=f"a person's words reach the customer only from a trusted staff mail: {authority.why}",
+            )
+            return
+        if effect.person is None:
+            recipient, language = ticket.requester_email, ticket.language
+        else:
+            person = self.rules.directory.person(effect.person)
+            if person is None:
+                repo.add_event(
+                    ticket,
+                    now,
+                    "system",
+                    "mail_refused",
+                    {"template": effect.template},
+                    reason=f"nobody called {effect.person!r} in staff.yaml",
+                )
+                return
+            recipient, language = person.email, person.language
+        if effect.automatic and self._capped(repo, ticket, effect.template, recipient, now):
+            return
+        context = self._context(repo, ticket, effect, language)
+        self.notifier.enqueue(
+            repo,
+            ticket,
+            template=effect.template,
+            recipient=recipient,
+            language=language,
+            context=context,
+            automatic=effect.automatic,
+        )
+        if effect.person is None:
+            ticket.customer_updated_at = now
+
+    def _capped(self, repo: Repository, ticket: Ticket, template: str, recipient: str, now: datetime) -> bool:
+        """Automatic mail to one address is capped per local day, so a loop with a robot we failed
+        to recognise dies out instead of filling both mailboxes."""
+        limit = self.config.auto_reply_daily_limit
+        since = day_start(now.astimezone(self.config.zone))
+        if repo.automatic_mails_since(recipient, since) < limit:
+            return False
+        log.warning(
+            "ticket %s: automatic mail %s to %s held back by the daily cap of %d",
+            ticket.number,
+            template,
+            recipient,
+            limit,
+        )
+        repo.add_event(
+            ticket,
+            now,
+            "system",
+            "mail_suppressed",
+            {"template": template, "recipient": recipient},
+            reason=f"daily cap of {limit} automatic mails",
+        )
+        return True
+
+    def _context(self, repo: Repository, ticket: Ticket, effect: Notify, language: str) -> dict:
+        zone = self.config.zone
+        context = ticket_context(
+            self.rules, zone, ticket, repo.field_values(ticket), language, list(effect.missing)
+        )
+        if effect.person is None:
+            context |= {
+                "message": effect.words,
+                "solution": ticket.solution,
+                "eta": local_time(ticket.eta, zone),
+                "eta_reason": "",
+                "customer_name": ticket.requester_name,
+            }
+        else:
+            person = self.rules.directory.person(effect.person)
+            context["person_name"] = person.name if person else ""
+        if effect.history:
+            context["history"] = thread_history(ticket, self.rules.calendars.of(ticket.team).zone)
+        return context | effect.extra
+
+
+def _archive(ticket: Ticket) -> dict:
+    """What the archive keeps of a closed ticket: problem, analysis, solution and feedback."""
+    return {
+        "problem": ticket.description,
+        # The engineers' internal notes are the analysis behind the solution.
+        "analysis": [e.detail.get("note", "") for e in ticket.events if e.kind == "command_note"],
+        "solution": ticket.solution,
+        "confirmation": ticket.confirmation,
+        "satisfaction": ticket.satisfaction,
+        "type": ticket.type,
+        "priority": ticket.priority,
+    }

@@ -1,0 +1,147 @@
+"""Intake, decided: read a report's fields, route it by the rules, ask for what is missing, hand it over.
+
+Pure: each function takes the ticket's snapshot, the parsed mail, the rules and the time,
+and returns the effects; `helpdesk.applier` carries them out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+from helpdesk.effects import Effect, Notify, Plan, StartClocks
+from helpdesk.intake.assign import choose_owner
+from helpdesk.intake.extract import Found, read_report
+from helpdesk.mail.message import InboundMessage
+from helpdesk.rules.conditions import Facts
+from helpdesk.rules.ruleset import RuleSet
+from helpdesk.tickets import status
+from helpdesk.tickets.snapshot import TicketView, Workload
+
+
+@dataclass(frozen=True)
+class IntakeDecider:
+    rules: RuleSet
+    zone: tzinfo
+
+    def new_ticket(
+        self, view: TicketView, mail: InboundMessage, message_id: str, now: datetime, workload: Workload
+    ) -> list[Effect]:
+        """Fields, rules, owner; then the acknowledgement (asking for what is missing) and, when
+        nothing is, the assignment notice; then the clocks."""
+        plan = Plan(view, now)
+        found = read_report(self.rules.catalog.fields, mail)
+        _fill(plan, found, message_id)
+        facts = Facts(mail, {name: f.value for name, f in found.items()}, now.astimezone(self.zone))
+        decision = self.rules.router.decide(facts)
+        plan.set(
+            type=decision.type,
+            priority=decision.priority,
+            subcategory=decision.subcategory,
+            nature=decision.nature,
+            team=decision.team,
+            collaborators=tuple(decision.collaborators),
+            tags=tuple(decision.tags),
+            required_fields=tuple(self.rules.router.required(decision)),
+        )
+        plan.record(
+            "rules",
+            "routed",
+            {
+                "rules": decision.fired,
+                "type": decision.type,
+                "priority": decision.priority,
+                "team": decision.team,
+                "level": decision.level,
+            },
+            reason=", ".join(f["rule"] for f in decision.fired) or "no rule fired; defaults apply",
+        )
+        owner, how = choose_owner(self.rules, workload, decision)
+        plan.set(owner=owner.id if owner else None)
+        plan.record(
+            "rules",
+            "assigned" if owner else "unassigned",
+            {"owner": plan.view.owner, "team": decision.team},
+            reason=how,
+        )
+        missing = plan.view.missing
+        asking = bool(missing) and self.rules.catalog.max_information_requests > 0
+        customer_name = mail.sender.name if mail.sender else ""
+        plan.add(
+            Notify(
+                "acknowledgement",
+                automatic=True,
+                missing=tuple(missing if asking else ()),
+                extra={"customer_name": customer_name},
+            )
+        )
+        if asking:
+            _asked(plan, missing)
+        else:
+            _hand_over(plan, missing)
+        plan.add(StartClocks())
+        return plan.effects
+
+    def customer_reply(
+        self, view: TicketView, mail: InboundMessage, message_id: str, now: datetime
+    ) -> list[Effect]:
+        """Merge what the reply gives; go on when complete, ask again, or go on flagged incomplete."""
+        plan = Plan(view, now)
+        found = read_report(self.rules.catalog.fields, mail, frozenset(view.missing))
+        _fill(plan, found, message_id)
+        missing = plan.view.missing
+        if not missing:
+            plan.record(mail.sender.email if mail.sender else "", "information_complete")
+            _hand_over(plan, [])
+        elif plan.view.information_requests < self.rules.catalog.max_information_requests:
+            customer_name = mail.sender.name if mail.sender else ""
+            plan.add(
+                Notify(
+                    "information_request",
+                    automatic=True,
+                    missing=tuple(missing),
+                    extra={"customer_name": customer_name},
+                )
+            )
+            _asked(plan, missing)
+        else:
+            _hand_over(plan, missing)
+        return plan.effects
+
+
+def _fill(plan: Plan, found: dict[str, Found], message_id: str) -> None:
+    for name, hit in found.items():
+        plan.fill(name, hit.value, message_id, hit.line, hit.source)
+    if found:
+        plan.record(
+            "intake",
+            "fields_read",
+            {
+                name: {"value": hit.value, "message_id": message_id, "line": hit.line, "source": hit.source}
+                for name, hit in found.items()
+            },
+        )
+
+
+def _asked(plan: Plan, missing: list[str]) -> None:
+    requests = plan.view.information_requests + 1
+    plan.state(status.INFO_PENDING, "intake", "information requested from the customer", recorded=True)
+    plan.set(information_requests=requests)
+    plan.record("intake", "information_requested", {"missing": missing, "request": requests})
+
+
+def _hand_over(plan: Plan, missing: list[str]) -> None:
+    """The report goes on to its owner; flagged incomplete when fields are still missing."""
+    if missing:
+        plan.set(incomplete=True)
+        plan.record(
+            "intake",
+            "flagged_incomplete",
+            {"missing": missing},
+            reason=f"still missing after {plan.view.information_requests} request(s)",
+        )
+    if plan.view.owner is None:
+        plan.state(status.NEW, "intake", "no owner chosen; it waits unassigned")
+        return
+    plan.state(status.ASSIGNED, "intake", "handed to its owner", recorded=True)
+    plan.add(Notify("assignment", person=plan.view.owner, missing=tuple(missing)))

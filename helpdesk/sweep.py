@@ -1,0 +1,90 @@
+"""The clock-driven work: deadline warnings, escalations, progress updates, confirmation reminders, digests.
+
+Each job finds its candidate tickets with one read, then decides and applies each ticket
+in a transaction of its own, so one failing ticket delays only itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import sessionmaker
+
+from helpdesk.applier import Applier
+from helpdesk.clock import Clock
+from helpdesk.effects import Effect
+from helpdesk.rules.ruleset import RuleSet
+from helpdesk.rules.schema import Duration
+from helpdesk.sla.digest import Digests
+from helpdesk.sla.escalation import escalate, warn
+from helpdesk.sla.progress import progress
+from helpdesk.tickets.models import Ticket
+from helpdesk.tickets.repository import Repository
+from helpdesk.tickets.snapshot import TicketView
+from helpdesk.workflow.confirmation import confirmation_due
+
+log = logging.getLogger(__name__)
+Decide = Callable[[TicketView, datetime], list[Effect]]
+
+
+class Sweeper:
+    """Runs every due clock job once per call; returns how many tickets and digests it acted on."""
+
+    def __init__(
+        self, sessions: sessionmaker, rules: RuleSet, applier: Applier, digests: Digests, clock: Clock
+    ) -> None:
+        self.sessions = sessions
+        self.rules = rules
+        self.applier = applier
+        self.digests = digests
+        self.clock = clock
+
+    def run(self) -> int:
+        now = self.clock.now()
+        done = 0
+        for name, candidates, decide in self._jobs(now):
+            for ticket_id in candidates:
+                done += self._one(name, ticket_id, decide, now)
+        with self.sessions.begin() as session:
+            done += self.digests.send_due(Repository(session))
+        return done
+
+    def _jobs(self, now: datetime) -> list[tuple[str, list[int], Decide]]:
+        """(job, candidate tickets, decider) in the order they run, found in one read."""
+        sla, rules = self.rules.sla, self.rules
+        timing = rules.workflows.confirmation
+        with self.sessions() as session:
+            repo = Repository(session)
+            lead = sla.escalation.warn_before
+            warned = (
+                repo.tickets_with_clocks_due_within(now, now + Duration.parse(lead).calendar_delta())
+                if lead
+                else []
+            )
+            overdue = repo.tickets_with_due_clocks(now, len(sla.escalation.chain))
+            working = repo.tickets_in_states(sla.progress.working_states) if sla.progress.every else []
+            resolved = repo.resolved_ids_before(now - timedelta(hours=timing.remind_after_hours))
+        return [
+            ("deadline warning", warned, lambda view, at: warn(rules, view, at)),
+            ("escalation", overdue, lambda view, at: escalate(rules, view, at)),
+            ("progress update", working, lambda view, at: progress(rules, view, at)),
+            ("confirmation", resolved, lambda view, at: confirmation_due(rules.workflows, view, at)),
+        ]
+
+    def _one(self, job: str, ticket_id: int, decide: Decide, now: datetime) -> int:
+        """Decide and apply one ticket in its own transaction; 1 when something was done."""
+        try:
+            with self.sessions.begin() as session:
+                repo = Repository(session)
+                ticket = session.get(Ticket, ticket_id)
+                if ticket is None:
+                    return 0
+                effects = decide(repo.snapshot(ticket), now)
+                if effects:
+                    self.applier.apply(repo, ticket, effects, now)
+                return int(bool(effects))
+        except Exception:  # one failing ticket must not hold back the others' deadlines
+            log.exception("%s for ticket id %d failed; the other tickets go on", job, ticket_id)
+            return 0

@@ -1,0 +1,207 @@
+"""The deciders are pure: a snapshot, a parsed mail, the rules and the time in, effects out; no database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from helpdesk.demo import customer_mail
+from helpdesk.effects import (
+    Acknowledge,
+    Authority,
+    ChangeState,
+    Notify,
+    Record,
+    Set,
+    StartClocks,
+    StopClock,
+    UpdateClock,
+)
+from helpdesk.intake.decide import IntakeDecider
+from helpdesk.mail.parse import parse_message
+from helpdesk.rules.load import load_rules
+from helpdesk.sla.escalation import escalate, warn
+from helpdesk.sla.progress import progress
+from helpdesk.tickets.snapshot import ClockView, TicketView, Workload
+from helpdesk.workflow.confirmation import confirmation_due
+from helpdesk.workflow.decide import WorkflowDecider
+
+ZONE = ZoneInfo("Asia/Shanghai")
+# A Tuesday, 10:00 in Shanghai: inside working hours.
+NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+RULES = load_rules(Path(__file__).resolve().parent.parent / "rules")
+SUPPORT = frozenset({"support@example.com"})
+TRUSTED = Authority("wang.wei", True, "authentication is off")
+
+
+def mail(sender: str, subject: str, body: str):
+    return parse_message(customer_mail(sender, subject, body), SUPPORT, "zh")
+
+
+def ticket(**columns) -> TicketView:
+    values = {
+        "id": 1,
+        "number": "202612-001",
+        "status": "new",
+        "requester_email": "li.lei@example.cn",
+        "requester_name": "李雷",
+        "language": "zh",
+        "created_at": NOW - timedelta(hours=1),
+    }
+    return TicketView(**(values | columns))
+
+
+def of(kind, effects):
+    return [e for e in effects if isinstance(e, kind)]
+
+
+@pytest.fixture
+def intake() -> IntakeDecider:
+    return IntakeDecider(RULES, ZONE)
+
+
+@pytest.fixture
+def flow() -> WorkflowDecider:
+    return WorkflowDecider(RULES, ZONE)
+
+
+def test_an_incomplete_fault_asks_the_customer_and_waits_with_its_clocks(intake):
+    report = mail("李雷 <li.lei@example.cn>", "系统报错", "您好，系统一直报错，无法登录。")
+    effects = intake.new_ticket(ticket(), report, "<m1@example.cn>", NOW, Workload())
+    (ack,) = [n for n in of(Notify, effects) if n.template == "acknowledgement"]
+    assert ack.person is None and ack.automatic and ack.missing
+    assert [c.target for c in of(ChangeState, effects)] == ["info_pending"]
+    assert not [n for n in of(Notify, effects) if n.template == "assignment"]
+    assert isinstance(effects[-1], StartClocks)
+    routed = next(r for r in of(Record, effects) if r.kind == "routed")
+    assert routed.detail["type"] == "fault"
+
+
+def test_a_complete_report_goes_to_its_owner_by_round_robin(intake):
+    body = "发生时间：2026-12-01 09:05\n错误信息：打印队列已满\n系统版本：v3.2\n复现步骤：1. 登录 2. 打印\n"
+    report = mail("李雷 <li.lei@example.cn>", "打印服务报错", body)
+    workload = Workload(latest={"operations": {"zhang.min": 7, "li.na": 3}})
+    effects = intake.new_ticket(ticket(), report, "<m1@example.cn>", NOW, workload)
+    owner = next(s.changes["owner"] for s in of(Set, effects) if "owner" in s.changes)
+    assert [c.target for c in of(ChangeState, effects)] == ["assigned"]
+    assert [n.person for n in of(Notify, effects) if n.template == "assignment"] == [owner]
+    assert owner is not None
+
+
+def test_a_staff_keyword_that_fails_authentication_changes_nothing_and_is_answered(flow):
+    reply = mail("王伟 <wang.wei@example.com>", "Re: [#202612-001] [RESOLVED]", "已修复。")
+    person = RULES.directory.person("wang.wei")
+    refused = Authority("wang.wei", False, "no Authentication-Results from mx.example.com")
+    effects = flow.staff_mail(ticket(status="in_progress", owner="wang.wei"), reply, person, refused, NOW)
+    assert not of(ChangeState, effects) and not of(Set, effects)
+    assert [r.kind for r in of(Record, effects)] == ["commands_refused"]
+    (receipt,) = of(Notify, effects)
+    assert receipt.template == "receipt" and receipt.person == "wang.wei"
+    assert receipt.extra["rejected"][0]["why"] == refused.why
+
+
+def test_resolved_by_keyword_mails_the_solution_and_stops_the_first_response_clock(flow):
+    reply = mail("王伟 <wang.wei@example.com>", "Re: [#202612-001] [RESOLVED]", "#solution 清空打印队列\n")
+    person = RULES.directory.person("wang.wei")
+    view = ticket(status="in_progress", owner="wang.wei", owner_confirmed_at=NOW)
+    effects = flow.staff_mail(view, reply, person, TRUSTED, NOW)
+    assert [c.target for c in of(ChangeState, effects)] == ["resolved"]
+    assert {"solution": "清空打印队列"} in [s.changes for s in of(Set, effects)]
+    assert [n.template for n in of(Notify, effects)] == ["resolution", "receipt"]
+    assert StopClock("first_response") in effects
+
+
+def test_ack_stops_an_escalation_only_for_whom_it_went_to(flow):
+    clock = ClockView(
+        7, "resolution", NOW - timedelta(hours=5), NOW - timedelta(hours=1), escalated_to=("liu.yang",)
+    )
+    view = ticket(status="in_progress", owner="wang.wei", owner_confirmed_at=NOW, clocks=(clock,))
+    reply = mail("刘洋 <liu.yang@example.com>", "Re: [#202612-001] [ACK]", "收到，跟进中。")
+    effects = flow.staff_mail(view, reply, RULES.directory.person("liu.yang"), TRUSTED, NOW)
+    assert Acknowledge("liu.yang", "liu.yang@example.com") in effects
+    assert not of(ChangeState, effects)
+    other = flow.staff_mail(view, reply, RULES.directory.person("wang.wei"), TRUSTED, NOW)
+    assert not of(Acknowledge, other)
+
+
+def test_an_unhappy_customer_raises_the_priority_before_the_reopen_starts_the_clock(flow):
+    view = ticket(status="resolved", type="fault", priority="general", team="operations", owner="zhang.min")
+    answer = mail("李雷 <li.lei@example.cn>", "Re: [#202612-001] 请确认", "还是未解决，不满意。")
+    effects = flow.customer_mail(view, answer, NOW, Workload())
+    raised = next(i for i, e in enumerate(effects) if isinstance(e, Set) and "priority" in e.changes)
+    reopened = next(i for i, e in enumerate(effects) if isinstance(e, ChangeState))
+    assert raised < reopened and effects[reopened].target == "reopened"
+    assert effects[raised].changes["priority"] == "severe"
+    owner = next(s.changes["owner"] for s in of(Set, effects) if "owner" in s.changes)
+    assert RULES.directory.person(owner).level == "senior"
+    assert {n.person for n in of(Notify, effects)} == {owner, "liu.yang"}
+
+
+def test_a_happy_customer_closes_the_ticket(flow):
+    view = ticket(status="resolved", type="fault", priority="general", owner="wang.wei")
+    answer = mail("李雷 <li.lei@example.cn>", "Re: [#202612-001] 请确认", "已解决，满意，谢谢！")
+    effects = flow.customer_mail(view, answer, NOW, Workload())
+    assert [c.target for c in of(ChangeState, effects)] == ["closed"]
+
+
+def test_a_missed_deadline_goes_to_the_teams_manager_with_the_thread():
+    clock = ClockView(3, "resolution", NOW - timedelta(hours=9), NOW - timedelta(minutes=5))
+    view = ticket(status="in_progress", team="operations", owner="wang.wei", clocks=(clock,))
+    effects = escalate(RULES, view, NOW)
+    (update,) = of(UpdateClock, effects)
+    assert update.changes["breached_at"] == NOW and update.changes["escalated_to"] == ["liu.yang"]
+    (notice,) = of(Notify, effects)
+    assert notice.person == "liu.yang" and notice.history and notice.extra["clock"] == "解决"
+    again = ClockView(
+        3,
+        "resolution",
+        clock.started_at,
+        clock.due_at,
+        breached_at=NOW,
+        escalation_level=1,
+        next_escalation_at=NOW + timedelta(hours=4),
+        escalated_to=("liu.yang",),
+    )
+    assert escalate(RULES, ticket(team="operations", clocks=(again,)), NOW) == []
+
+
+def test_the_owner_is_warned_once_before_a_deadline():
+    clock = ClockView(4, "resolution", NOW - timedelta(hours=4), NOW + timedelta(minutes=20))
+    view = ticket(status="in_progress", owner="wang.wei", clocks=(clock,))
+    effects = warn(RULES, view, NOW)
+    assert [n.template for n in of(Notify, effects)] == ["deadline_warning"]
+    warned = ClockView(4, "resolution", clock.started_at, clock.due_at, warned_at=NOW)
+    assert warn(RULES, ticket(owner="wang.wei", clocks=(warned,)), NOW) == []
+
+
+def test_progress_reminds_the_owner_first_then_tells_the_customer():
+    view = ticket(
+        status="in_progress", priority="fatal", owner="wang.wei", customer_updated_at=NOW - timedelta(hours=1)
+    )
+    first = progress(RULES, view, NOW)
+    assert [(n.template, n.person) for n in of(Notify, first)] == [("progress_reminder", "wang.wei")]
+    later = ticket(
+        status="in_progress",
+        priority="fatal",
+        owner="wang.wei",
+        customer_updated_at=NOW - timedelta(hours=2),
+        progress_reminded_at=NOW - timedelta(hours=1),
+    )
+    assert [(n.template, n.person) for n in of(Notify, progress(RULES, later, NOW))] == [
+        ("status_update", None)
+    ]
+
+
+def test_an_unanswered_solution_is_reminded_then_closed_as_confirmed():
+    reminded = confirmation_due(
+        RULES.workflows, ticket(status="resolved", resolved_at=NOW - timedelta(hours=50)), NOW
+    )
+    assert [n.template for n in of(Notify, reminded)] == ["confirmation_reminder"]
+    closed = confirmation_due(
+        RULES.workflows, ticket(status="resolved", resolved_at=NOW - timedelta(hours=97)), NOW
+    )
+    assert [c.target for c in of(ChangeState, closed)] == ["closed"]
+    assert confirmation_due(RULES.workflows, ticket(status="resolved", resolved_at=NOW), NOW) == []
