@@ -79,7 +79,7 @@ def digest(state: State, to_print: bool, day, manager: str | None, html: bool) -
 def report(state: State, since, until, as_json: bool) -> None:
     """Statistics for any period: tickets by type, priority and team, SLA compliance, satisfaction."""
     from helpdesk.clock import SystemClock
-    from helpdesk.sla.statistics import Scope, statistics
+    from helpdesk.tickets.statistics import Scope, statistics
 
     config, repo = state.repository()
     zone = config.zone

@@ -17,13 +17,12 @@ import yaml
 from imapclient import IMAPClient
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import func, select
 
 from helpdesk.config import load_config
 from helpdesk.console import plain
 from helpdesk.daemon import Helpdesk
 from helpdesk.localservers import PymapServer, SmtpSink
-from helpdesk.tickets.models import Message, Ticket
+from helpdesk.tickets.repository import Repository
 
 SUPPORT = "support@example.com"
 
@@ -151,10 +150,7 @@ def run_demo(console: Console, keep: Path | None) -> None:
 
         def replied() -> bool:
             with app.sessions() as session:
-                count = session.scalar(
-                    select(func.count(Message.id)).where(Message.sender == "li.lei@example.cn")
-                )
-            return count >= 2
+                return Repository(session).messages_from("li.lei@example.cn") >= 2
 
         _wait("the reply to join its ticket", replied)
         # The reply completes the report, so its owner is told.
@@ -178,7 +174,7 @@ def run_demo(console: Console, keep: Path | None) -> None:
 
 def _report(console: Console, app: Helpdesk, sink: SmtpSink) -> None:
     with app.sessions() as session:
-        tickets = list(session.scalars(select(Ticket).order_by(Ticket.id)))
+        tickets = sorted(Repository(session).list_tickets(), key=lambda t: t.id)
         table = Table(
             "number", "status", "type", "priority", "owner", "requester", "subject", title="tickets"
         )

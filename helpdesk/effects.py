@@ -85,7 +85,9 @@ class Acknowledge:
 class Notify:
     """Mail the ticket's customer (`person` None) or a staff member with a template.
 
-    `automatic` mails count against the daily cap per address; `words` are a person's own
+    `automatic` mails are the ones we send only in answer to a mail from that address
+    (acknowledgement, information request, receipt): they alone count against the daily cap
+    per address, which breaks loops with robots; `words` are a person's own
     words relayed to the customer, which need a trusted staff mail; `history` adds the
     thread's messages to the template's context.
     """

@@ -32,7 +32,8 @@ from helpdesk.tickets.models import QuarantinedMail, RawMail, Ticket
 from helpdesk.tickets.repository import Repository
 from helpdesk.tickets.snapshot import Workload
 from helpdesk.workflow.authentication import staff_authority
-from helpdesk.workflow.decide import WorkflowDecider
+from helpdesk.workflow.customer import CustomerDecider
+from helpdesk.workflow.staff import StaffDecider
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,8 @@ class Pipeline:
         self.applier = applier
         self.clock = clock
         self.intake = IntakeDecider(rules, config.zone)
-        self.workflow = WorkflowDecider(rules, config.zone)
+        self.staff = StaffDecider(rules, config.zone)
+        self.customer = CustomerDecider(rules, config.zone)
 
     def process(self, raw: bytes, source: MailSource | None = None) -> Outcome:
         """Record `raw` exactly once; the returned Outcome says what became of it.
@@ -223,12 +225,12 @@ class Pipeline:
         person = self.rules.directory.by_email(mail.sender.email)
         if person is not None:
             authority = staff_authority(mail, person, self.config.commands)
-            return self.workflow.staff_mail(view, mail, person, authority, now), authority
+            return self.staff.staff_mail(view, mail, person, authority, now), authority
         if view.status == status.INFO_PENDING:
             return self.intake.customer_reply(view, mail, key, now), Authority()
         # Only a resolved ticket's customer can send it to a new owner (an unhappy answer).
         workload = self._workload(repo) if view.status == status.RESOLVED else Workload()
-        return self.workflow.customer_mail(view, mail, now, workload), Authority()
+        return self.customer.customer_mail(view, mail, now, workload), Authority()
 
     def _workload(self, repo: Repository) -> Workload:
         return repo.workload([p.id for p in self.rules.directory.people])

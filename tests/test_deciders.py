@@ -27,7 +27,8 @@ from helpdesk.sla.escalation import escalate, warn
 from helpdesk.sla.progress import progress
 from helpdesk.tickets.snapshot import ClockView, TicketView, Workload
 from helpdesk.workflow.confirmation import confirmation_due
-from helpdesk.workflow.decide import WorkflowDecider
+from helpdesk.workflow.customer import CustomerDecider
+from helpdesk.workflow.staff import StaffDecider
 
 ZONE = ZoneInfo("Asia/Shanghai")
 # A Tuesday, 10:00 in Shanghai: inside working hours.
@@ -64,8 +65,13 @@ def intake() -> IntakeDecider:
 
 
 @pytest.fixture
-def flow() -> WorkflowDecider:
-    return WorkflowDecider(RULES, ZONE)
+def staff() -> StaffDecider:
+    return StaffDecider(RULES, ZONE)
+
+
+@pytest.fixture
+def customer() -> CustomerDecider:
+    return CustomerDecider(RULES, ZONE)
 
 
 def test_an_incomplete_fault_asks_the_customer_and_waits_with_its_clocks(intake):
@@ -91,11 +97,11 @@ def test_a_complete_report_goes_to_its_owner_by_round_robin(intake):
     assert owner is not None
 
 
-def test_a_staff_keyword_that_fails_authentication_changes_nothing_and_is_answered(flow):
+def test_a_staff_keyword_that_fails_authentication_changes_nothing_and_is_answered(staff):
     reply = mail("王伟 <wang.wei@example.com>", "Re: [#202612-001] [RESOLVED]", "已修复。")
     person = RULES.directory.person("wang.wei")
     refused = Authority("wang.wei", False, "no Authentication-Results from mx.example.com")
-    effects = flow.staff_mail(ticket(status="in_progress", owner="wang.wei"), reply, person, refused, NOW)
+    effects = staff.staff_mail(ticket(status="in_progress", owner="wang.wei"), reply, person, refused, NOW)
     assert not of(ChangeState, effects) and not of(Set, effects)
     assert [r.kind for r in of(Record, effects)] == ["commands_refused"]
     (receipt,) = of(Notify, effects)
@@ -103,34 +109,34 @@ def test_a_staff_keyword_that_fails_authentication_changes_nothing_and_is_answer
     assert receipt.extra["rejected"][0]["why"] == refused.why
 
 
-def test_resolved_by_keyword_mails_the_solution_and_stops_the_first_response_clock(flow):
+def test_resolved_by_keyword_mails_the_solution_and_stops_the_first_response_clock(staff):
     reply = mail("王伟 <wang.wei@example.com>", "Re: [#202612-001] [RESOLVED]", "#solution 清空打印队列\n")
     person = RULES.directory.person("wang.wei")
     view = ticket(status="in_progress", owner="wang.wei", owner_confirmed_at=NOW)
-    effects = flow.staff_mail(view, reply, person, TRUSTED, NOW)
+    effects = staff.staff_mail(view, reply, person, TRUSTED, NOW)
     assert [c.target for c in of(ChangeState, effects)] == ["resolved"]
     assert {"solution": "清空打印队列"} in [s.changes for s in of(Set, effects)]
     assert [n.template for n in of(Notify, effects)] == ["resolution", "receipt"]
     assert StopClock("first_response") in effects
 
 
-def test_ack_stops_an_escalation_only_for_whom_it_went_to(flow):
+def test_ack_stops_an_escalation_only_for_whom_it_went_to(staff):
     clock = ClockView(
         7, "resolution", NOW - timedelta(hours=5), NOW - timedelta(hours=1), escalated_to=("liu.yang",)
     )
     view = ticket(status="in_progress", owner="wang.wei", owner_confirmed_at=NOW, clocks=(clock,))
     reply = mail("刘洋 <liu.yang@example.com>", "Re: [#202612-001] [ACK]", "收到，跟进中。")
-    effects = flow.staff_mail(view, reply, RULES.directory.person("liu.yang"), TRUSTED, NOW)
+    effects = staff.staff_mail(view, reply, RULES.directory.person("liu.yang"), TRUSTED, NOW)
     assert Acknowledge("liu.yang", "liu.yang@example.com") in effects
     assert not of(ChangeState, effects)
-    other = flow.staff_mail(view, reply, RULES.directory.person("wang.wei"), TRUSTED, NOW)
+    other = staff.staff_mail(view, reply, RULES.directory.person("wang.wei"), TRUSTED, NOW)
     assert not of(Acknowledge, other)
 
 
-def test_an_unhappy_customer_raises_the_priority_before_the_reopen_starts_the_clock(flow):
+def test_an_unhappy_customer_raises_the_priority_before_the_reopen_starts_the_clock(customer):
     view = ticket(status="resolved", type="fault", priority="general", team="operations", owner="zhang.min")
     answer = mail("李雷 <li.lei@example.cn>", "Re: [#202612-001] 请确认", "还是未解决，不满意。")
-    effects = flow.customer_mail(view, answer, NOW, Workload())
+    effects = customer.customer_mail(view, answer, NOW, Workload())
     raised = next(i for i, e in enumerate(effects) if isinstance(e, Set) and "priority" in e.changes)
     reopened = next(i for i, e in enumerate(effects) if isinstance(e, ChangeState))
     assert raised < reopened and effects[reopened].target == "reopened"
@@ -140,10 +146,10 @@ def test_an_unhappy_customer_raises_the_priority_before_the_reopen_starts_the_cl
     assert {n.person for n in of(Notify, effects)} == {owner, "liu.yang"}
 
 
-def test_a_happy_customer_closes_the_ticket(flow):
+def test_a_happy_customer_closes_the_ticket(customer):
     view = ticket(status="resolved", type="fault", priority="general", owner="wang.wei")
     answer = mail("李雷 <li.lei@example.cn>", "Re: [#202612-001] 请确认", "已解决，满意，谢谢！")
-    effects = flow.customer_mail(view, answer, NOW, Workload())
+    effects = customer.customer_mail(view, answer, NOW, Workload())
     assert [c.target for c in of(ChangeState, effects)] == ["closed"]
 
 
@@ -205,3 +211,14 @@ def test_an_unanswered_solution_is_reminded_then_closed_as_confirmed():
     )
     assert [c.target for c in of(ChangeState, closed)] == ["closed"]
     assert confirmation_due(RULES.workflows, ticket(status="resolved", resolved_at=NOW), NOW) == []
+
+
+def test_a_refused_command_or_keyword_leaves_an_event_and_a_receipt(staff):
+    reply = mail("王伟 <wang.wei@example.com>", "Re: [#202612-001] [RELEASED]", "#优先级 超级紧急\n")
+    view = ticket(status="in_progress", type="fault", owner="wang.wei", owner_confirmed_at=NOW)
+    effects = staff.staff_mail(view, reply, RULES.directory.person("wang.wei"), TRUSTED, NOW)
+    assert not of(ChangeState, effects) and not [s for s in of(Set, effects) if "priority" in s.changes]
+    (event,) = [r for r in of(Record, effects) if r.kind == "commands_rejected"]
+    assert [r["line"] for r in event.detail["rejected"]] == ["#优先级 超级紧急", "[released]"]
+    (receipt,) = of(Notify, effects)
+    assert receipt.template == "receipt" and len(receipt.extra["rejected"]) == 2

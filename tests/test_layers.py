@@ -76,7 +76,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_the_graph_sees_the_imports():
     graph = import_graph()
     assert "helpdesk.applier" in graph["helpdesk.pipeline"]
-    assert "helpdesk.effects" in graph["helpdesk.workflow.decide"]
+    assert "helpdesk.effects" in graph["helpdesk.workflow.staff"]
 
 
 def test_there_are_no_import_cycles():
@@ -92,7 +92,8 @@ def test_the_deciders_touch_no_database():
     graph = import_graph()
     deciders = [
         "helpdesk.intake.decide",
-        "helpdesk.workflow.decide",
+        "helpdesk.workflow.staff",
+        "helpdesk.workflow.customer",
         "helpdesk.workflow.edits",
         "helpdesk.workflow.confirmation",
         "helpdesk.sla.escalation",

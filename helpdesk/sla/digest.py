@@ -12,8 +12,8 @@ from helpdesk.outbound.render import Rendered, Renderer
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.rules.schema import Person
 from helpdesk.sla.escalation import clock_name
-from helpdesk.sla.statistics import Scope, statistics
 from helpdesk.tickets.repository import Repository
+from helpdesk.tickets.statistics import Scope, statistics
 
 MANAGERS = ("manager", "director")
 

@@ -242,6 +242,10 @@ class Repository:
         rows = self.session.scalars(select(TicketField).where(TicketField.ticket_id == ticket.id))
         return {row.name: row.value for row in rows}
 
+    def messages_from(self, sender: str) -> int:
+        """How many messages `sender` wrote, in any ticket."""
+        return self.session.scalar(select(func.count(Message.id)).where(Message.sender == sender)) or 0
+
     def message(self, message_id: str) -> Message | None:
         return self.session.scalar(select(Message).where(Message.message_id == message_id))
 

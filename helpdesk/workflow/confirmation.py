@@ -28,6 +28,6 @@ def confirmation_due(workflows: Workflows, view: TicketView, now: datetime) -> l
         plan.state(CLOSED, "system", "no answer from the customer: confirmed by default")
     elif view.confirmation_reminders == 0:
         plan.set(confirmation_reminders=1)
-        plan.add(Notify("confirmation_reminder", automatic=True))
+        plan.add(Notify("confirmation_reminder"))  # a promised mail: the cap never holds it back
         plan.record("system", "confirmation_reminder")
     return plan.effects

@@ -1,7 +1,8 @@
-"""The workflow, decided: engineers' keywords and commands, customers' confirmation, rating and reopening.
+"""A customer's mail on a ticket past intake, decided: confirmation and rating of a solution,
+reopening, and follow-ups that reach the owner.
 
-Pure: each method takes the ticket's snapshot, the parsed mail, the rules and the time,
-and returns the effects; `helpdesk.applier` carries them out.
+Pure: the ticket's snapshot, the parsed mail, the workload (for a new owner), the rules and
+the time in; effects out, for `helpdesk.applier`.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
-from helpdesk.effects import Acknowledge, Authority, Effect, Notify, Plan, StopClock
+from helpdesk.effects import Effect, Notify, Plan
 from helpdesk.intake.assign import choose_owner
 from helpdesk.mail.message import InboundMessage
 from helpdesk.rules.conditions import Decision
@@ -17,83 +18,13 @@ from helpdesk.rules.ruleset import RuleSet
 from helpdesk.rules.schema import Person
 from helpdesk.tickets.snapshot import TicketView, Workload
 from helpdesk.tickets.status import CLOSED, REOPENED, RESOLVED
-from helpdesk.workflow.commands import COMMANDS, parse_commands, subject_keyword
-from helpdesk.workflow.edits import CommandEffects, Edit, apply_command
 from helpdesk.workflow.feedback import read_feedback
 
 
 @dataclass(frozen=True)
-class WorkflowDecider:
+class CustomerDecider:
     rules: RuleSet
     zone: tzinfo
-
-    # -- engineers -------------------------------------------------------------------------
-
-    def staff_mail(
-        self, view: TicketView, mail: InboundMessage, person: Person, authority: Authority, now: datetime
-    ) -> list[Effect]:
-        """An engineer's keyword and commands, their words for the customer, and a receipt."""
-        plan = Plan(view, now)
-        keyword = subject_keyword(mail.subject, self.rules.workflows.keywords)
-        commands, text = parse_commands(mail.new_text)
-        if (keyword or commands) and not authority.verified:
-            refused = [c.line for c in commands] + ([f"[{keyword}]"] if keyword else [])
-            plan.record(person.email, "commands_refused", {"commands": refused}, reason=authority.why)
-            plan.add(_receipt(person, CommandEffects(rejected=[(line, authority.why) for line in refused])))
-            return plan.effects
-        if view.owner == person.id and view.owner_confirmed_at is None:
-            plan.set(owner_confirmed_at=now)
-            plan.record(person.email, "assignment_confirmed", reason="first reply from the owner")
-            plan.add(StopClock("owner_confirmation"))
-        outcome = CommandEffects()
-        edit = Edit(self.rules, self.zone, plan, person, outcome)
-        for command in commands:
-            apply_command(edit, command)
-        customer_template = None
-        if keyword == "acknowledged" and _escalated_to(plan.view, person.id):
-            plan.add(Acknowledge(person.id, person.email))
-            outcome.applied.append("[ACK] escalation acknowledged")
-            keyword = None
-        if keyword:
-            customer_template = self._move(plan, keyword, person.email, outcome)
-        words = "" if outcome.internal else text
-        if customer_template or words or outcome.notices:
-            plan.add(
-                Notify(
-                    customer_template or "status_update",
-                    automatic=customer_template is not None and customer_template != "status_update",
-                    words=words,
-                    extra={"eta_reason": dict(outcome.notices).get("eta", "")},
-                ),
-                StopClock("first_response"),
-            )
-        if keyword or commands:
-            plan.add(_receipt(person, outcome))
-        return plan.effects
-
-    def _move(self, plan: Plan, target: str, actor: str, outcome: CommandEffects) -> str | None:
-        """Change state if the workflow allows it; returns the customer's template for the new state."""
-        flow = self.rules.workflows.of(plan.view.type)
-        current = plan.view.status
-        allowed = flow.transitions.get(current, [])
-        label = self._state_label
-        if target == current:
-            outcome.rejected.append((f"[{target}]", f"the ticket is already {label(target)}"))
-            return None
-        if target not in allowed:
-            options = ", ".join(label(s) for s in allowed) or "none (final state)"
-            outcome.rejected.append(
-                (f"[{target}]", f"{label(current)} → {label(target)} is not allowed; from here: {options}")
-            )
-            return None
-        plan.state(target, actor, "keyword in the subject")
-        outcome.applied.append(label(target))
-        return flow.notify.get(target)
-
-    def _state_label(self, state: str) -> str:
-        return self.rules.labels.of("state", state, "en")
-
-    # -- customers -------------------------------------------------------------------------
 
     def customer_mail(
         self, view: TicketView, mail: InboundMessage, now: datetime, workload: Workload
@@ -167,16 +98,3 @@ class WorkflowDecider:
         if current and current.reports_to:
             return directory.person(current.reports_to)
         return directory.manager_of(view.team, current)
-
-
-def _escalated_to(view: TicketView, person_id: str) -> bool:
-    return any(c.acknowledged_at is None and person_id in c.escalated_to for c in view.clocks)
-
-
-def _receipt(person: Person, outcome: CommandEffects) -> Notify:
-    extra = {
-        "applied": outcome.applied,
-        "rejected": [{"line": line, "why": why} for line, why in outcome.rejected],
-        "commands": sorted(f"#{name}" for name in COMMANDS),
-    }
-    return Notify("receipt", person=person.id, extra=extra)
