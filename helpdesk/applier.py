@@ -241,8 +241,8 @@ class Applier:
             ticket.customer_updated_at = now
 
     def _capped(self, repo: Repository, ticket: Ticket, template: str, recipient: str, now: datetime) -> bool:
-        """Automatic mail to one address is capped per local day, so a loop with a robot we failed
-        to recognise dies out instead of filling both mailboxes."""
+        """Automatic answers to one address are capped per local day, so a loop with a robot we failed
+        to recognise dies out instead of filling both mailboxes; people's mail is never counted."""
         limit = self.config.auto_reply_daily_limit
         since = day_start(now.astimezone(self.config.zone))
         if repo.automatic_mails_since(recipient, since) < limit:
@@ -260,7 +260,7 @@ class Applier:
             "system",
             "mail_suppressed",
             {"template": template, "recipient": recipient},
-            reason=f"daily cap of {limit} automatic mails",
+            reason=f"not sent: {recipient} already had the daily cap of {limit} automatic answers today",
         )
         return True
 

@@ -13,7 +13,7 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from helpdesk import cli_reports
+from helpdesk import cli_automatic, cli_reports
 from helpdesk.console import State, console, errors, plain, say
 from helpdesk.errors import ConfigError, HelpdeskError
 from helpdesk.outbound.render import Renderer
@@ -286,7 +286,7 @@ def demo(keep: Path | None) -> None:
     run_demo(console, keep)
 
 
-for command in (cli_reports.rules, cli_reports.digest, cli_reports.report):
+for command in (cli_reports.rules, cli_reports.digest, cli_reports.report, cli_automatic.automatic):
     main.add_command(command)
 
 

@@ -123,7 +123,14 @@ class Config(_Section):
     support_name: str = "技术支持 Support"
     timezone: str = "Asia/Shanghai"
     default_language: Literal["zh", "en"] = "zh"
-    auto_reply_daily_limit: int = Field(5, ge=0, description="automatic mails to one address a day")
+    auto_reply_daily_limit: int = Field(
+        20,
+        ge=0,
+        description=(
+            "a loop breaker: at most this many automatic answers (acknowledgement, information request,"
+            " receipt) to one address per local day; a person opening ten tickets a day gets all ten"
+        ),
+    )
     database: DatabaseConfig = DatabaseConfig()
     imap: ImapConfig = ImapConfig()
     smtp: SmtpConfig = SmtpConfig()

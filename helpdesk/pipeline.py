@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
@@ -22,6 +22,7 @@ from helpdesk.config import Config
 from helpdesk.effects import Authority, Effect
 from helpdesk.errors import ProcessingError
 from helpdesk.intake.decide import IntakeDecider
+from helpdesk.mail.automatic import judge, receipt_reason
 from helpdesk.mail.message import InboundMessage
 from helpdesk.mail.parse import parse_message
 from helpdesk.record import Recorder
@@ -29,7 +30,7 @@ from helpdesk.rules.ruleset import RuleSet
 from helpdesk.tickets import status
 from helpdesk.tickets.db import is_transient, unavailable_when_transient
 from helpdesk.tickets.models import QuarantinedMail, RawMail, Ticket
-from helpdesk.tickets.repository import Repository
+from helpdesk.tickets.repository import AUTOMATIC, Repository
 from helpdesk.tickets.snapshot import Workload
 from helpdesk.workflow.authentication import staff_authority
 from helpdesk.workflow.customer import CustomerDecider
@@ -49,12 +50,17 @@ class MailSource:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What processing a mail did: created, appended, duplicate, ignored, quarantined, already."""
+    """What processing a mail did: created, appended, duplicate, ignored, quarantined, already.
+
+    'ignored' is a machine's mail that joins no ticket: it opens none and is kept aside (raw
+    bytes and the reason) for `helpdesk automatic list`; `kept` is that entry's id.
+    """
 
     kind: str
     message_id: str = ""
     ticket_number: str | None = None
     detail: str = ""
+    kept: int | None = None
 
 
 Parsed = InboundMessage | Exception
@@ -101,8 +107,10 @@ class Pipeline:
             outcome, stage, error = self._try_apply(repo, raw_row, parsed)
             if error is not None:
                 outcome = self._quarantine(repo, raw_row, source, stage, error)
-            if outcome.kind in ("duplicate", "ignored"):
-                session.delete(raw_row)  # a duplicate's bytes are already kept; an ignored one stays in IMAP
+            elif outcome.kind == "ignored":
+                outcome = self._keep_automatic(repo, raw_row, source, outcome)
+            if outcome.kind == "duplicate":
+                session.delete(raw_row)  # a duplicate's bytes are already kept
             if source:
                 repo.mark_seen(
                     source.folder,
@@ -121,39 +129,63 @@ class Pipeline:
         )
         return outcome
 
-    def retry(self, entry_id: int) -> Outcome:
+    def retry(self, entry_id: int, as_person: bool = False) -> Outcome:
         """Process a quarantined mail again (after a fix); on success the entry is released.
 
-        A mail that fails again stays held, with the new stage and error.
+        With `as_person` the entry is a machine's mail kept aside, and a person has judged it
+        theirs: it is processed as a person's mail (every automatic signal cleared) and so can
+        open a ticket and be acknowledged. A mail that fails again stays held, with the new
+        stage and error.
         """
         with self.sessions() as session:
-            raw = Repository(session).quarantine_entry(entry_id).raw.data
+            repo = Repository(session)
+            entry = repo.automatic_entry(entry_id) if as_person else repo.quarantine_entry(entry_id)
+            raw = entry.raw.data
         parsed = self._parse(raw)
+        if as_person and isinstance(parsed, InboundMessage):
+            parsed = replace(parsed, auto_reason=None)
         with unavailable_when_transient(), self.sessions.begin() as session:
             repo = Repository(session)
-            entry = repo.quarantine_entry(entry_id)
-            if entry.status != "held":
+            entry = repo.automatic_entry(entry_id) if as_person else repo.quarantine_entry(entry_id)
+            if entry.status != (AUTOMATIC if as_person else "held"):
                 return Outcome("already", "", None, f"entry #{entry_id} is {entry.status}")
-            outcome, stage, error = self._try_apply(repo, entry.raw, parsed)
+            held_because = entry.error
+            outcome, stage, error = self._try_apply(repo, entry.raw, parsed, as_person)
             entry.retried_at = self.clock.now()
             if error is not None:
+                if as_person:  # a real failure now: it goes where failures are listed
+                    entry.status = "held"
                 entry.stage, entry.error = stage, f"{type(error).__name__}: {error}"[:4000]
                 return Outcome("quarantined", "", None, f"#{entry_id} {stage}: {entry.error}")
             entry.status = "released"
+            ticket = repo.ticket_by_number(outcome.ticket_number) if outcome.ticket_number else None
+            if as_person and ticket is not None:
+                repo.add_event(
+                    ticket,
+                    self.clock.now(),
+                    "admin",
+                    "automatic_released",
+                    {"entry": entry_id, "message_id": outcome.message_id, "was": held_because},
+                    reason=f"kept aside as a machine's mail ({held_because}); ticketed by hand",
+                )
         log.info("quarantine #%d released: %s ticket %s", entry_id, outcome.kind, outcome.ticket_number)
         return outcome
 
     def _parse(self, raw: bytes) -> Parsed:
-        """The parsed mail, or what went wrong parsing it (quarantined later, in the transaction)."""
+        """The parsed mail, or what went wrong parsing it (quarantined later, in the transaction).
+
+        The machine-or-person verdict is taken again here with the mail's text as the body's
+        evidence, which `parse_message` does not pass.
+        """
+        own = frozenset({self.config.support_address.lower()})
         try:
-            return parse_message(
-                raw, frozenset({self.config.support_address.lower()}), self.config.default_language
-            )
+            mail = parse_message(raw, own, self.config.default_language)
+            return replace(mail, auto_reason=judge(mail, own))
         except Exception as exc:  # one bad mail must harm only itself
             return exc
 
     def _try_apply(
-        self, repo: Repository, raw_row: RawMail, parsed: Parsed
+        self, repo: Repository, raw_row: RawMail, parsed: Parsed, as_person: bool = False
     ) -> tuple[Outcome, str, Exception | None]:
         """Apply the mail inside a savepoint; on failure return the stage and error instead."""
         if isinstance(parsed, Exception):
@@ -161,7 +193,7 @@ class Pipeline:
         stage = ["thread"]
         try:
             with repo.session.begin_nested():
-                return self._apply(repo, raw_row, parsed, stage), stage[0], None
+                return self._apply(repo, raw_row, parsed, stage, as_person), stage[0], None
         except DBAPIError as exc:
             if is_transient(exc):  # the database's trouble, not the mail's: it stays in the mailbox
                 raise
@@ -169,14 +201,20 @@ class Pipeline:
         except Exception as exc:  # one bad mail must harm only itself
             return Outcome("quarantined"), stage[0], exc
 
-    def _apply(self, repo: Repository, raw_row: RawMail, mail: InboundMessage, stage: list[str]) -> Outcome:
+    def _apply(
+        self, repo: Repository, raw_row: RawMail, mail: InboundMessage, stage: list[str], as_person: bool
+    ) -> Outcome:
         key = mail.message_id or f"sha256:{raw_row.sha256}"
         known = repo.message(key)
         if known is not None:
             return Outcome("duplicate", key, known.ticket.number, "Message-ID already recorded")
         ticket, named, link_reason = self.recorder.find_ticket(repo, mail)
-        if ticket is None and mail.is_automatic:
-            return Outcome("ignored", key, None, mail.auto_reason or "")
+        if not as_person:
+            why = self._machine_answer(repo, mail, joined=ticket is not None)
+            if why and ticket is not None:
+                mail = replace(mail, auto_reason=why)  # kept in its thread, moves nothing
+            elif why or mail.is_automatic:
+                return self._set_aside(repo, mail, key, why or mail.auto_reason or "", named)
         stage[0] = "store"
         now = self.clock.now()
         created = ticket is None
@@ -202,7 +240,11 @@ class Pipeline:
                 sender,
                 "message_added",
                 {"message_id": key, "automatic": mail.auto_reason},
-                reason="reply in the ticket's thread",
+                reason=(
+                    f"a machine's mail: kept in the thread, moves nothing, no answer ({mail.auto_reason})"
+                    if mail.is_automatic
+                    else "reply in the ticket's thread"
+                ),
             )
         stage[0] = "workflow"
         effects, authority = self._decide(repo, ticket, mail, key, created)
@@ -231,6 +273,60 @@ class Pipeline:
         # Only a resolved ticket's customer can send it to a new owner (an unhappy answer).
         workload = self._workload(repo) if view.status == status.RESOLVED else Workload()
         return self.customer.customer_mail(view, mail, now, workload), Authority()
+
+    def _machine_answer(self, repo: Repository, mail: InboundMessage, joined: bool) -> str | None:
+        """Why a mail that does not say it is automatic only answers one of our automatic mails.
+
+        A robot that does not identify itself answers our acknowledgement, often from a new
+        address each time: a mail that names an automatic mail we sent to someone else, or
+        whose new text reads as a receipt, opens no ticket. In a ticket's own thread only a
+        receipt answering one of our automatic mails counts, so a customer's own words never do.
+        """
+        if mail.is_automatic:
+            return mail.auto_reason
+        sender = mail.sender.email if mail.sender else ""
+        ours = repo.automatic_outbound(mail.thread_ids)
+        receipt = receipt_reason(mail.new_text or mail.text)
+        if joined:
+            return f"answers our {ours.kind} and {receipt}" if ours and receipt else None
+        if ours is not None and ours.recipient != sender:
+            return f"answers our {ours.kind} sent to {ours.recipient}, not to {sender or 'this sender'}"
+        return receipt
+
+    def _set_aside(
+        self, repo: Repository, mail: InboundMessage, key: str, why: str, named: Ticket | None
+    ) -> Outcome:
+        """A machine's mail that joins no ticket: say so on the ticket it names; the caller keeps it."""
+        ours = repo.automatic_outbound(mail.thread_ids)
+        ticket = named or (ours.ticket if ours else None)
+        if ticket is not None:
+            repo.add_event(
+                ticket,
+                self.clock.now(),
+                mail.sender.email if mail.sender else "",
+                "automatic_kept",
+                {"message_id": key, "automatic": why},
+                reason=f"a machine's answer, kept aside (helpdesk automatic list): no ticket, no mail: {why}",
+            )
+        return Outcome("ignored", key, ticket.number if ticket else None, why)
+
+    def _keep_automatic(self, repo: Repository, raw_row: RawMail, source, outcome: Outcome) -> Outcome:
+        """Keep a machine's mail that joined no ticket, whole, with the reason, for a person to look at."""
+        subject, sender = _peek(raw_row.data)
+        entry = QuarantinedMail(
+            raw=raw_row,
+            folder=source.folder if source else "",
+            uid=source.uid if source else None,
+            stage=AUTOMATIC,
+            error=outcome.detail[:4000],
+            subject=subject,
+            sender=sender,
+            status=AUTOMATIC,
+            created_at=self.clock.now(),
+        )
+        repo.session.add(entry)
+        repo.session.flush()
+        return replace(outcome, detail=f"kept as automatic mail #{entry.id}: {outcome.detail}", kept=entry.id)
 
     def _workload(self, repo: Repository) -> Workload:
         return repo.workload([p.id for p in self.rules.directory.people])

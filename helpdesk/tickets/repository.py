@@ -26,6 +26,8 @@ from helpdesk.tickets.models import (
 from helpdesk.tickets.snapshot import ClockView, TicketView, Workload
 from helpdesk.tickets.status import CLOSED_STATES
 
+AUTOMATIC = "automatic"  # the stage and status of a machine's mail kept aside in the quarantine table
+
 
 class Repository:
     """Queries over one session; the caller owns the transaction."""
@@ -368,7 +370,8 @@ class Repository:
     # -- quarantine -------------------------------------------------------------------------
 
     def quarantined(self, status: str | None = "held") -> list[QuarantinedMail]:
-        query = select(QuarantinedMail).order_by(QuarantinedMail.id)
+        """Mails that failed; automatic mails kept aside share the table but are not failures."""
+        query = select(QuarantinedMail).where(QuarantinedMail.stage != AUTOMATIC).order_by(QuarantinedMail.id)
         if status:
             query = query.where(QuarantinedMail.status == status)
         return list(self.session.scalars(query))
@@ -378,6 +381,30 @@ class Repository:
         if entry is None:
             raise NotFound(f"no quarantine entry {entry_id}")
         return entry
+
+    def kept_automatic(self, status: str | None = AUTOMATIC) -> list[QuarantinedMail]:
+        """Machine-written mails that joined no ticket, kept whole with the reason (stage "automatic")."""
+        query = select(QuarantinedMail).where(QuarantinedMail.stage == AUTOMATIC).order_by(QuarantinedMail.id)
+        if status:
+            query = query.where(QuarantinedMail.status == status)
+        return list(self.session.scalars(query))
+
+    def automatic_entry(self, entry_id: int) -> QuarantinedMail:
+        entry = self.session.get(QuarantinedMail, entry_id)
+        if entry is None or entry.stage != AUTOMATIC:
+            raise NotFound(f"no kept automatic mail {entry_id}")
+        return entry
+
+    def automatic_outbound(self, message_ids: tuple[str, ...]) -> OutboxMail | None:
+        """The first of our automatic mails (acknowledgement, information request, receipt) among
+        `message_ids`, nearest first: what a robot's answer names in In-Reply-To/References."""
+        if not message_ids:
+            return None
+        rows = self.session.scalars(
+            select(OutboxMail).where(OutboxMail.message_id.in_(message_ids), OutboxMail.automatic.is_(True))
+        ).all()
+        by_id = {row.message_id: row for row in rows}
+        return next((by_id[mid] for mid in message_ids if mid in by_id), None)
 
 
 def day_start(now_local: datetime) -> datetime:

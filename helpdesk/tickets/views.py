@@ -120,3 +120,16 @@ def quarantine_entry(entry: QuarantinedMail, zone: ZoneInfo) -> dict:
         "created": _time(entry.created_at, zone),
         "retried": _time(entry.retried_at, zone),
     }
+
+
+def automatic_entry(entry: QuarantinedMail, zone: ZoneInfo) -> dict:
+    """A machine's mail kept aside: when it came, who sent it, and why it was judged automatic."""
+    return {
+        "id": entry.id,
+        "status": entry.status,
+        "when": _time(entry.created_at, zone),
+        "sender": entry.sender,
+        "subject": entry.subject,
+        "reason": entry.error,
+        "ticketed": _time(entry.retried_at, zone) if entry.status == "released" else None,
+    }
