@@ -103,6 +103,14 @@ def check(state: State) -> None:
         problems += exc.problems
     if problems:
         errors(problems)
+    if not config.commands.require_authentication:
+        click.echo(
+            "warning: commands.require_authentication is off: staff authority rests on the From: "
+            "header alone, which anyone can forge. A mail claiming a staff.yaml address can move "
+            "tickets and speak to customers as that person. Set commands.require_authentication "
+            "and commands.authserv_id (see the README's trust model).",
+            err=True,
+        )
     say(
         f"ok: {state.config_path or 'built-in defaults'}; rules {config.paths.rules}: "
         f"{len(ruleset.router.rules)} routing rules, {len(ruleset.catalog.types)} types, "

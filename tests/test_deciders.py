@@ -222,3 +222,11 @@ def test_a_refused_command_or_keyword_leaves_an_event_and_a_receipt(staff):
     assert [r["line"] for r in event.detail["rejected"]] == ["#优先级 超级紧急", "[released]"]
     (receipt,) = of(Notify, effects)
     assert receipt.template == "receipt" and len(receipt.extra["rejected"]) == 2
+
+
+def test_a_resolved_or_closed_ticket_is_never_escalated_or_warned():
+    overdue = ClockView(3, "owner_confirmation", NOW - timedelta(hours=9), NOW - timedelta(minutes=5))
+    soon = ClockView(4, "first_response", NOW - timedelta(hours=4), NOW + timedelta(minutes=20))
+    for state in ("resolved", "closed"):
+        view = ticket(status=state, team="operations", owner="wang.wei", clocks=(overdue, soon))
+        assert escalate(RULES, view, NOW) == [] and warn(RULES, view, NOW) == []

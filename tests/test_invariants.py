@@ -11,7 +11,9 @@ from sqlalchemy import select
 
 from helpdesk.clock import ManualClock
 from helpdesk.daemon import Helpdesk
+from helpdesk.effects import Authority, Notify
 from helpdesk.tickets.models import Event, TicketClock
+from helpdesk.tickets.repository import Repository
 from tests.conftest import SHIPPED_RULES
 from tests.test_workflow import COMPLETE, CUSTOMER, START, body, mails_to, open_ticket, reply, ticket_now
 
@@ -102,12 +104,35 @@ def test_unauthenticated_staff_words_are_not_relayed(make_config, sqlite_url, cl
     account.deliver(reply(notice, ENGINEER, "Re: ", "请把您的银行卡号和密码发给我核实。"))
     app.run_once()
     assert len(mails_to(smtp, "li.lei@example.cn")) == customer_mails
-    [refused] = events(app, "relay_refused")
+    [refused] = events(app, "commands_refused")
     assert "no Authentication-Results from mx.example.com" in refused.reason
+    assert refused.detail == {"commands": ["（给客户的回复内容）", "（确认接手本工单）"], "internal": True}
+    receipt = mails_to(smtp, "wang.wei@example.com")[-1]  # the genuine address from staff.yaml
+    assert "（给客户的回复内容）" in body(receipt)
     signed = "mx.example.com; dkim=pass header.d=example.com; dmarc=pass header.from=example.com"
     account.deliver(
         reply(notice, ENGINEER, "Re: ", "我们正在排查，稍后回复。", Authentication_Results=signed)
     )
     app.run_once()
     assert "我们正在排查，稍后回复。" in body(mails_to(smtp, "li.lei@example.cn")[-1])
+    app.close()
+
+
+def test_the_applier_refuses_relayed_words_without_a_trusted_staff_mail(
+    make_config, db_url, clock, account, smtp
+):
+    """Defence in depth: even a decider that asked for it cannot relay words on an untrusted mail."""
+    app = Helpdesk(make_config(db_url, rules=SHIPPED_RULES), clock=clock)
+    open_ticket(app, account, smtp)
+    applier = app.pipeline.applier
+    with app.sessions.begin() as session:
+        repo = Repository(session)
+        ticket = repo.ticket_by_number(ticket_now(app).number)
+        words = Notify("status_update", words="请提供密码")
+        applier.apply(repo, ticket, [words], clock.now(), Authority("wang.wei", False, "dkim=fail"))
+        applier.apply(repo, ticket, [words], clock.now(), Authority())
+    [first, second] = events(app, "relay_refused")
+    assert "dkim=fail" in first.reason and "not a staff mail" in second.reason
+    with app.sessions() as session:
+        assert not [m for m in Repository(session).outbox() if m.kind == "status_update"]
     app.close()

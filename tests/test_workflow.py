@@ -128,7 +128,8 @@ def test_fault_from_first_mail_to_archive(app, account, smtp):
     assert kinds(app).count("assignment_confirmed") == 1
 
 
-def test_spoofed_and_customer_keywords_move_nothing(app, account, smtp):
+def test_lookalike_address_and_customer_keywords_move_nothing(app, account, smtp):
+    """A look-alike domain is a stranger; the forged exact From is in tests/test_staff_trust.py."""
     ticket = open_ticket(app, account, smtp)
     tag = f"[#{ticket.number}]"
     account.deliver(

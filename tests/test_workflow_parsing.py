@@ -97,3 +97,20 @@ def test_dkim_or_dmarc_pass_from_our_server_counts():
 )
 def test_anything_else_does_not(headers):
     assert not verified(_mail(headers), "mx.example.com")[0]
+
+
+def test_only_our_topmost_stamp_counts():
+    """Our server stamps above what came with the mail: a forged pass below our verdict is ignored."""
+    ours_fail = "Authentication-Results: mx.example.com; dkim=fail header.d=example.com; dmarc=fail\n"
+    forged = "Authentication-Results: mx.example.com; dkim=pass header.d=example.com; dmarc=pass\n"
+    passed, why = verified(_mail(ours_fail + forged), "mx.example.com")
+    assert not passed and why == "no DKIM or DMARC pass for example.com from mx.example.com"
+    other_above = "Authentication-Results: relay.example.net; dkim=pass header.d=example.com\n"
+    ours_pass = "Authentication-Results: mx.example.com; dkim=pass header.d=example.com\n"
+    assert verified(_mail(other_above + ours_pass + ours_fail), "mx.example.com")[0]
+    assert verified(_mail("Authentication-Results: MX.Example.com; dmarc=pass header.from=example.com\n"),
+                    "mx.example.com")[0]  # fmt: skip
+    # Conservative alignment: only the From domain or a parent of it signs for it.
+    subdomain = "Authentication-Results: mx.example.com; dkim=pass header.i=@mail.example.com\n"
+    assert verified(_mail(subdomain), "mx.example.com")[0] is False
+    assert not verified(_mail("Authentication-Results: ;;; ==garbage\n"), "mx.example.com")[0]

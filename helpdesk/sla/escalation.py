@@ -9,6 +9,7 @@ from helpdesk.effects import Effect, Notify, Plan, UpdateClock
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.rules.schema import Duration, Person
 from helpdesk.tickets.snapshot import ClockView, TicketView
+from helpdesk.tickets.status import CLOSED_STATES
 
 CLOCK_NAMES = {
     "first_response": {"zh": "首次响应", "en": "first response"},
@@ -40,6 +41,8 @@ def due_for_escalation(clock: ClockView, now: datetime, levels: int) -> bool:
 def escalate(rules: RuleSet, view: TicketView, now: datetime) -> list[Effect]:
     """Escalate each of the ticket's clocks that is due by one level of the chain."""
     plan = Plan(view, now)
+    if view.status in CLOSED_STATES:  # a resolved or closed ticket is never escalated
+        return plan.effects
     chain = rules.sla.escalation.chain
     interval = Duration.parse(rules.sla.escalation.interval).calendar_delta()
     zone = rules.calendars.of(view.team).zone
@@ -75,7 +78,7 @@ def warn(rules: RuleSet, view: TicketView, now: datetime) -> list[Effect]:
     """Warn the owner once, `warn_before` (at most half the clock) ahead of a running deadline."""
     plan = Plan(view, now)
     lead_text = rules.sla.escalation.warn_before
-    if not lead_text:
+    if not lead_text or view.status in CLOSED_STATES:
         return plan.effects
     lead = Duration.parse(lead_text).calendar_delta()
     owner = rules.directory.person(view.owner)

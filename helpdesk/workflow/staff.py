@@ -26,14 +26,17 @@ class StaffDecider:
     def staff_mail(
         self, view: TicketView, mail: InboundMessage, person: Person, authority: Authority, now: datetime
     ) -> list[Effect]:
-        """An engineer's keyword and commands, their words for the customer, and a receipt."""
+        """An engineer's keyword and commands, their words for the customer, and a receipt.
+
+        All of it needs `authority.verified`: a mail that fails the check changes nothing (no
+        keyword, command, relay, assignment confirmation or [ACK]); it stays in the thread as
+        an internal message, and the staff member's own address from staff.yaml is told why.
+        """
         plan = Plan(view, now)
         keyword = subject_keyword(mail.subject, self.rules.workflows.keywords)
         commands, text = parse_commands(mail.new_text)
-        if (keyword or commands) and not authority.verified:
-            refused = [c.line for c in commands] + ([f"[{keyword}]"] if keyword else [])
-            plan.record(person.email, "commands_refused", {"commands": refused}, reason=authority.why)
-            plan.add(_receipt(person, CommandEffects(rejected=[(line, authority.why) for line in refused])))
+        if not authority.verified:
+            self._refuse(plan, person, authority, keyword, [c.line for c in commands], text)
             return plan.effects
         if view.owner == person.id and view.owner_confirmed_at is None:
             plan.set(owner_confirmed_at=now)
@@ -67,6 +70,28 @@ class StaffDecider:
             plan.add(_receipt(person, outcome))
         return plan.effects
 
+    def _refuse(
+        self,
+        plan: Plan,
+        person: Person,
+        authority: Authority,
+        keyword: str | None,
+        lines: list[str],
+        text: str,
+    ) -> None:
+        """Record what an unverified staff mail asked for, and send the genuine address a receipt."""
+        refused = lines + ([f"[{keyword}]"] if keyword else [])
+        if text.strip():
+            refused.append(_WORDS[person.language])
+        confirming = plan.view.owner == person.id and plan.view.owner_confirmed_at is None
+        if confirming:
+            refused.append(_CONFIRMATION[person.language])
+        plan.record(
+            person.email, "commands_refused", {"commands": refused, "internal": True}, reason=authority.why
+        )
+        if refused:
+            plan.add(_receipt(person, CommandEffects(rejected=[(line, authority.why) for line in refused])))
+
     def _move(self, plan: Plan, target: str, actor: str, outcome: CommandEffects) -> str | None:
         """Change state if the workflow allows it; returns the customer's template for the new state."""
         flow = self.rules.workflows.of(plan.view.type)
@@ -88,6 +113,10 @@ class StaffDecider:
 
     def _state_label(self, state: str) -> str:
         return self.rules.labels.of("state", state, "en")
+
+
+_WORDS = {"zh": "（给客户的回复内容）", "en": "(your words for the customer)"}
+_CONFIRMATION = {"zh": "（确认接手本工单）", "en": "(confirming the assignment)"}
 
 
 def _escalated_to(view: TicketView, person_id: str) -> bool:
