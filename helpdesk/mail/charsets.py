@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import codecs
 import re
+import unicodedata
 from email.header import decode_header
 
 import charset_normalizer
@@ -34,6 +37,11 @@ ISO2022JP = {"iso-2022-jp", "csiso2022jp", "iso2022jp", "iso-2022-jp-ms", "cp502
 
 _CHINESE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef\u2018-\u201d]")
 _ESCAPE = re.compile(rb"\x1b(\$@|\$B|\$\(D|\(B|\(J|\(I)")
+# One RFC 2047 word; each part excludes "?", so a failed match never backtracks far.
+WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?]*)\?=")
+_HEX = re.compile(rb"=([0-9A-Fa-f]{2})")
+# Bidirectional overrides and isolates reorder what a reader sees ("gpj.exe" shown as "exe.jpg").
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def codec_for(charset: str | None) -> str | None:
@@ -147,5 +155,71 @@ def decode_header_value(raw: str | None) -> str:
             # Real characters become UTF-8, smuggled raw bytes become themselves again.
             chunk = chunk.encode("utf-8", "surrogateescape")
         parts.append(decode_bytes(chunk, charset)[0])
-    text = "".join(parts)
-    return " ".join(text.split())
+    return neutralise("".join(parts))
+
+
+def decode_raw_header(data: bytes) -> str:
+    """Raw 8-bit header bytes (no RFC 2047) as text whose ASCII characters are the input's ASCII
+    bytes, so an address structure read from it is the one that was sent.
+
+    A multi-byte codec consumes its trail bytes (GBK's "@" or "\\" inside a character), which
+    reading byte by byte would mistake for structure; a detector's guess that rewrites ASCII
+    (UTF-16 for short Big5 or broken UTF-8) is refused.
+    """
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    for codec in ("gb18030", "cp950"):
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        wide = [ch for ch in text if ord(ch) > 0x7F]
+        if sum(1 for ch in wide if _CHINESE.match(ch)) >= 0.9 * len(wide):
+            return text
+    text = decode_bytes(data, None)[0]
+    if [ch for ch in text if ch < "\x80"] == [chr(b) for b in data if b < 0x80]:
+        return text
+    return data.decode("utf-8", "replace")
+
+
+def neutralise(text: str) -> str:
+    """`text` safe for one header line: control characters (CR, LF, NUL…) become spaces, bidi
+    overrides go, and whitespace runs fold into one space."""
+    cleaned = "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in text if ch not in _BIDI
+    )
+    return " ".join(cleaned.split())
+
+
+def decode_words(text: str) -> str:
+    """Decode the RFC 2047 encoded words in `text` (superset codecs); other text stays as it is.
+
+    Whitespace between two adjacent encoded words is dropped (RFC 2047 §6.2); a word that
+    cannot be decoded stays as written.
+    """
+    out: list[str] = []
+    pos = 0
+    for match in WORD.finditer(text):
+        between = text[pos : match.start()]
+        if pos == 0 or between.strip():
+            out.append(between)
+        decoded = _decode_word(match.group(1), match.group(2), match.group(3))
+        out.append(match.group(0) if decoded is None else decoded)
+        pos = match.end()
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _decode_word(charset: str, encoding: str, payload: str) -> str | None:
+    charset = charset.partition("*")[0]  # RFC 2231 language suffix: utf-8*zh
+    data = payload.encode("utf-8", "surrogateescape")
+    try:
+        if encoding in "bB":
+            raw = base64.b64decode(data + b"=" * (-len(data) % 4))
+        else:
+            raw = _HEX.sub(lambda m: bytes((int(m.group(1), 16),)), data.replace(b"_", b" "))
+    except (binascii.Error, ValueError):
+        return None
+    return decode_bytes(raw, charset)[0]

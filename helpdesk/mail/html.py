@@ -1,8 +1,16 @@
-"""Turn an HTML body into readable plain text, keeping line structure (lists, paragraphs, tables)."""
+"""Turn an HTML body into readable plain text, and find the part of an HTML reply its writer wrote.
+
+Mail clients mark quoted history by structure rather than by text: a `<blockquote>`, Gmail's
+`gmail_quote`, Outlook's `divRplyFwdMsg`/`appendonsend` or its bordered header block, Foxmail's
+`origbody`, QQ Mail's `QQMailQuote`, Thunderbird's `moz-cite-prefix`. The quote is dropped from
+the tag stream (one pass of the stdlib's tolerant HTML parser) before the text is read.
+"""
 
 from __future__ import annotations
 
 import re
+from html import escape
+from html.parser import HTMLParser
 
 from inscriptis import get_text
 from inscriptis.css_profiles import CSS_PROFILES
@@ -10,8 +18,19 @@ from inscriptis.model.config import ParserConfig
 
 _CONFIG = ParserConfig(css=CSS_PROFILES["strict"], display_links=False)
 _BLANKS = re.compile(r"\n[ \t]*(\n[ \t]*){2,}")
-# Outlook puts the quoted thread after <div id="divRplyFwdMsg"> or <div id="appendonsend">;
-# those markers become lines the reply stripper already recognises once turned to text.
+_VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "wbr"}
+)
+# Quoted blocks: dropped with their content; what follows (an inline answer) is kept.
+_QUOTE_MARKS = ("gmail_quote", "gmail_attr", "moz-cite-prefix", "yahoo_quoted", "protonmail_quote")
+# History openers: the element and everything after it are the quoted thread.
+_HISTORY_IDS = frozenset({"divrplyfwdmsg", "appendonsend", "origbody", "qqmailquote", "stopspelling"})
+_HISTORY_MARKS = ("foxmail_quote", "foxmailquote", "qqmail_quote", "qqmailquote")
+# Outlook's reply header: a block with a top border whose first lines are From:/Sent: (or Chinese).
+_BORDER_TOP = re.compile(r"border-top\s*:\s*(solid|[0-9.]+\s*(pt|px|cm|mm)\s+solid)", re.I)
+_HEADER_FROM = re.compile(r"(^|\n|\s)\**(From|发件人|發件人|寄件者)\s*\**\s*[:：]", re.I)
+_HEADER_SENT = re.compile(r"(^|\n|\s)\**(Sent|Date|发送时间|發送時間|日期|寄件日期|时间)\s*\**\s*[:：]", re.I)
+_HEADER_WINDOW = 600  # characters of text after a bordered block's start that may hold its header
 
 
 def html_to_text(html: str) -> str:
@@ -21,3 +40,78 @@ def html_to_text(html: str) -> str:
     text = get_text(html, _CONFIG)
     text = "\n".join(line.rstrip() for line in text.splitlines())
     return _BLANKS.sub("\n\n", text).strip()
+
+
+def without_quotes(html: str) -> str:
+    """`html` with the quoted history its mail client marked removed, as HTML again."""
+    stripper = _QuoteStripper()
+    stripper.feed(html)
+    stripper.close()
+    return stripper.result()
+
+
+class _QuoteStripper(HTMLParser):
+    """Re-emits the tag stream, leaving out quoted elements and cutting at a history opener."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.skip_tag = ""  # the quoted element being left out, and how deeply it is nested
+        self.skip_depth = 0
+        self.cut = False
+        self.candidate: int | None = None  # out index where a bordered block began
+        self.candidate_text: list[str] = []
+
+    def result(self) -> str:
+        return "".join(self.out)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._start(tag, attrs, closed=False)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._start(tag, attrs, closed=True)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.cut:
+            return
+        if self.skip_tag:
+            if tag == self.skip_tag:
+                self.skip_depth -= 1
+                if self.skip_depth == 0:
+                    self.skip_tag = ""
+            return
+        self.out.append(f"</{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        if self.cut or self.skip_tag:
+            return
+        self.out.append(escape(data, quote=False))
+        if self.candidate is not None:
+            self.candidate_text.append(data)
+            seen = "".join(self.candidate_text)[:_HEADER_WINDOW]
+            if _HEADER_FROM.search(seen) and _HEADER_SENT.search(seen):
+                del self.out[self.candidate :]
+                self.cut = True
+            elif len(seen) >= _HEADER_WINDOW:
+                self.candidate, self.candidate_text = None, []
+
+    def _start(self, tag: str, attrs: list[tuple[str, str | None]], closed: bool) -> None:
+        if self.cut:
+            return
+        if self.skip_tag:
+            if tag == self.skip_tag and not closed:
+                self.skip_depth += 1
+            return
+        values = {name.lower(): (value or "") for name, value in attrs}
+        marks = " ".join(values.get(k, "") for k in ("id", "class", "name")).lower()
+        if values.get("id", "").lower() in _HISTORY_IDS or any(m in marks for m in _HISTORY_MARKS):
+            self.cut = True
+            return
+        if tag == "blockquote" or any(m in marks for m in _QUOTE_MARKS):
+            if not closed and tag not in _VOID:
+                self.skip_tag, self.skip_depth = tag, 1
+            return
+        if self.candidate is None and _BORDER_TOP.search(values.get("style", "")):
+            self.candidate, self.candidate_text = len(self.out), []
+        rendered = "".join(f' {name}="{escape(value or "")}"' for name, value in attrs)
+        self.out.append(f"<{tag}{rendered}{' /' if closed else ''}>")

@@ -36,12 +36,13 @@ class InboundMessage:
     """A parsed mail: addresses, threading headers, text (full and new), attachments, defects.
 
     `text` is the whole readable body (HTML converted when there is no plain part);
-    `new_text` is the sender's own words, without quoted history or signature.
+    `new_text` is the sender's own words, without quoted history or signature. `sender` is
+    the one address `From:` names, read from the raw header; its name is display text only.
     """
 
     message_id: str
     subject: str
-    sender: Address | None
+    sender: Address
     to: tuple[Address, ...]
     cc: tuple[Address, ...]
     reply_to: tuple[Address, ...]

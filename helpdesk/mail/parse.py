@@ -12,14 +12,20 @@ import mailparser
 from mailparser.exceptions import MailParserError
 
 from helpdesk.errors import ParseError
+from helpdesk.mail.addresses import AddressList, parse_address_headers, quoted_name
 from helpdesk.mail.automatic import automatic_reason
 from helpdesk.mail.charsets import decode_bytes, decode_header_value
-from helpdesk.mail.html import html_to_text
+from helpdesk.mail.html import html_to_text, without_quotes
 from helpdesk.mail.language import detect_language
 from helpdesk.mail.message import Address, Attachment, InboundMessage
 from helpdesk.mail.reply import split_reply
 
 _MSGID = re.compile(r"<([^<>\s]+)>")
+# Shown decoded as whole strings, these would let an encoded name read as an address.
+_ADDRESS_HEADERS = frozenset(
+    {"from", "sender", "reply-to", "to", "cc", "bcc"}
+    | {"resent-from", "resent-sender", "resent-to", "resent-cc"}
+)
 
 
 def parse_message(
@@ -27,8 +33,9 @@ def parse_message(
 ) -> InboundMessage:
     """Parse `raw` (never decoded before MIME parsing) into an immutable InboundMessage.
 
-    Raises ParseError only when the bytes are not a mail at all; broken parts, charsets
-    and headers become defects on the message instead.
+    Raises ParseError when the bytes are not a mail at all, or when `From:` does not name
+    exactly one readable address (the mail is then nobody's, never someone else's); broken
+    parts, charsets and other headers become defects on the message instead.
     """
     if not raw or not raw.strip():
         raise ParseError("empty message")
@@ -51,27 +58,34 @@ def _parse(raw: bytes, own_addresses: frozenset[str], default_language: str) -> 
         defects = [f"mail-parser failed ({type(exc).__name__}: {exc}); read by the stdlib"]
     if not root.keys():
         raise ParseError("no mail headers found")
-    # Every top-level header, decoded: rules may test any of them.
-    headers = tuple((name, decode_header_value(value)) for name, value in root.raw_items())
+    lists = {name: _address_list(root, name) for name in _ADDRESS_HEADERS}
+    sender = _sender(lists["from"])
+    for name in ("reply-to", "sender", "to", "cc"):
+        defects.extend(f"{name} header: {problem}" for problem in lists[name].problems)
+    # Every top-level header, decoded: rules may test any of them. Address headers are shown
+    # as the parsed mailboxes, each name quoted, so a name never reads as an address.
+    headers = tuple(
+        (name, _shown(lists[name.lower()]) if name.lower() in lists else decode_header_value(value))
+        for name, value in root.raw_items()
+    )
 
     def header(name: str) -> str | None:
         wanted = name.lower()
         return next((v for k, v in headers if k.lower() == wanted), None)
 
-    senders = _addresses(root, "From")
-    sender = senders[0] if senders else None
     subject = header("Subject") or ""
     plain, html, attachments = _walk(root, defects)
     text = plain if plain.strip() else html_to_text(html)
-    new_text = split_reply(text)
+    # An HTML-only reply's quote is known by its markup, which the text no longer shows.
+    new_text = split_reply(plain if plain.strip() else html_to_text(without_quotes(html)))
     message_id = _first_id(header("Message-ID"))
     return InboundMessage(
         message_id=message_id,
         subject=subject,
         sender=sender,
-        to=_addresses(root, "To"),
-        cc=_addresses(root, "Cc"),
-        reply_to=_addresses(root, "Reply-To"),
+        to=lists["to"].addresses,
+        cc=lists["cc"].addresses,
+        reply_to=lists["reply-to"].addresses,
         date=_date(header("Date"), defects),
         in_reply_to=tuple(_MSGID.findall(header("In-Reply-To") or "")),
         references=tuple(_MSGID.findall(header("References") or "")),
@@ -85,7 +99,7 @@ def _parse(raw: bytes, own_addresses: frozenset[str], default_language: str) -> 
         auto_reason=automatic_reason(
             header,
             root.get_content_type(),
-            sender.email if sender else None,
+            sender.email,
             subject,
             own_addresses,
         ),
@@ -99,13 +113,25 @@ def _first_id(value: str | None) -> str:
     return found.group(1) if found else value.strip().strip("<>")
 
 
-def _addresses(root: Message, name: str) -> tuple[Address, ...]:
-    values = [v for k, v in root.raw_items() if k.lower() == name.lower()]
-    result = []
-    for display, addr in email.utils.getaddresses([decode_header_value(v) for v in values]):
-        if "@" in addr:
-            result.append(Address(display.strip(), addr.strip().lower()))
-    return tuple(result)
+def _address_list(root: Message, name: str) -> AddressList:
+    """The mailboxes of every `name` header, parsed from the raw value before any decoding."""
+    return parse_address_headers([str(v) for k, v in root.raw_items() if k.lower() == name])
+
+
+def _sender(found: AddressList) -> Address:
+    """The one author `From:` names; anything else is a ParseError naming the From header."""
+    if found.problems:
+        raise ParseError(f"unreadable From header: {'; '.join(found.problems)}")
+    authors = {a.email: a for a in found.addresses}
+    if not authors:
+        raise ParseError("the From header is missing or names no address")
+    if len(authors) > 1:
+        raise ParseError(f"the From header names {len(authors)} addresses: {', '.join(authors)}")
+    return found.addresses[0]
+
+
+def _shown(found: AddressList) -> str:
+    return ", ".join(quoted_name(a) for a in found.addresses)
 
 
 def _date(value: str | None, defects: list[str]):

@@ -9,6 +9,8 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 
+from helpdesk.mail.addresses import parse_address_list
+from helpdesk.mail.charsets import neutralise
 from helpdesk.outbound.render import Rendered
 
 
@@ -34,14 +36,18 @@ def compose(
 
     `Auto-Submitted: auto-replied` (RFC 3834) tells well-behaved robots not to answer;
     `X-Auto-Response-Suppress` asks Exchange not to send out-of-office notices back.
+    Names and the subject come from mail and config, so CR, LF and other control
+    characters are neutralised before they reach a header; `recipient` must be exactly
+    one address, which is the whole of `To:` (ValueError otherwise).
     """
     domain = sender_address.rpartition("@")[2] or "localhost"
     message_id = make_msgid(domain=domain)
-    subject = rendered.subject if tag in rendered.subject else f"{tag} {rendered.subject}"
+    title = neutralise(rendered.subject)
+    subject = title if tag in title else neutralise(f"{tag} {title}")
     mail = EmailMessage(policy=SMTP)
     local, _, dom = sender_address.partition("@")
-    mail["From"] = HeaderAddress(display_name=sender_name, username=local, domain=dom)
-    mail["To"] = recipient
+    mail["From"] = HeaderAddress(display_name=neutralise(sender_name), username=local, domain=dom)
+    mail["To"] = _one_address(recipient)
     mail["Subject"] = subject
     mail["Date"] = format_datetime(now)
     mail["Message-ID"] = message_id
@@ -55,3 +61,12 @@ def compose(
     mail.set_content(rendered.text, charset="utf-8")
     mail.add_alternative(rendered.html, subtype="html", charset="utf-8")
     return Outgoing(message_id.strip("<>"), subject, mail.as_bytes())
+
+
+def _one_address(recipient: str) -> HeaderAddress:
+    """The bare mailbox `recipient` names; a name, a second address or garbage is refused."""
+    found = parse_address_list(recipient)
+    if found.problems or len(found.addresses) != 1:
+        raise ValueError(f"an outbound mail goes to exactly one address, not {recipient!r}")
+    local, _, dom = found.addresses[0].email.rpartition("@")
+    return HeaderAddress(username=local, domain=dom)
