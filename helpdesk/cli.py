@@ -19,6 +19,7 @@ from helpdesk.errors import ConfigError, HelpdeskError
 from helpdesk.outbound.render import Renderer
 from helpdesk.rules.load import load_rules
 from helpdesk.tickets import views
+from helpdesk.tickets.db import make_engine, require_current, upgrade
 
 TEMPLATES = [
     "acknowledgement",
@@ -116,6 +117,18 @@ def check(state: State) -> None:
         f"{len(ruleset.router.rules)} routing rules, {len(ruleset.catalog.types)} types, "
         f"{len(ruleset.directory.people)} people in {len(ruleset.directory.teams)} teams"
     )
+
+
+@main.command()
+@click.pass_obj
+def migrate(state: State) -> None:
+    """Bring the database schema to this helpdesk's newest revision (the daemon does it at start)."""
+    config = state.config()
+    engine = make_engine(config.database.url)
+    upgrade(engine)
+    require_current(engine)
+    engine.dispose()
+    say("ok: the database schema is current")
 
 
 @main.group()

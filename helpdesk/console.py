@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.text import Text
 
 from helpdesk.config import Config, load_config
-from helpdesk.tickets.db import make_engine, session_factory, upgrade
+from helpdesk.tickets.db import make_engine, require_current, session_factory
 from helpdesk.tickets.repository import Repository
 
 console = Console()
@@ -28,7 +28,7 @@ class State:
     def repository(self) -> tuple[Config, Repository]:
         config = self.config()
         engine = make_engine(config.database.url)
-        upgrade(engine)
+        require_current(engine)  # reading never migrates: `helpdesk migrate` does
         return config, Repository(session_factory(engine)())
 
 

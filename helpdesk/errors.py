@@ -66,5 +66,10 @@ class MailboxError(TransientError):
     dropped connection: a wrong password is an outage until someone fixes it."""
 
 
+class SchemaMismatch(PermanentError):
+    """Raised when a command that only reads finds the database schema older or newer than this
+    helpdesk; the message says how to migrate (`helpdesk migrate`) or that the helpdesk is old."""
+
+
 class NotFound(PermanentError):
     """Raised when a ticket, quarantine entry or other record named by a user does not exist."""

@@ -104,6 +104,7 @@ def test_run_once_then_read_tickets_and_quarantine(make_config, sqlite_url, acco
 def test_show_unknown_ticket_is_a_clear_error(tmp_path):
     path = tmp_path / "helpdesk.yaml"
     path.write_text(f"database:\n  url: sqlite:///{tmp_path}/x.db\n", encoding="utf-8")
+    CliRunner().invoke(main, ["--config", str(path), "migrate"], catch_exceptions=False)  # reading never does
     result = CliRunner().invoke(main, ["--config", str(path), "tickets", "show", "209901-999"])
     assert result.exit_code != 0
     assert "no ticket 209901-999" in str(result.exception)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import sessionmaker
 
-from helpdesk.errors import StoreUnavailable
+from helpdesk.errors import SchemaMismatch, StoreUnavailable
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -60,9 +63,59 @@ def alembic_config(engine: Engine) -> AlembicConfig:
     return config
 
 
+def require_current(engine: Engine) -> None:
+    """Raise SchemaMismatch unless the database is at the newest revision this helpdesk knows;
+    for commands that only read and must never migrate on their own."""
+    scripts = ScriptDirectory.from_config(alembic_config(engine))
+    head = scripts.get_current_head()
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    if current == head:
+        return
+    if current is None or current in {script.revision for script in scripts.walk_revisions()}:
+        raise SchemaMismatch(
+            f"the database schema is at revision {current or '(none: an empty database)'}, this helpdesk "
+            f"needs {head}: run `helpdesk migrate` (the daemon also migrates when it starts)"
+        )
+    raise SchemaMismatch(
+        f"the database schema is at revision {current}, newer than this helpdesk knows ({head}): "
+        "upgrade the helpdesk package"
+    )
+
+
 def upgrade(engine: Engine) -> None:
-    """Apply every pending migration (safe to call at each start)."""
-    command.upgrade(alembic_config(engine), "head")
+    """Apply every pending migration (safe to call at each start, by several processes at once:
+    one migrates, the others wait for it and then find nothing to do)."""
+    with _migration_lock(engine):
+        command.upgrade(alembic_config(engine), "head")
+
+
+# pg_advisory_lock's key for "the schema is being migrated" ("hdsk").
+_MIGRATION_KEY = 0x6864736B
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """One migrator at a time: a PostgreSQL advisory lock, or a file lock beside the SQLite file."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_KEY})
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_KEY})
+                connection.commit()
+        return
+    database = engine.url.database or ""
+    if engine.dialect.name != "sqlite" or database in ("", ":memory:") or database.startswith("file:"):
+        yield  # nothing on disk to share, or a read-only URI that cannot migrate anyway
+        return
+    with open(f"{database}.migrate-lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def session_factory(engine: Engine) -> sessionmaker:

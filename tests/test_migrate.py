@@ -1,0 +1,59 @@
+"""Daemons starting at once on a fresh database: exactly one migrates, the others wait and find it done."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+from sqlalchemy import inspect, text
+
+from helpdesk.cli import main
+from helpdesk.tickets.db import make_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+MIGRATE = (
+    "import sys; from helpdesk.tickets.db import make_engine, upgrade; upgrade(make_engine(sys.argv[1]))"
+)
+
+
+def test_many_processes_migrate_a_fresh_database_at_once(db_url):
+    starters = [
+        subprocess.Popen(
+            [sys.executable, "-c", MIGRATE, db_url],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(6)
+    ]
+    results = [(p.wait(timeout=120), p.stderr.read().decode()[-600:]) for p in starters]
+    for process in starters:
+        process.stdout.close()
+        process.stderr.close()
+    assert [code for code, _ in results] == [0] * len(starters), [err for code, err in results if code]
+    engine = make_engine(db_url)
+    assert "tickets" in inspect(engine).get_table_names()
+    engine.dispose()
+
+
+def test_reading_never_migrates_and_says_how_to(tmp_path):
+    url = f"sqlite:///{tmp_path / 'helpdesk.db'}"
+    path = tmp_path / "helpdesk.yaml"
+    path.write_text(f"database:\n  url: {url}\n", encoding="utf-8")
+    runner = CliRunner()
+    listed = runner.invoke(main, ["--config", str(path), "tickets", "list"])
+    assert listed.exit_code != 0 and "run `helpdesk migrate`" in str(listed.exception)
+    engine = make_engine(url)
+    assert "tickets" not in inspect(engine).get_table_names()  # the reader created nothing
+    migrated = runner.invoke(main, ["--config", str(path), "migrate"], catch_exceptions=False)
+    assert migrated.exit_code == 0 and "schema is current" in migrated.output
+    assert (
+        runner.invoke(main, ["--config", str(path), "tickets", "list"], catch_exceptions=False).exit_code == 0
+    )
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    newer = runner.invoke(main, ["--config", str(path), "outbox", "list"])
+    assert "newer than this helpdesk knows" in str(newer.exception)
+    engine.dispose()
