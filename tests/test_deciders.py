@@ -230,3 +230,46 @@ def test_a_resolved_or_closed_ticket_is_never_escalated_or_warned():
     for state in ("resolved", "closed"):
         view = ticket(status=state, team="operations", owner="wang.wei", clocks=(overdue, soon))
         assert escalate(RULES, view, NOW) == [] and warn(RULES, view, NOW) == []
+
+
+def test_an_unclear_answer_moves_nothing_asks_once_and_tells_the_owner(customer):
+    view = ticket(status="resolved", owner="wang.wei", resolved_at=NOW - timedelta(hours=3))
+    unclear = mail("李雷 <li.lei@example.cn>", "Re: [#202612-001] 请确认", "一般都是下午出现")
+    effects = customer.customer_mail(view, unclear, NOW, Workload())
+    assert not of(ChangeState, effects)
+    assert [(n.template, n.person, n.automatic) for n in of(Notify, effects)] == [
+        ("customer_reply", "wang.wei", False),
+        ("confirmation_unclear", None, False),
+    ]
+    changes = {k: v for s in of(Set, effects) for k, v in s.changes.items()}
+    assert changes["confirmation_asked_at"] == NOW and changes["confirmation_answered_at"] == NOW
+    asked = ticket(
+        status="resolved",
+        owner="wang.wei",
+        resolved_at=NOW - timedelta(hours=3),
+        confirmation_asked_at=NOW - timedelta(hours=1),
+    )
+    again = customer.customer_mail(asked, unclear, NOW, Workload())
+    assert [n.template for n in of(Notify, again)] == ["customer_reply"]  # no third question
+    quoted_only = mail("李雷 <li.lei@example.cn>", "Re: [#202612-001] 请确认", "")
+    nothing = customer.customer_mail(view, quoted_only, NOW, Workload())
+    assert [type(e) for e in nothing] == [Record] and nothing[0].kind == "feedback_unclear"
+
+
+def test_the_wait_restarts_at_the_question_and_stops_when_words_came_after_it():
+    resolved = NOW - timedelta(hours=200)
+    asked = NOW - timedelta(hours=90)
+    # Asking again stands in for the reminder.
+    waiting = ticket(
+        status="resolved", resolved_at=resolved, confirmation_asked_at=asked, confirmation_reminders=1
+    )
+    assert confirmation_due(RULES.workflows, waiting, NOW) == []
+    later = confirmation_due(RULES.workflows, waiting, NOW + timedelta(hours=7))
+    assert [c.target for c in of(ChangeState, later)] == ["closed"]
+    answered = ticket(
+        status="resolved",
+        resolved_at=resolved,
+        confirmation_asked_at=NOW - timedelta(hours=100),
+        confirmation_answered_at=NOW - timedelta(hours=99),
+    )
+    assert confirmation_due(RULES.workflows, answered, NOW) == []

@@ -76,6 +76,11 @@ class Ticket(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     confirmation_reminders: Mapped[int] = mapped_column(Integer, default=0)
+    # When we last asked the customer to confirm again after an answer we could not read, and
+    # when the customer's own words last reached the resolved ticket: the auto-close clock runs
+    # from the latest question, and only while no words came after it.
+    confirmation_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmation_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     customer_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     progress_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     requester_email: Mapped[str] = mapped_column(String(320), index=True)

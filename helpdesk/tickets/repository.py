@@ -111,6 +111,8 @@ class Repository:
             resolved_at=ticket.resolved_at,
             closed_at=ticket.closed_at,
             confirmation_reminders=ticket.confirmation_reminders or 0,
+            confirmation_asked_at=ticket.confirmation_asked_at,
+            confirmation_answered_at=ticket.confirmation_answered_at,
             customer_updated_at=ticket.customer_updated_at,
             progress_reminded_at=ticket.progress_reminded_at,
             fields=self.field_values(ticket),

@@ -53,6 +53,8 @@ class TicketView:
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
     confirmation_reminders: int = 0
+    confirmation_asked_at: datetime | None = None
+    confirmation_answered_at: datetime | None = None
     customer_updated_at: datetime | None = None
     progress_reminded_at: datetime | None = None
     fields: dict[str, str] = field(default_factory=dict)

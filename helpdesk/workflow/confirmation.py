@@ -1,5 +1,9 @@
 """A resolved ticket the customer has not confirmed: remind them once, then close it as confirmed.
 
+The wait runs from the latest question: the resolution mail, or the one asking again after an
+answer we could not read. Words from the customer after that question stop it: the ticket stays
+resolved for its owner to decide, since silence is consent but unread words are not.
+
 Pure: a ticket's snapshot and the time in, effects out.
 """
 
@@ -13,19 +17,33 @@ from helpdesk.tickets.snapshot import TicketView
 from helpdesk.tickets.status import CLOSED, RESOLVED
 
 
+def asked_at(view: TicketView) -> datetime | None:
+    """When the customer was last asked to confirm: resolved, or asked again since."""
+    asked, resolved = view.confirmation_asked_at, view.resolved_at
+    if resolved is None or (asked is not None and asked > resolved):
+        return asked
+    return resolved
+
+
 def confirmation_due(workflows: Workflows, view: TicketView, now: datetime) -> list[Effect]:
     plan = Plan(view, now)
     timing = workflows.confirmation
-    resolved = view.resolved_at
-    if (
-        view.status != RESOLVED
-        or resolved is None
-        or resolved > now - timedelta(hours=timing.remind_after_hours)
-    ):
+    asked = asked_at(view)
+    if view.status != RESOLVED or asked is None or asked > now - timedelta(hours=timing.remind_after_hours):
         return plan.effects
-    if timing.close_without_answer and resolved <= now - timedelta(hours=timing.close_after_hours):
+    answered = view.confirmation_answered_at
+    if answered is not None and answered > asked:
+        return plan.effects  # the customer wrote after the question: the owner decides (an event says so)
+    if timing.close_without_answer and asked <= now - timedelta(hours=timing.close_after_hours):
+        again = asked != view.resolved_at
         plan.set(confirmation=view.confirmation or "resolved")
-        plan.state(CLOSED, "system", "no answer from the customer: confirmed by default")
+        plan.state(
+            CLOSED,
+            "system",
+            "no answer to the question asked again: confirmed by default"
+            if again
+            else "no answer from the customer: confirmed by default",
+        )
     elif view.confirmation_reminders == 0:
         plan.set(confirmation_reminders=1)
         plan.add(Notify("confirmation_reminder"))  # a promised mail: the cap never holds it back

@@ -1,5 +1,5 @@
 """A customer's mail on a ticket past intake, decided: confirmation and rating of a solution,
-reopening, and follow-ups that reach the owner.
+reopening, and follow-ups that reach the owner; an answer not understood moves nothing.
 
 Pure: the ticket's snapshot, the parsed mail, the workload (for a new owner), the rules and
 the time in; effects out, for `helpdesk.applier`.
@@ -18,7 +18,7 @@ from helpdesk.rules.ruleset import RuleSet
 from helpdesk.rules.schema import Person
 from helpdesk.tickets.snapshot import TicketView, Workload
 from helpdesk.tickets.status import CLOSED, REOPENED, RESOLVED
-from helpdesk.workflow.feedback import read_feedback
+from helpdesk.workflow.feedback import own_words, read_feedback
 
 
 @dataclass(frozen=True)
@@ -33,26 +33,62 @@ class CustomerDecider:
         on a ticket being worked, the customer's words reach its owner."""
         plan = Plan(view, now)
         sender = mail.sender.email if mail.sender else ""
-        words = mail.new_text or mail.text
         if view.status == CLOSED:
             why = {"zh": "客户在关闭后再次来信", "en": "the customer wrote again after closing"}
             self._reopen(plan, sender, why, workload, raise_priority=False)
         elif view.status != RESOLVED:
-            if view.owner is not None and self.rules.directory.person(view.owner) and words.strip():
-                extra = {"message": words, "attachments": [a.filename for a in mail.attachments]}
-                plan.add(Notify("customer_reply", person=view.owner, extra=extra))
+            words = mail.new_text or mail.text
+            if words.strip():
+                self._to_owner(plan, words, mail)
         else:
-            feedback = read_feedback(words)
-            if not feedback.understood:
-                return plan.effects
-            plan.set(confirmation=feedback.result, satisfaction=feedback.rating)
-            plan.record(sender, "feedback", {"result": feedback.result, "rating": feedback.rating})
+            self._feedback(plan, sender, mail, workload)
+        return plan.effects
+
+    def _feedback(self, plan: Plan, sender: str, mail: InboundMessage, workload: Workload) -> None:
+        """Close or reopen only on an answer understood; else the owner reads it and the customer
+        is asked once more, with the choices spelled out."""
+        words = own_words(mail)
+        feedback = read_feedback(words)
+        if feedback.understood:
+            plan.set(
+                confirmation=feedback.result, satisfaction=feedback.rating, confirmation_answered_at=plan.now
+            )
+            detail = {"result": feedback.result, "rating": feedback.rating, "read": list(feedback.read)}
+            plan.record(sender, "feedback", detail, reason="the customer's answer was understood")
             if feedback.happy:
                 plan.state(CLOSED, sender, "the customer confirmed the solution")
             else:
                 why = {language: feedback.describe(language) for language in ("zh", "en")}
                 self._reopen(plan, sender, why, workload, raise_priority=True)
-        return plan.effects
+            return
+        if not words.strip():
+            # Only our own mail quoted back: no words arrived, so nothing changes, clocks included.
+            plan.record(sender, "feedback_unclear", {"asked_again": False}, reason=feedback.why)
+            return
+        view = plan.view
+        asked = view.confirmation_asked_at
+        ask = asked is None or view.resolved_at is None or asked < view.resolved_at
+        plan.set(confirmation_answered_at=plan.now)
+        self._to_owner(plan, words, mail)
+        if ask:
+            # The question restarts the wait for an answer and stands in for the reminder.
+            plan.set(
+                confirmation_asked_at=plan.now, confirmation_reminders=max(1, view.confirmation_reminders)
+            )
+            closes = self.rules.workflows.confirmation.close_without_answer
+            # A promised question, not automatic: the daily cap never holds it back.
+            plan.add(Notify("confirmation_unclear", extra={"closes_without_answer": closes}))
+            then = "the customer is asked once more; the owner has the words"
+        else:
+            then = "asked once already: the ticket stays resolved and the owner decides"
+        plan.record(sender, "feedback_unclear", {"asked_again": ask}, reason=f"{feedback.why} — {then}")
+
+    def _to_owner(self, plan: Plan, words: str, mail: InboundMessage) -> None:
+        """The customer's words reach the ticket's owner (when it has one we know)."""
+        owner = plan.view.owner
+        if owner is not None and self.rules.directory.person(owner):
+            extra = {"message": words, "attachments": [a.filename for a in mail.attachments]}
+            plan.add(Notify("customer_reply", person=owner, extra=extra))
 
     def _reopen(
         self, plan: Plan, actor: str, why: dict[str, str], workload: Workload, raise_priority: bool
