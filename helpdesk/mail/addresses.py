@@ -56,7 +56,10 @@ def parse_address_list(value: str) -> AddressList:
             depth += 1 if token.text == "<" else -1
         ends = token.kind == "special" and depth <= 0 and token.text in ",;"
         if token.kind == "special" and depth <= 0 and token.text == ":":
-            element = []  # "Team: a@x, b@y;" — the group's name is not an address
+            # "Team: a@x, b@y;" — a group's name is a phrase, never an address.
+            if any(t.kind in ("special", "literal", "broken") and t.text != "." for t in element):
+                problems.append(f"not a group name: {''.join(t.text for t in element).strip()[:120]!r}")
+            element = []
             continue
         if not ends:
             element.append(token)

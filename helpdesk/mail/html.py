@@ -104,7 +104,9 @@ class _QuoteStripper(HTMLParser):
             return
         values = {name.lower(): (value or "") for name, value in attrs}
         marks = " ".join(values.get(k, "") for k in ("id", "class", "name")).lower()
-        if values.get("id", "").lower() in _HISTORY_IDS or any(m in marks for m in _HISTORY_MARKS):
+        # Outlook prefixes the ids of a quoted mail's markup with "x_" each time it is quoted again.
+        element_id = re.sub(r"^(x_)+", "", values.get("id", "").lower())
+        if element_id in _HISTORY_IDS or any(m in marks for m in _HISTORY_MARKS):
             self.cut = True
             return
         if tag == "blockquote" or any(m in marks for m in _QUOTE_MARKS):

@@ -65,7 +65,7 @@ def _parse(raw: bytes, own_addresses: frozenset[str], default_language: str) -> 
     # Every top-level header, decoded: rules may test any of them. Address headers are shown
     # as the parsed mailboxes, each name quoted, so a name never reads as an address.
     headers = tuple(
-        (name, _shown(lists[name.lower()]) if name.lower() in lists else decode_header_value(value))
+        (name, _shown(value) if name.lower() in lists else decode_header_value(value))
         for name, value in root.raw_items()
     )
 
@@ -130,8 +130,8 @@ def _sender(found: AddressList) -> Address:
     return found.addresses[0]
 
 
-def _shown(found: AddressList) -> str:
-    return ", ".join(quoted_name(a) for a in found.addresses)
+def _shown(value: str) -> str:
+    return ", ".join(quoted_name(a) for a in parse_address_headers([str(value)]).addresses)
 
 
 def _date(value: str | None, defects: list[str]):
