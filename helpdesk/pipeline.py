@@ -23,6 +23,7 @@ from helpdesk.effects import Authority, Effect
 from helpdesk.errors import ProcessingError
 from helpdesk.intake.decide import IntakeDecider
 from helpdesk.mail.automatic import judge, receipt_reason
+from helpdesk.mail.charsets import decode_header_value
 from helpdesk.mail.message import InboundMessage
 from helpdesk.mail.parse import parse_message
 from helpdesk.record import Recorder
@@ -312,7 +313,7 @@ class Pipeline:
 
     def _keep_automatic(self, repo: Repository, raw_row: RawMail, source, outcome: Outcome) -> Outcome:
         """Keep a machine's mail that joined no ticket, whole, with the reason, for a person to look at."""
-        subject, sender = _peek(raw_row.data)
+        subject, sender = (decode_header_value(value) for value in _peek(raw_row.data))
         entry = QuarantinedMail(
             raw=raw_row,
             folder=source.folder if source else "",
