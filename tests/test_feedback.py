@@ -68,6 +68,7 @@ REPLIES = [
     ("解决了吗？我这边看不到变化", None, None),
     ("如果还是不行，我再联系你们", None, None),
     ("Why was this marked resolved?", None, None),
+    ("已解决？", None, None),
     ("Can you check whether it is fixed?", None, None),
     ("If it doesn't work again I will call you.", None, None),
     ("1 1 1", None, None),

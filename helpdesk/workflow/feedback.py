@@ -4,7 +4,7 @@ from their own new words, by whole words and phrases, and say why when it cannot
 The scorer, line by line:
 - each line is cut into tokens: known phrases (answers, labels such as 结果 / rating, fillers
   such as 谢谢 / thanks), numbers, punctuation, and everything else ("other");
-- a line of nothing but answers, labels, fillers and the numbers 1–3 is an *answer line*
+- a line of nothing but answers, labels, fillers and the numbers 1–3 (and no "?") is an *answer line*
   ("已解决 满意", "1 1", "结果：1，满意度：2", "一般吧"): all of it counts, and its numbers fill
   the questions the words left open, result first, in the order the resolution mail asks;
 - any other line is a sentence, read clause by clause: a clear answer (已解决, 不满意, not
@@ -233,7 +233,7 @@ class _Reading:
         if (several and any(t.text == "/" for t in tokens)) or any(len(named[s]) == 3 for s in _RANK):
             self.note("a line offering several choices is our question copied back, not an answer")
             return
-        if not any(t.kind == "other" for t in tokens):
+        if not any(t.kind == "other" or t.text == "?" for t in tokens):
             self._answer_line(tokens)
             return
         hypothetical = False  # a condition or an example governs the rest of its sentence
@@ -301,7 +301,7 @@ def _clauses(tokens: list[_Token]) -> list[tuple[list[_Token], str]]:
     """The tokens cut at clause-ending punctuation, each with the mark that ended it."""
     clauses, current = [], []
     for token in tokens:
-        if token.kind == "punct" and token.text in _CLAUSE_END | {"?"}:
+        if token.kind == "punct" and token.text in _CLAUSE_END:
             if current:
                 clauses.append((current, token.text))
             current = []
