@@ -210,6 +210,8 @@ class Pipeline:
         if known is not None:
             return Outcome("duplicate", key, known.ticket.number, "Message-ID already recorded")
         ticket, named, link_reason = self.recorder.find_ticket(repo, mail)
+        if ticket is not None:  # another daemon may be deciding on it: take turns
+            ticket = repo.lock_ticket(ticket.id)
         if not as_person:
             why = self._machine_answer(repo, mail, joined=ticket is not None)
             if why and ticket is not None:

@@ -7,6 +7,7 @@ in a transaction of its own, so one failing ticket delays only itself.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -20,7 +21,6 @@ from helpdesk.rules.schema import Duration
 from helpdesk.sla.digest import Digests
 from helpdesk.sla.escalation import escalate, warn
 from helpdesk.sla.progress import progress
-from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.repository import Repository
 from helpdesk.tickets.snapshot import TicketView
 from helpdesk.workflow.confirmation import confirmation_due
@@ -33,23 +33,51 @@ class Sweeper:
     """Runs every due clock job once per call; returns how many tickets and digests it acted on."""
 
     def __init__(
-        self, sessions: sessionmaker, rules: RuleSet, applier: Applier, digests: Digests, clock: Clock
+        self,
+        sessions: sessionmaker,
+        rules: RuleSet,
+        applier: Applier,
+        digests: Digests,
+        clock: Clock,
+        timed: Callable[[float], None] | None = None,
     ) -> None:
         self.sessions = sessions
         self.rules = rules
         self.applier = applier
         self.digests = digests
         self.clock = clock
+        self.timed = timed  # told how long each run took, failed runs included (for metrics)
 
     def run(self) -> int:
+        started = time.perf_counter()
+        try:
+            return self._run()
+        finally:
+            if self.timed is not None:
+                self.timed(time.perf_counter() - started)
+
+    def _run(self) -> int:
         now = self.clock.now()
         done = 0
         for name, candidates, decide in self._jobs(now):
             for ticket_id in candidates:
                 done += self._one(name, ticket_id, decide, now)
-        with self.sessions.begin() as session:
-            done += self.digests.send_due(Repository(session))
-        return done
+        return done + self._digests()
+
+    def _digests(self) -> int:
+        """Each manager's digest in a transaction of its own, claimed before it is written."""
+        with self.sessions() as session:
+            day = self.digests.due_day(Repository(session))
+        if day is None:
+            return 0
+        sent = 0
+        for person in self.digests.recipients():
+            try:
+                with self.sessions.begin() as session:
+                    sent += self.digests.send(Repository(session), person, day)
+            except Exception:  # one failing digest must not hold back the others
+                log.exception("digest of %s for %s failed; the others go on", day, person.id)
+        return sent
 
     def _jobs(self, now: datetime) -> list[tuple[str, list[int], Decide]]:
         """(job, candidate tickets, decider) in the order they run, found in one read."""
@@ -78,7 +106,7 @@ class Sweeper:
         try:
             with self.sessions.begin() as session:
                 repo = Repository(session)
-                ticket = session.get(Ticket, ticket_id)
+                ticket = repo.lock_ticket(ticket_id)
                 if ticket is None:
                     return 0
                 effects = decide(repo.snapshot(ticket), now)

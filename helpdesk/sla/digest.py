@@ -87,22 +87,22 @@ class Digests:
             },
         }
 
-    def send_due(self, repo: Repository) -> int:
-        """Send each manager today's digest once the local digest time has passed; once a day only."""
+    def due_day(self, repo: Repository) -> date | None:
+        """The day whose digest is due now (yesterday, once the local digest time has passed), or
+        None: too early, or the helpdesk was not running yet on that day."""
         now = self.clock.now().astimezone(self.config.zone)
         hour, minute = map(int, self.rules.sla.digest.time.split(":"))
         if now.time() < time(hour, minute):
-            return 0
-        day = now.date() - timedelta(days=1)  # the digest reports the day that ended
+            return None
         if not repo.has_tickets_before(datetime.combine(now.date(), time(), self.config.zone)):
-            return 0  # the helpdesk was not running yet: no digest for days before its first ticket
-        sent = 0
-        for person in self.recipients():
-            key = day.isoformat()
-            if repo.digest_sent(person.id, key):
-                continue
-            rendered_context = self.render(repo, person, day)
-            self.notifier.enqueue_rendered(repo, rendered_context, recipient=person.email, kind="digest")
-            repo.record_digest(person.id, key, self.clock.now())
-            sent += 1
-        return sent
+            return None  # no digest for days before the helpdesk's first ticket
+        return now.date() - timedelta(days=1)
+
+    def send(self, repo: Repository, person: Person, day: date) -> bool:
+        """Queue `person`'s digest of `day` unless it went already; claimed first, so two daemons
+        never both send it."""
+        if not repo.claim_digest(person.id, day.isoformat(), self.clock.now()):
+            return False
+        rendered = self.render(repo, person, day)
+        self.notifier.enqueue_rendered(repo, rendered, recipient=person.email, kind="digest")
+        return True

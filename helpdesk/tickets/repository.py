@@ -55,6 +55,16 @@ class Repository:
             .returning(TicketSequence.last_value)
         ).scalar_one()
 
+    def lock_ticket(self, ticket_id: int) -> Ticket | None:
+        """The ticket, row-locked until the transaction ends (PostgreSQL), so two daemons deciding
+        on one ticket take turns; SQLite's single writer gives the same order."""
+        return self.session.scalar(
+            select(Ticket)
+            .where(Ticket.id == ticket_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+
     def ticket_by_number(self, number: str) -> Ticket | None:
         return self.session.scalar(select(Ticket).where(Ticket.number == number))
 
@@ -360,14 +370,17 @@ class Repository:
 
     # -- digests ----------------------------------------------------------------------------
 
-    def digest_sent(self, person_id: str, day: str) -> bool:
-        found = self.session.scalar(
-            select(DigestSent.id).where(DigestSent.person == person_id, DigestSent.day == day)
-        )
-        return found is not None
-
-    def record_digest(self, person_id: str, day: str, at: datetime) -> None:
-        self.session.add(DigestSent(person=person_id, day=day, at=at))
+    def claim_digest(self, person_id: str, day: str, at: datetime) -> bool:
+        """Record that `person_id`'s digest of `day` is being sent; False when it was already (by
+        this daemon or another: the unique key decides, and waits for the other's commit)."""
+        insert = postgresql.insert if self.session.bind.dialect.name == "postgresql" else sqlite.insert
+        claimed = self.session.execute(
+            insert(DigestSent)
+            .values(person=person_id, day=day, at=at)
+            .on_conflict_do_nothing()
+            .returning(DigestSent.id)
+        ).scalar()
+        return claimed is not None
 
     # -- quarantine -------------------------------------------------------------------------
 
