@@ -22,7 +22,7 @@ from helpdesk.config import Config
 from helpdesk.effects import Authority, Effect
 from helpdesk.errors import ProcessingError
 from helpdesk.intake.decide import IntakeDecider
-from helpdesk.mail.automatic import judge, receipt_reason
+from helpdesk.mail.automatic import receipt_reason
 from helpdesk.mail.charsets import decode_header_value
 from helpdesk.mail.message import InboundMessage
 from helpdesk.mail.parse import parse_message
@@ -173,15 +173,11 @@ class Pipeline:
         return outcome
 
     def _parse(self, raw: bytes) -> Parsed:
-        """The parsed mail, or what went wrong parsing it (quarantined later, in the transaction).
-
-        The machine-or-person verdict is taken again here with the mail's text as the body's
-        evidence, which `parse_message` does not pass.
-        """
-        own = frozenset({self.config.support_address.lower()})
+        """The parsed mail, or what went wrong parsing it (quarantined later, in the transaction)."""
         try:
-            mail = parse_message(raw, own, self.config.default_language)
-            return replace(mail, auto_reason=judge(mail, own))
+            return parse_message(
+                raw, frozenset({self.config.support_address.lower()}), self.config.default_language
+            )
         except Exception as exc:  # one bad mail must harm only itself
             return exc
 
@@ -225,7 +221,7 @@ class Pipeline:
             ticket = self.recorder.new_ticket(repo, mail, now, named)
         message = self.recorder.store_message(repo, ticket, mail, key, raw_row)
         self.recorder.add_copied(repo, ticket, mail)
-        sender = mail.sender.email if mail.sender else ""
+        sender = mail.sender.email
         if created:
             repo.add_event(
                 ticket,
@@ -259,7 +255,7 @@ class Pipeline:
     ) -> tuple[list[Effect], Authority]:
         """Which decider the mail goes to, with the snapshot it needs; robots move nothing."""
         now = self.clock.now()
-        if mail.is_automatic or mail.sender is None:
+        if mail.is_automatic:
             return [], Authority()
         if created:
             if mail.sender.email == self.config.support_address.lower():
@@ -287,7 +283,7 @@ class Pipeline:
         """
         if mail.is_automatic:
             return mail.auto_reason
-        sender = mail.sender.email if mail.sender else ""
+        sender = mail.sender.email
         ours = repo.automatic_outbound(mail.thread_ids)
         receipt = receipt_reason(mail.new_text or mail.text)
         if joined:
@@ -306,7 +302,7 @@ class Pipeline:
             repo.add_event(
                 ticket,
                 self.clock.now(),
-                mail.sender.email if mail.sender else "",
+                mail.sender.email,
                 "automatic_kept",
                 {"message_id": key, "automatic": why},
                 reason=f"a machine's answer, kept aside (helpdesk automatic list): no ticket, no mail: {why}",

@@ -44,7 +44,7 @@ class Recorder:
             how = "the number in the subject"
         if ticket is None:
             return None, None, ""
-        sender = mail.sender.email if mail.sender else ""
+        sender = mail.sender.email
         allowed = (
             sender == ticket.requester_email
             or repo.is_participant(ticket, sender)
@@ -72,8 +72,8 @@ class Recorder:
             number=next_number(repo, self.config.numbering, local),
             subject=subject,
             status="new",
-            requester_email=sender.email if sender else "",
-            requester_name=sender.name if sender else "",
+            requester_email=sender.email,
+            requester_name=sender.name,
             language=mail.language,
             description=mail.new_text or mail.text,
             related=related,
@@ -82,8 +82,7 @@ class Recorder:
         )
         repo.session.add(ticket)
         repo.session.flush()
-        if sender:
-            repo.add_participant(ticket, sender.email, "requester")
+        repo.add_participant(ticket, sender.email, "requester")
         return ticket
 
     def add_copied(self, repo: Repository, ticket: Ticket, mail: InboundMessage) -> None:
@@ -104,7 +103,7 @@ class Recorder:
             message_id=key,
             in_reply_to=" ".join(mail.in_reply_to),
             references=" ".join(mail.references),
-            sender=mail.sender.email if mail.sender else "",
+            sender=mail.sender.email,
             recipients=", ".join(a.email for a in (*mail.to, *mail.cc)),
             subject=mail.subject,
             text=mail.text,

@@ -66,7 +66,7 @@ class IntakeDecider:
         )
         missing = plan.view.missing
         asking = bool(missing) and self.rules.catalog.max_information_requests > 0
-        customer_name = mail.sender.name if mail.sender else ""
+        customer_name = mail.sender.name
         plan.add(
             Notify(
                 "acknowledgement",
@@ -91,10 +91,10 @@ class IntakeDecider:
         _fill(plan, found, message_id)
         missing = plan.view.missing
         if not missing:
-            plan.record(mail.sender.email if mail.sender else "", "information_complete")
+            plan.record(mail.sender.email, "information_complete")
             _hand_over(plan, [])
         elif plan.view.information_requests < self.rules.catalog.max_information_requests:
-            customer_name = mail.sender.name if mail.sender else ""
+            customer_name = mail.sender.name
             plan.add(
                 Notify(
                     "information_request",

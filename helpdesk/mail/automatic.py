@@ -13,8 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from helpdesk.mail.message import InboundMessage
-
 _SUBJECT = re.compile(
     r"^\s*(automatic reply|auto[- ]?reply|autoreply|out of (the )?office|abwesenheitsnotiz"
     r"|undeliverable|undelivered mail|delivery status notification|mail delivery failed"
@@ -99,19 +97,6 @@ def automatic_reason(
     if len(weak) >= 2:
         return "; ".join(weak)
     return None
-
-
-def judge(mail: InboundMessage, own_addresses: frozenset[str]) -> str | None:
-    """`automatic_reason` for a parsed mail, its new text (or whole text) read as the body."""
-    content_type = (mail.header("Content-Type") or "text/plain").split(";")[0].strip().lower()
-    return automatic_reason(
-        mail.header,
-        content_type,
-        mail.sender.email if mail.sender else None,
-        mail.subject,
-        own_addresses,
-        body=mail.new_text or mail.text,
-    )
 
 
 def _header_signals(

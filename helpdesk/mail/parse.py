@@ -102,6 +102,7 @@ def _parse(raw: bytes, own_addresses: frozenset[str], default_language: str) -> 
             sender.email,
             subject,
             own_addresses,
+            body=new_text or text,
         ),
     )
 

@@ -32,7 +32,7 @@ class CustomerDecider:
         """A resolved ticket's customer confirms and rates; a closed one's customer reopens it;
         on a ticket being worked, the customer's words reach its owner."""
         plan = Plan(view, now)
-        sender = mail.sender.email if mail.sender else ""
+        sender = mail.sender.email
         if view.status == CLOSED:
             why = {"zh": "客户在关闭后再次来信", "en": "the customer wrote again after closing"}
             self._reopen(plan, sender, why, workload, raise_priority=False)
