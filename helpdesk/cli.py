@@ -276,9 +276,17 @@ def outbox() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def outbox_list(state: State, status: str | None, as_json: bool) -> None:
-    """List outbound mails, newest first."""
+    """List outbound mails, newest first; first, why the SMTP server cannot be used, if it cannot."""
     config, repo = state.repository()
     rows = [views.outbox_entry(r, config.zone) for r in repo.outbox(status)]
+    for outage in repo.outages():
+        since, tried = outage.since.astimezone(config.zone), outage.tried_at.astimezone(config.zone)
+        click.echo(
+            f"{outage.service.upper()} outage since {since:%Y-%m-%d %H:%M:%S %Z}"
+            f" (last tried {tried:%H:%M:%S}): {outage.reason};"
+            " mail waits and is not marked failed",
+            err=as_json,  # --json prints the rows alone on stdout
+        )
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return

@@ -76,6 +76,17 @@ class SmtpConfig(_Connection):
     timeout_seconds: float = Field(30.0, gt=0)
     poll_seconds: float = Field(2.0, gt=0)
     retry: RetryConfig = RetryConfig()
+    lease_seconds: float = Field(
+        300.0,
+        gt=0,
+        description=(
+            "how long a sender holds the mails it took before sending them; a sender that dies"
+            " leaves them to another (or to itself after a restart) once this has passed"
+        ),
+    )
+    reconnect: BackoffConfig = Field(
+        BackoffConfig(), description="waits between tries while the server refuses us (connection, login)"
+    )
 
 
 class NumberingConfig(_Section):

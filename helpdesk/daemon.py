@@ -25,6 +25,8 @@ from helpdesk.tickets.db import make_engine, session_factory, upgrade
 
 log = logging.getLogger(__name__)
 
+DATABASE_RETRY_MAX = 30.0  # seconds between the sender's tries while the database fails
+
 
 @dataclass
 class OnceResult:
@@ -89,18 +91,21 @@ class Helpdesk:
         log.info("helpdesk stopped")
 
     def _send_forever(self, stop: threading.Event) -> None:
-        """Drain the outbox whenever woken or every poll interval; survive database outages."""
+        """Drain the outbox whenever woken or every poll interval; survive database outages.
+
+        The sender waits out an SMTP outage by itself; a database error backs off here, at most
+        DATABASE_RETRY_MAX seconds, so sending resumes within a minute of the database's return."""
         failing = False
         delay = self.config.smtp.poll_seconds
         while not stop.is_set():
             self._outbox_ready.clear()
             try:
-                self.sender.drain()
+                self.sender.drain(stop.is_set)
             except Exception:  # SMTP trouble is handled inside; this is the database
                 if not failing:
                     log.exception("outbox drain failed; retrying with backoff")
                     failing = True
-                delay = min(delay * 2, self.config.imap.reconnect.maximum)
+                delay = min(delay * 2, DATABASE_RETRY_MAX)
             else:
                 if failing:
                     log.info("outbox drain working again")

@@ -1,23 +1,29 @@
-"""Drain the outbox over SMTP: send what is due, retry what failed for now, mark what never will."""
+"""Drain the outbox over SMTP: lease what is due, send it, retry what failed for now, mark what never will."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.utils import getaddresses
 
 import aiosmtplib
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
 
 from helpdesk.clock import Clock
 from helpdesk.config import SmtpConfig
-from helpdesk.outbound.retry import RetryPolicy, is_permanent
+from helpdesk.outbound.retry import RetryPolicy, is_permanent, is_session_trouble
 from helpdesk.tickets.models import OutboxMail
 from helpdesk.tickets.repository import Repository
 
 log = logging.getLogger(__name__)
+
+SERVICE = "smtp"  # the sender's row in the outages table
+BATCH = 10  # mails leased at a time: a sender holds little that another could be sending
 
 
 @dataclass
@@ -25,10 +31,36 @@ class DrainResult:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    outage: str = ""  # why the server could not be used at all; no mail was charged for it
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What the server said to one mail, kept until the database has taken it."""
+
+    row_id: int
+    message_id: str
+    recipient: str
+    kind: str
+    attempts: int  # including this one
+    code: int | None = None
+    error: str = ""  # empty: sent
+
+    @property
+    def permanent(self) -> bool:
+        return is_permanent(self.code)
+
+
+class _SessionLost(Exception):
+    """The connection broke, or the server spoke of the session, while sending: no mail's fault."""
 
 
 class Sender:
-    """Sends due outbox rows; each row's outcome is committed right after its attempt."""
+    """Sends due outbox rows, each leased in a committed transaction before its send, so several
+    senders share one outbox and a mail goes out again only when its holder never said how it went.
+
+    A refused connection, greeting, STARTTLS or login is an outage of the server, not of the mails:
+    no row changes, the sender waits (its own capped backoff) and says why in the outages table."""
 
     def __init__(
         self,
@@ -43,45 +75,64 @@ class Sender:
         self.sessions = sessions
         self.clock = clock
         self.policy = RetryPolicy.from_config(config.retry)
+        self.reconnect = RetryPolicy.reconnecting(config.reconnect)
+        self.lease = timedelta(seconds=config.lease_seconds)
         self.rng = rng or random.Random()
-        self._outage_logged = False
+        self._unrecorded: list[_Outcome] = []  # sent (or refused), but the database did not take it
+        self._untried: tuple[list[int], datetime] | None = None
+        self._outage_since: datetime | None = None
+        self._outage_reason = ""
+        self._outage_tries = 0
+        self._retry_at: datetime | None = None
+        self._stale_outage = True  # a previous run may have left its outage row behind
 
-    def drain(self) -> DrainResult:
-        """Try every due mail once; returns the counts. Never raises for SMTP trouble."""
-        return asyncio.run(self._drain())
+    def drain(self, stop: Callable[[], bool] = lambda: False) -> DrainResult:
+        """Send every due mail once (until `stop()`); returns the counts. Never raises for SMTP
+        trouble; a database error is raised after the connection pool is recycled."""
+        try:
+            return asyncio.run(self._drain(stop))
+        except DBAPIError:
+            # A connection opened while the database refused writes (a read-only SQLite file)
+            # would refuse them for good: open fresh ones when it is back.
+            self.sessions.kw["bind"].dispose()
+            raise
 
-    async def _drain(self) -> DrainResult:
+    async def _drain(self, stop: Callable[[], bool]) -> DrainResult:
         result = DrainResult()
-        with self.sessions() as session:
-            due = [row.id for row in Repository(session).due_outbox(self.clock.now())]
-        if not due:
+        # What the server already answered goes in first: nothing is leased, so nothing is
+        # sent, until the database takes writes again.
+        self._record_outcomes(result)
+        if self._untried:  # leased but never tried when the database failed: due again now
+            self._release(*self._untried)
+            self._untried = None
+        now = self.clock.now()
+        if self._retry_at is not None and now < self._retry_at:
+            result.outage = self._outage_reason
             return result
-        # STARTTLS is a step of its own: inside connect(), a failed handshake orphans the socket.
+        with self.sessions() as session:
+            due = Repository(session).has_due_outbox(now)
+        if not due and self._outage_since is None:
+            return result
         smtp = aiosmtplib.SMTP(
             hostname=self.config.host,
             port=self.config.port,
             use_tls=self.config.security == "tls",
-            start_tls=False,
+            start_tls=False,  # a step of its own: inside connect(), a failed handshake orphans the socket
             tls_context=self.config.tls_context(),
             timeout=self.config.timeout_seconds,
         )
         try:
-            await smtp.connect()
-            if self.config.security == "starttls":
-                await smtp.starttls(tls_context=self.config.tls_context())
-            if self.config.username:
-                await smtp.login(self.config.username, self.config.password)
-        except (aiosmtplib.SMTPException, OSError) as exc:
+            await self._open(smtp)
+        except _SessionLost as exc:
             smtp.close()
-            for row_id in due:
-                self._record_failure(row_id, exc, getattr(exc, "code", None), result)
+            self._outage(str(exc), result)
             return result
-        if self._outage_logged:
-            log.info("SMTP server %s:%d reachable again", self.config.host, self.config.port)
-            self._outage_logged = False
         try:
-            for row_id in due:
-                await self._send_one(smtp, row_id, result)
+            while not stop() and await self._send_batch(smtp, result):
+                pass
+            self._reachable()  # a login alone proves little: a 530 to MAIL FROM is the outage too
+        except _SessionLost as exc:
+            self._outage(str(exc), result)
         finally:
             try:
                 await smtp.quit()
@@ -89,52 +140,155 @@ class Sender:
                 smtp.close()
         return result
 
-    async def _send_one(self, smtp: aiosmtplib.SMTP, row_id: int, result: DrainResult) -> None:
-        with self.sessions() as session:
-            row = session.get(OutboxMail, row_id)
-            data, recipient = row.data, row.recipient
-        recipients = [addr for _name, addr in getaddresses([recipient]) if addr]
+    async def _open(self, smtp: aiosmtplib.SMTP) -> None:
+        stage = "connect"
         try:
-            _errors, _reply = await smtp.sendmail(self.envelope_from, recipients, data)
-        except aiosmtplib.SMTPRecipientsRefused as exc:
-            codes = [err.code for err in exc.recipients]
-            self._record_failure(row_id, exc, max(codes) if codes else None, result)
-            return
-        except (aiosmtplib.SMTPResponseException, aiosmtplib.SMTPException, OSError) as exc:
-            self._record_failure(row_id, exc, getattr(exc, "code", None), result)
-            return
-        with self.sessions.begin() as session:
-            row = session.get(OutboxMail, row_id)
-            row.status = "sent"
-            row.attempts += 1
-            row.sent_at = self.clock.now()
-            row.last_error = ""
-        result.sent += 1
-        log.info("sent %s mail %s to %s", row.kind, row.message_id, recipient)
+            await smtp.connect()
+            if self.config.security == "starttls":
+                stage = "STARTTLS"
+                await smtp.starttls(tls_context=self.config.tls_context())
+            if self.config.username:
+                stage = "login"
+                await smtp.login(self.config.username, self.config.password)
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            raise _SessionLost(f"{stage} failed: {_describe(exc)}") from exc
 
-    def _record_failure(self, row_id: int, exc: Exception, code: int | None, result) -> None:
+    async def _send_batch(self, smtp: aiosmtplib.SMTP, result: DrainResult) -> bool:
+        """Lease a batch and send it; False when nothing was due."""
         now = self.clock.now()
+        lease_until = now + self.lease
         with self.sessions.begin() as session:
-            row = session.get(OutboxMail, row_id)
-            row.attempts += 1
-            row.last_error = f"{code or ''} {type(exc).__name__}: {exc}".strip()[:2000]
-            if is_permanent(code) or self.policy.gives_up(row.attempts):
-                row.status = "failed"
-                result.failed += 1
-                log.error(
-                    "mail %s to %s failed permanently after %d attempt(s): %s",
-                    row.message_id,
-                    row.recipient,
-                    row.attempts,
-                    row.last_error,
-                )
-            else:
-                row.next_attempt_at = now + self.policy.delay(row.attempts, self.rng)
-                result.retrying += 1
-                if not self._outage_logged:
-                    log.warning(
-                        "SMTP trouble sending %s (%s); retrying with backoff",
-                        row.message_id,
-                        row.last_error,
-                    )
-                    self._outage_logged = True
+            batch = Repository(session).claim_outbox(now, lease_until, BATCH)
+        if not batch:
+            return False
+        for index, row in enumerate(batch):
+            # Past half the lease another sender may soon take what is left: give it back.
+            if self.clock.now() >= now + self.lease / 2:
+                self._release([r.id for r in batch[index:]], lease_until)
+                return True
+            try:
+                outcome = await self._send_one(smtp, row)
+            except _SessionLost:
+                self._release([r.id for r in batch[index:]], lease_until)
+                raise
+            self._unrecorded.append(outcome)
+            try:
+                self._record_outcomes(result)
+            except DBAPIError:
+                self._untried = ([r.id for r in batch[index + 1 :]], lease_until)  # give back later
+                raise
+        return True
+
+    async def _send_one(self, smtp: aiosmtplib.SMTP, row: OutboxMail) -> _Outcome:
+        recipients = [addr for _name, addr in getaddresses([row.recipient]) if addr]
+        attempt = {
+            "row_id": row.id,
+            "message_id": row.message_id,
+            "recipient": row.recipient,
+            "kind": row.kind,
+            "attempts": row.attempts + 1,
+        }
+        try:
+            await smtp.sendmail(self.envelope_from, recipients, row.data)
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            code = max((err.code for err in exc.recipients), default=None)
+            if is_session_trouble(code):
+                raise _SessionLost(f"recipient refused: {_describe(exc)}") from exc
+            return _Outcome(**attempt, code=code, error=_error(code, exc))
+        except aiosmtplib.SMTPResponseException as exc:
+            if is_session_trouble(exc.code):
+                raise _SessionLost(f"sending {row.message_id}: {_describe(exc)}") from exc
+            return _Outcome(**attempt, code=exc.code, error=_error(exc.code, exc))
+        except (ValueError, aiosmtplib.SMTPNotSupported) as exc:  # an address no server would take
+            return _Outcome(**attempt, code=550, error=_error(None, exc))
+        except (aiosmtplib.SMTPException, OSError) as exc:  # disconnected, timed out
+            raise _SessionLost(f"connection lost sending {row.message_id}: {_describe(exc)}") from exc
+        return _Outcome(**attempt)
+
+    def _record_outcomes(self, result: DrainResult) -> None:
+        """Write the server's answers, oldest first; one that fails stays for the next drain."""
+        while self._unrecorded:
+            outcome = self._unrecorded[0]
+            now = self.clock.now()
+            with self.sessions.begin() as session:
+                repo = Repository(session)
+                if not outcome.error:
+                    repo.record_sent(outcome.row_id, now)
+                elif outcome.permanent or self.policy.gives_up(outcome.attempts):
+                    repo.record_attempt(outcome.row_id, outcome.error, None)
+                else:
+                    retry_at = now + self.policy.delay(outcome.attempts, self.rng)
+                    repo.record_attempt(outcome.row_id, outcome.error, retry_at)
+            self._unrecorded.pop(0)
+            self._count(outcome, result)
+
+    def _count(self, outcome: _Outcome, result: DrainResult) -> None:
+        if not outcome.error:
+            result.sent += 1
+            log.info("sent %s mail %s to %s", outcome.kind, outcome.message_id, outcome.recipient)
+        elif outcome.permanent or self.policy.gives_up(outcome.attempts):
+            result.failed += 1
+            log.error(
+                "mail %s to %s failed permanently after %d attempt(s): %s",
+                outcome.message_id,
+                outcome.recipient,
+                outcome.attempts,
+                outcome.error,
+            )
+        else:
+            result.retrying += 1
+            log.warning(
+                "mail %s to %s refused for now (%s); retrying with backoff",
+                outcome.message_id,
+                outcome.recipient,
+                outcome.error,
+            )
+
+    def _release(self, row_ids: list[int], lease_until: datetime) -> None:
+        with self.sessions.begin() as session:
+            Repository(session).release_outbox(row_ids, lease_until, self.clock.now())
+
+    def _outage(self, reason: str, result: DrainResult) -> None:
+        """The server cannot be used: wait longer each time, say why once, and keep it visible."""
+        now = self.clock.now()
+        if self._outage_since is None or reason != self._outage_reason:
+            log.warning(
+                "SMTP server %s:%d unusable (%s); mail waits, no mail is marked failed for it",
+                self.config.host,
+                self.config.port,
+                reason,
+            )
+        self._outage_since = self._outage_since or now
+        self._outage_reason = reason
+        self._outage_tries += 1
+        self._retry_at = now + self.reconnect.delay(self._outage_tries, self.rng)
+        result.outage = reason
+        with self.sessions.begin() as session:
+            Repository(session).record_outage(SERVICE, self._outage_since, now, reason)
+        self._stale_outage = True
+
+    def _reachable(self) -> None:
+        if self._outage_since is not None:
+            log.info(
+                "SMTP server %s:%d usable again (unusable since %s)",
+                self.config.host,
+                self.config.port,
+                self._outage_since.isoformat(timespec="seconds"),
+            )
+        if self._stale_outage:
+            with self.sessions.begin() as session:
+                Repository(session).clear_outage(SERVICE)
+        self._outage_since, self._outage_reason, self._outage_tries, self._retry_at = None, "", 0, None
+        self._stale_outage = False
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return f"{exc.code} {exc.message}"
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        return "; ".join(f"{err.code} {err.message}" for err in exc.recipients)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _error(code: int | None, exc: Exception) -> str:
+    return f"{code or ''} {type(exc).__name__}: {exc}".strip()[:2000]

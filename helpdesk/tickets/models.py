@@ -245,6 +245,19 @@ class OutboxMail(Base):
     ticket: Mapped[Ticket | None] = relationship(back_populates="outbox")
 
 
+class Outage(Base):
+    """A server the daemon cannot use right now (the SMTP relay): since when, why, when last tried.
+
+    Kept in the database so `helpdesk outbox list`, another process, can show it."""
+
+    __tablename__ = "outages"
+
+    service: Mapped[str] = mapped_column(String(32), primary_key=True)
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+    tried_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text)
+
+
 class MailboxState(Base):
     """The checkpoint of one IMAP folder: its UIDVALIDITY and the highest UID committed."""
 
