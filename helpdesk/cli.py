@@ -73,8 +73,12 @@ def main(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
 def run(state: State, once: bool) -> None:
     """Run the daemon until SIGTERM or SIGINT (or, with --once, until the queues are empty)."""
     from helpdesk.daemon import Helpdesk
+    from helpdesk.logsetup import configure
 
-    app = Helpdesk(state.config())
+    config = state.config()
+    # The config's logging section (level, text or JSON lines); -v still means DEBUG.
+    configure(config.logging, verbose=click.get_current_context().find_root().params["verbose"])
+    app = Helpdesk(config)
     if once:
         result = app.run_once()
         app.close()

@@ -129,6 +129,34 @@ class PathsConfig(_Section):
     data: Path = Path("var")
 
 
+class MetricsConfig(_Section):
+    """The Prometheus /metrics and /healthz endpoint, served by the daemon; off unless enabled."""
+
+    enabled: bool = False
+    host: str = Field("127.0.0.1", description="address to listen on; loopback unless you mean otherwise")
+    port: int = Field(9464, ge=1, le=65535)
+    unhealthy_after_seconds: float = Field(
+        300.0,
+        gt=0,
+        description=(
+            "/healthz fails once IMAP or the database has been unreachable this long,"
+            " or the oldest mail waiting in the outbox is older than this"
+        ),
+    )
+
+
+class LoggingConfig(_Section):
+    """What `helpdesk run` logs: the level, and plain text or one JSON object per line."""
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["text", "json"] = "text"
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+
 class Config(_Section):
     support_address: str = "support@example.com"
     support_name: str = "技术支持 Support"
@@ -148,6 +176,8 @@ class Config(_Section):
     numbering: NumberingConfig = NumberingConfig()
     paths: PathsConfig = PathsConfig()
     commands: CommandsConfig = CommandsConfig()
+    metrics: MetricsConfig = MetricsConfig()
+    logging: LoggingConfig = LoggingConfig()
 
     @field_validator("timezone")
     @classmethod

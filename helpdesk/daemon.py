@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from dataclasses import dataclass
 
@@ -12,12 +13,14 @@ from helpdesk.applier import Applier
 from helpdesk.clock import Clock, SystemClock
 from helpdesk.config import Config
 from helpdesk.ingest.loop import IngestLoop
+from helpdesk.metrics import Metrics, MetricsServer
 from helpdesk.outbound.outbox import Notifier
 from helpdesk.outbound.render import Renderer
 from helpdesk.outbound.sender import DrainResult, Sender
 from helpdesk.pipeline import Pipeline
 from helpdesk.record import Recorder
 from helpdesk.rules.load import load_rules
+from helpdesk.sdnotify import SystemdNotifier
 from helpdesk.sla.digest import Digests
 from helpdesk.sweep import Sweeper
 from helpdesk.tickets.blobs import BlobStore
@@ -50,10 +53,20 @@ class Helpdesk:
         recorder = Recorder(config, self.rules, BlobStore(config.paths.data / "attachments"), self.clock)
         self.pipeline = Pipeline(config, self.sessions, self.rules, recorder, applier, self.clock)
         self.digests = Digests(config, self.rules, renderer, notifier, self.clock)
-        self.sweeper = Sweeper(self.sessions, self.rules, applier, self.digests, self.clock)
+        self.metrics = (
+            Metrics(config.metrics, self.sessions, self.clock, list(self.rules.workflows.states))
+            if config.metrics.enabled
+            else None
+        )
+        timed = self.metrics.swept if self.metrics else None
+        self.sweeper = Sweeper(self.sessions, self.rules, applier, self.digests, self.clock, timed)
         self.sender = Sender(config.smtp, config.support_address, self.sessions, self.clock)
         self._outbox_ready = threading.Event()
-        self.ingest = IngestLoop(config.imap, self.pipeline, on_processed=self._outbox_ready.set)
+        self.ingest = IngestLoop(
+            config.imap, self.pipeline, on_processed=self._outbox_ready.set, watcher=self.metrics
+        )
+        self.systemd = SystemdNotifier(os.environ)
+        self._workers: list[threading.Thread] = []
 
     def run_once(self) -> OnceResult:
         """Process all waiting mail, run the due clock work, then send all due mail; for cron and tests."""
@@ -69,13 +82,18 @@ class Helpdesk:
         return self.sweeper.run()
 
     def run(self, stop: threading.Event) -> None:
-        """Run until `stop` is set; the mail in hand and the send in flight finish first."""
-        workers = [
+        """Run until `stop` is set; the mail in hand and the send in flight finish first.
+
+        With metrics enabled, /metrics and /healthz are served meanwhile; under systemd
+        (Type=notify) READY=1 is sent once the workers run, WATCHDOG=1 by the clock thread
+        while every worker is alive, and STOPPING=1 when told to stop."""
+        server = MetricsServer(self.metrics).start() if self.metrics else None
+        self._workers = [
             threading.Thread(target=self.ingest.run_forever, args=(stop,), name="ingest"),
             threading.Thread(target=self._send_forever, args=(stop,), name="sender"),
             threading.Thread(target=self._clock_forever, args=(stop,), name="clock"),
         ]
-        for worker in workers:
+        for worker in self._workers:
             worker.start()
         log.info(
             "helpdesk running: %s via IMAP %s:%d",
@@ -83,10 +101,14 @@ class Helpdesk:
             self.config.imap.host,
             self.config.imap.port,
         )
+        self.systemd.ready(f"running: {self.config.support_address}")
         stop.wait()
+        self.systemd.stopping()
         self._outbox_ready.set()
-        for worker in workers:
+        for worker in self._workers:
             worker.join()
+        if server is not None:
+            server.stop()
         self.engine.dispose()
         log.info("helpdesk stopped")
 
@@ -120,6 +142,8 @@ class Helpdesk:
         self._sweep()  # work that fell due while the daemon was down runs once, now
         while not stop.is_set():
             scheduler.run_pending()
+            if all(worker.is_alive() for worker in self._workers):
+                self.systemd.watchdog()  # a dead worker, or this thread stuck in a sweep, gets us restarted
             stop.wait(1)
 
     def _sweep(self) -> None:

@@ -4,14 +4,40 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
+from typing import Protocol
 
 from helpdesk.config import ImapConfig
 from helpdesk.errors import MailboxError, StoreUnavailable
 from helpdesk.ingest.mailbox import CONNECTION_ERRORS, Mailbox
-from helpdesk.pipeline import MailSource, Pipeline
+from helpdesk.pipeline import MailSource, Outcome, Pipeline
 
 log = logging.getLogger(__name__)
+
+
+class IngestWatcher(Protocol):
+    """Told what the loop sees, for metrics and health; it must never raise or block."""
+
+    def fetched(self) -> None:
+        """A mail's bytes came from the server."""
+
+    def processed(self, outcome: Outcome, seconds: float) -> None:
+        """The pipeline finished one mail (committed) in `seconds`."""
+
+    def reachable(self, service: str, up: bool) -> None:
+        """The IMAP server ("imap") or the database ("database") answered, or did not."""
+
+
+class _Unwatched:
+    def fetched(self) -> None:
+        pass
+
+    def processed(self, outcome: Outcome, seconds: float) -> None:
+        pass
+
+    def reachable(self, service: str, up: bool) -> None:
+        pass
 
 
 class IngestLoop:
@@ -22,10 +48,12 @@ class IngestLoop:
         config: ImapConfig,
         pipeline: Pipeline,
         on_processed: Callable[[], None] = lambda: None,
+        watcher: IngestWatcher | None = None,
     ) -> None:
         self.config = config
         self.pipeline = pipeline
         self.on_processed = on_processed
+        self.watcher = watcher or _Unwatched()
         self.mailbox = Mailbox(config)
 
     def run_once(self, stop: threading.Event | None = None) -> int:
@@ -39,6 +67,7 @@ class IngestLoop:
                 self.config.folder,
                 self.mailbox.uidvalidity,
             )
+            self.watcher.reachable("imap", True)
         count = 0
         for uid in self.mailbox.pending():
             if stop is not None and stop.is_set():
@@ -46,8 +75,12 @@ class IngestLoop:
             raw = self.mailbox.fetch(uid)
             if raw is None:  # expunged by someone else meanwhile
                 continue
+            self.watcher.fetched()
             source = MailSource(self.config.folder, self.mailbox.uidvalidity, uid)
+            started = time.perf_counter()
             outcome = self.pipeline.process(raw, source)
+            self.watcher.processed(outcome, time.perf_counter() - started)
+            self.watcher.reachable("database", True)
             # Only now, with the transaction committed, may the mail leave the folder.
             quarantined = "quarantined" in (outcome.kind, outcome.detail)
             self.mailbox.finish(uid, quarantined=quarantined)
@@ -74,6 +107,10 @@ class IngestLoop:
                 if not stop.is_set():
                     self.mailbox.wait(self.config.idle_renew_seconds, stop)
             except Exception as exc:  # the loop must outlive any outage
+                if isinstance(exc, StoreUnavailable):
+                    self.watcher.reachable("database", False)
+                elif isinstance(exc, (*CONNECTION_ERRORS, MailboxError)):
+                    self.watcher.reachable("imap", False)
                 if not down:
                     if isinstance(exc, StoreUnavailable):
                         log.warning(

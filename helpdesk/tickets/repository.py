@@ -488,3 +488,30 @@ class Repository:
 def day_start(now_local: datetime) -> datetime:
     """Midnight of `now_local`'s day in its own zone (for per-day caps)."""
     return now_local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+# -- metrics: counted when Prometheus scrapes, one grouped query each -----------------------
+
+
+def tickets_by_state(session: Session) -> dict[str, int]:
+    """How many tickets are in each state."""
+    rows = session.execute(select(Ticket.status, func.count()).group_by(Ticket.status))
+    return {status: count for status, count in rows}
+
+
+def outbox_by_status(session: Session) -> dict[str, tuple[int, datetime | None]]:
+    """Outbox rows per status (pending, sent, failed) and the oldest one's creation time."""
+    rows = session.execute(
+        select(OutboxMail.status, func.count(), func.min(OutboxMail.created_at)).group_by(OutboxMail.status)
+    )
+    return {status: (count, oldest) for status, count, oldest in rows}
+
+
+def breaches_by_clock(session: Session) -> dict[str, int]:
+    """Deadlines ever missed, per clock (response, resolution): rows only ever gain a breach."""
+    rows = session.execute(
+        select(TicketClock.name, func.count())
+        .where(TicketClock.breached_at.is_not(None))
+        .group_by(TicketClock.name)
+    )
+    return {name: count for name, count in rows}
