@@ -28,6 +28,7 @@ TEMPLATES = [
     "status_update",
     "resolution",
     "confirmation_reminder",
+    "confirmation_unclear",
     "receipt",
     "reopened",
     "customer_reply",

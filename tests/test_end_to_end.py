@@ -8,7 +8,7 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from helpdesk.daemon import Helpdesk
 from helpdesk.demo import customer_mail
@@ -387,6 +387,29 @@ def test_a_read_only_database_keeps_the_mail_in_the_mailbox(make_config, tmp_pat
     app = Helpdesk(make_config(f"sqlite:///{path}"))
     assert app.run_once().mails == 1
     assert len(tickets(app)) == 1 and account.count("INBOX") == 0
+    with app.sessions() as session:
+        assert Repository(session).quarantined() == []
+    app.close()
+
+
+def test_a_read_only_postgresql_keeps_the_mail_in_the_mailbox(make_config, pg_url, account, smtp):
+    """PostgreSQL in read-only mode (a standby, a full disk guard) is an outage, not a bad mail."""
+    app = Helpdesk(make_config(pg_url))
+    account.deliver(customer_mail("李雷 <li.lei@example.cn>", "系统无法登录", "无法登录"))
+
+    def read_only(dbapi_connection, _record) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET default_transaction_read_only = on")
+        dbapi_connection.commit()
+
+    event.listen(app.engine, "connect", read_only)
+    app.engine.dispose()
+    with pytest.raises(StoreUnavailable, match="ReadOnlySqlTransaction"):
+        app.run_once()
+    assert account.count("INBOX") == 1
+    event.remove(app.engine, "connect", read_only)
+    app.engine.dispose()
+    assert app.run_once().mails == 1 and len(tickets(app)) == 1
     with app.sessions() as session:
         assert Repository(session).quarantined() == []
     app.close()

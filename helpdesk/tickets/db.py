@@ -31,10 +31,20 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+# SQLSTATE classes and codes that are the server's state, not the data: connection (08),
+# transaction rollback: serialization failure, deadlock (40), insufficient resources: disk
+# full, out of memory (53), operator intervention: shutdown (57), read-only transaction (25006).
+_TRANSIENT_CLASSES = ("08", "40", "53", "57")
+_TRANSIENT_CODES = frozenset({"25006"})
+
+
 def is_transient(exc: DBAPIError) -> bool:
     """Whether a database error is the database's trouble (connection, lock, timeout, read-only,
     full disk), not the data's: the work is retried later instead of failing."""
-    return exc.connection_invalidated or isinstance(exc, OperationalError)
+    if exc.connection_invalidated or isinstance(exc, OperationalError):
+        return True
+    state = getattr(exc.orig, "sqlstate", None) or ""
+    return state in _TRANSIENT_CODES or state[:2] in _TRANSIENT_CLASSES
 
 
 @contextmanager
