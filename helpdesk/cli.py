@@ -13,7 +13,7 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from helpdesk import cli_automatic, cli_reports
+from helpdesk import cli_automatic, cli_raw, cli_reports
 from helpdesk.console import State, console, errors, plain, say
 from helpdesk.errors import ConfigError, HelpdeskError
 from helpdesk.outbound.render import Renderer
@@ -29,6 +29,7 @@ TEMPLATES = [
     "resolution",
     "confirmation_reminder",
     "confirmation_unclear",
+    "sensitive_masked",
     "receipt",
     "reopened",
     "customer_reply",
@@ -320,7 +321,13 @@ def demo(keep: Path | None) -> None:
     run_demo(console, keep)
 
 
-for command in (cli_reports.rules, cli_reports.digest, cli_reports.report, cli_automatic.automatic):
+for command in (
+    cli_reports.rules,
+    cli_reports.digest,
+    cli_reports.report,
+    cli_automatic.automatic,
+    cli_raw.raw,
+):
     main.add_command(command)
 
 

@@ -123,6 +123,14 @@ class CommandsConfig(_Section):
         return self
 
 
+class PrivacyConfig(_Section):
+    """How long the mails as received (the only unmasked copy) are kept."""
+
+    raw_retention_days: int = Field(
+        365, ge=0, description="days the raw mail is kept, then deleted (0: kept forever)"
+    )
+
+
 class PathsConfig(_Section):
     templates: Path = BUNDLED / "templates" / "email"
     rules: Path = BUNDLED / "rules"
@@ -176,6 +184,7 @@ class Config(_Section):
     numbering: NumberingConfig = NumberingConfig()
     paths: PathsConfig = PathsConfig()
     commands: CommandsConfig = CommandsConfig()
+    privacy: PrivacyConfig = PrivacyConfig()
     metrics: MetricsConfig = MetricsConfig()
     logging: LoggingConfig = LoggingConfig()
 

@@ -6,6 +6,7 @@ import logging
 import os
 import threading
 from dataclasses import dataclass
+from datetime import timedelta
 
 import schedule
 
@@ -59,7 +60,16 @@ class Helpdesk:
             else None
         )
         timed = self.metrics.swept if self.metrics else None
-        self.sweeper = Sweeper(self.sessions, self.rules, applier, self.digests, self.clock, timed)
+        retention = config.privacy.raw_retention_days
+        self.sweeper = Sweeper(
+            self.sessions,
+            self.rules,
+            applier,
+            self.digests,
+            self.clock,
+            timed,
+            raw_retention=timedelta(days=retention) if retention else None,
+        )
         self.sender = Sender(config.smtp, config.support_address, self.sessions, self.clock)
         self._outbox_ready = threading.Event()
         self.ingest = IngestLoop(

@@ -19,13 +19,14 @@ from sqlalchemy.orm import sessionmaker
 from helpdesk.applier import Applier
 from helpdesk.clock import Clock
 from helpdesk.config import Config
-from helpdesk.effects import Authority, Effect
+from helpdesk.effects import Authority, Effect, Notify, Record
 from helpdesk.errors import ProcessingError
 from helpdesk.intake.decide import IntakeDecider
 from helpdesk.mail.automatic import receipt_reason
 from helpdesk.mail.charsets import decode_header_value
 from helpdesk.mail.message import InboundMessage
 from helpdesk.mail.parse import parse_message
+from helpdesk.mail.redact import masked_message, redact_text
 from helpdesk.record import Recorder
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.tickets import status
@@ -201,6 +202,8 @@ class Pipeline:
     def _apply(
         self, repo: Repository, raw_row: RawMail, mail: InboundMessage, stage: list[str], as_person: bool
     ) -> Outcome:
+        # Everything derived from the mail is built from the masked copy; only the raw bytes keep it.
+        mail, masked = masked_message(mail, self.rules.sensitive)
         key = mail.message_id or f"sha256:{raw_row.sha256}"
         known = repo.message(key)
         if known is not None:
@@ -247,6 +250,8 @@ class Pipeline:
             )
         stage[0] = "workflow"
         effects, authority = self._decide(repo, ticket, mail, key, created)
+        if masked:
+            effects = [*effects, *self._masked(repo, ticket, mail, masked)]
         self.applier.apply(repo, ticket, effects, now, authority)
         return Outcome("created" if created else "appended", key, ticket.number, message.subject)
 
@@ -327,6 +332,25 @@ class Pipeline:
         repo.session.flush()
         return replace(outcome, detail=f"kept as automatic mail #{entry.id}: {outcome.detail}", kept=entry.id)
 
+    def _masked(
+        self, repo: Repository, ticket: Ticket, mail: InboundMessage, kinds: frozenset[str]
+    ) -> list[Effect]:
+        """Sensitive data was masked: always an event; the customer is told once per ticket."""
+        effects: list[Effect] = [
+            Record(
+                "privacy",
+                "sensitive_masked",
+                {"kinds": sorted(kinds)},
+                reason="masked in everything derived from the mail; only the raw mail keeps it",
+            )
+        ]
+        if mail.sender.email == ticket.requester_email and not repo.has_event(ticket, "sensitive_notice"):
+            effects += [
+                Notify("sensitive_masked", automatic=True, extra={"kinds": sorted(kinds)}),
+                Record("privacy", "sensitive_notice", {"kinds": sorted(kinds)}),
+            ]
+        return effects
+
     def _workload(self, repo: Repository) -> Workload:
         return repo.workload([p.id for p in self.rules.directory.people])
 
@@ -359,5 +383,5 @@ def _peek(raw: bytes) -> tuple[str, str]:
     for line in head.decode("utf-8", "replace").splitlines():
         name, _, value = line.partition(":")
         if name.lower() in ("subject", "from") and name.lower() not in found:
-            found[name.lower()] = value.strip()[:300]
+            found[name.lower()] = redact_text(value.strip()[:300]).text
     return found.get("subject", ""), found.get("from", "")

@@ -40,6 +40,7 @@ class Sweeper:
         digests: Digests,
         clock: Clock,
         timed: Callable[[float], None] | None = None,
+        raw_retention: timedelta | None = None,
     ) -> None:
         self.sessions = sessions
         self.rules = rules
@@ -47,6 +48,7 @@ class Sweeper:
         self.digests = digests
         self.clock = clock
         self.timed = timed  # told how long each run took, failed runs included (for metrics)
+        self.raw_retention = raw_retention  # None: mails as received are kept forever
 
     def run(self) -> int:
         started = time.perf_counter()
@@ -62,7 +64,17 @@ class Sweeper:
         for name, candidates, decide in self._jobs(now):
             for ticket_id in candidates:
                 done += self._one(name, ticket_id, decide, now)
-        return done + self._digests()
+        return done + self._digests() + self._purge(now)
+
+    def _purge(self, now: datetime) -> int:
+        """Delete the mails as received that are older than the retention (the masked text stays)."""
+        if self.raw_retention is None:
+            return 0
+        with self.sessions.begin() as session:
+            purged = Repository(session).purge_raw_before(now - self.raw_retention)
+        if purged:
+            log.info("deleted %d raw mail(s) received more than %s ago", purged, self.raw_retention)
+        return purged
 
     def _digests(self) -> int:
         """Each manager's digest in a transaction of its own, claimed before it is written."""

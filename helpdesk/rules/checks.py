@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -15,6 +16,11 @@ CUSTOMER_TEMPLATES = frozenset({"status_update", "resolution"})
 
 
 def check_catalog(catalog: Catalog, at: Callable[..., None]) -> None:
+    for name, pattern in catalog.sensitive.items():
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            at("sensitive", name, f"sensitive {name!r}: not a regular expression: {exc}")
     if catalog.default_type not in catalog.types:
         at("default_type", f"default_type {catalog.default_type!r} is not one of the types")
     for name, scale in catalog.scales.items():

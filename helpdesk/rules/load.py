@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,7 @@ def load_rules(folder: Path) -> RuleSet:
         directory=StaffDirectory(staff),
         labels=Labels(catalog, staff, workflows),
         calendars=Calendars(sla),
+        sensitive=tuple(re.compile(pattern) for pattern in catalog.sensitive.values()),
     )
 
 

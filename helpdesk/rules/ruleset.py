@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from helpdesk.rules.calendars import Calendars
@@ -25,3 +26,4 @@ class RuleSet:
     directory: StaffDirectory
     labels: Labels
     calendars: Calendars
+    sensitive: tuple[re.Pattern[str], ...] = ()  # catalog.yaml's own patterns, compiled once

@@ -47,6 +47,8 @@ class Catalog(_Strict):
     priorities: dict[str, Labels]
     fields: dict[str, FieldDef]
     max_information_requests: int = Field(2, ge=0)
+    # Your own sensitive data, masked like ID and bank-card numbers: name → regular expression.
+    sensitive: dict[str, str] = {}
 
 
 class Person(_Strict):

@@ -18,6 +18,7 @@ from helpdesk.tickets.models import (
     OutboxMail,
     Participant,
     QuarantinedMail,
+    RawMail,
     SeenMail,
     Ticket,
     TicketClock,
@@ -257,6 +258,30 @@ class Repository:
     def field_values(self, ticket: Ticket) -> dict[str, str]:
         rows = self.session.scalars(select(TicketField).where(TicketField.ticket_id == ticket.id))
         return {row.name: row.value for row in rows}
+
+    def raw_mail(self, raw_id: int) -> bytes:
+        return self.session.get(RawMail, raw_id).data
+
+    def purge_raw_before(self, cutoff: datetime) -> int:
+        """Delete the raw bytes of mails received before `cutoff`, except those a held quarantine
+        entry still needs; their messages keep the masked text. Returns how many went."""
+        held = select(QuarantinedMail.raw_mail_id).where(QuarantinedMail.status == "held")
+        old = select(RawMail.id).where(RawMail.received_at < cutoff, RawMail.id.not_in(held))
+        ids = list(self.session.scalars(old))
+        if not ids:
+            return 0
+        self.session.execute(update(Message).where(Message.raw_mail_id.in_(ids)).values(raw_mail_id=None))
+        self.session.execute(
+            delete(QuarantinedMail).where(QuarantinedMail.raw_mail_id.in_(ids))
+        )
+        self.session.execute(delete(RawMail).where(RawMail.id.in_(ids)))
+        return len(ids)
+
+    def has_event(self, ticket: Ticket, kind: str) -> bool:
+        found = self.session.scalar(
+            select(Event.id).where(Event.ticket_id == ticket.id, Event.kind == kind).limit(1)
+        )
+        return found is not None
 
     def messages_from(self, sender: str) -> int:
         """How many messages `sender` wrote, in any ticket."""

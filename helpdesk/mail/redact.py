@@ -1,0 +1,136 @@
+"""Find and mask sensitive data (ID-card and bank-card numbers, mobile numbers, passwords, keys) in text.
+
+Everything the helpdesk derives from a mail — ticket text, fields, mails to staff, digests,
+CLI output, logs — is built from the masked message; only the raw bytes keep the original.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from helpdesk.mail.message import InboundMessage
+
+# 18-digit resident ID: 6-digit area, birth date 19xx/20xx MMDD, 3-digit sequence, check digit;
+# the old 15-digit form: area, YYMMDD, sequence. Not inside a longer run of digits.
+_DATE = r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+_ID18 = re.compile(r"(?<![0-9])[1-9]\d{5}(?:19|20)\d{2}" + _DATE + r"\d{3}[0-9Xx](?![0-9A-Za-z])")
+_ID15 = re.compile(r"(?<![0-9])[1-9]\d{5}\d{2}" + _DATE + r"\d{3}(?![0-9])")
+# 16–19 digits, in groups separated by single spaces or dashes, or in one run.
+_CARD = re.compile(r"(?<![0-9])\d{4}(?:[ -]?\d{4}){2}[ -]?\d{4,7}(?![0-9])")
+_MOBILE = re.compile(r"(?<![0-9])(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?![0-9])")
+# A secret after its label: 密码：abc, password = abc, token: abc, API key 为 abc.
+_LABEL = (
+    r"(?:密码|口令|密钥|验证码|password|passwd|passcode|pwd|token|api[ _-]?key|secret|access[ _-]?key)"
+)
+_SECRET = re.compile(
+    _LABEL + r"(?P<sep>[ \t]{0,4}(?:[:：=]|是|为|\bis\b)[ \t]{0,4})(?P<value>[^\s，。,;；、)）]{1,200})",
+    re.IGNORECASE,
+)
+_PRIVATE_KEY = re.compile(
+    r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----.{0,20000}?-----END (?:[A-Z]+ )?PRIVATE KEY-----", re.DOTALL
+)
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+@dataclass(frozen=True)
+class Redaction:
+    """The masked text and the kinds of data found in it (id_card, bank_card, mobile, secret, key)."""
+
+    text: str
+    kinds: frozenset[str]
+
+
+def id_checksum_ok(number: str) -> bool:
+    """The GB 11643 check digit of an 18-digit resident ID."""
+    total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11] == number[17].upper()
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def _keep_ends(text: str, head: int, tail: int) -> str:
+    """Star every digit (or X) but the first `head` and last `tail`, keeping separators."""
+    positions = [i for i, c in enumerate(text) if c.isdigit() or c in "Xx"]
+    hidden = set(positions[head : len(positions) - tail])
+    return "".join("*" if i in hidden else c for i, c in enumerate(text))
+
+
+def redact_text(text: str, extra: tuple[re.Pattern[str], ...] = ()) -> Redaction:
+    """Mask what is sensitive in `text`; `extra` are the rules' own patterns (masked whole)."""
+    if not text:
+        return Redaction(text, frozenset())
+    kinds: set[str] = set()
+
+    def key(_found: re.Match[str]) -> str:
+        kinds.add("key")
+        return "-----PRIVATE KEY REMOVED-----"
+
+    def secret(found: re.Match[str]) -> str:
+        kinds.add("secret")
+        return found.group(0)[: found.start("value") - found.start()] + "******"
+
+    def id_card(found: re.Match[str]) -> str:
+        number = found.group(0)
+        if len(number) == 18 and not id_checksum_ok(number):
+            return number
+        kinds.add("id_card")
+        return _keep_ends(number, 4, 4)
+
+    def card(found: re.Match[str]) -> str:
+        digits = re.sub(r"[ -]", "", found.group(0))
+        if not 16 <= len(digits) <= 19 or not luhn_ok(digits):
+            return found.group(0)
+        kinds.add("bank_card")
+        return _keep_ends(found.group(0), 4, 4)
+
+    def mobile(found: re.Match[str]) -> str:
+        kinds.add("mobile")
+        return _keep_ends(found.group(0), len(re.sub(r"\D", "", found.group(0))) - 8, 4)
+
+    masked = _PRIVATE_KEY.sub(key, text)
+    masked = _SECRET.sub(secret, masked)
+    masked = _ID18.sub(id_card, masked)
+    masked = _CARD.sub(card, masked)
+    masked = _ID15.sub(id_card, masked)
+    masked = _MOBILE.sub(mobile, masked)
+    for pattern in extra:
+        masked, count = pattern.subn(lambda m: "*" * min(len(m.group(0)), 12), masked)
+        if count:
+            kinds.add("custom")
+    return Redaction(masked, frozenset(kinds))
+
+
+def masked_message(
+    mail: InboundMessage, extra: tuple[re.Pattern[str], ...] = ()
+) -> tuple[InboundMessage, frozenset[str]]:
+    """`mail` with every derived text masked (subject, text, new text, HTML, headers, attachment
+    names), and the kinds found; the raw bytes are not touched."""
+    kinds: set[str] = set()
+
+    def mask(text: str) -> str:
+        result = redact_text(text, extra)
+        kinds.update(result.kinds)
+        return result.text
+
+    masked = replace(
+        mail,
+        subject=mask(mail.subject),
+        text=mask(mail.text),
+        new_text=mask(mail.new_text),
+        html=mask(mail.html),
+        headers=tuple((name, mask(value)) for name, value in mail.headers),
+        attachments=tuple(
+            replace(attachment, filename=mask(attachment.filename)) for attachment in mail.attachments
+        ),
+    )
+    return masked, frozenset(kinds)
