@@ -14,8 +14,9 @@ from rich.table import Table
 from rich.text import Text
 
 from helpdesk import cli_automatic, cli_raw, cli_reports
-from helpdesk.console import State, console, errors, plain, say
+from helpdesk.console import BarProgress, State, console, errors, plain, say
 from helpdesk.errors import ConfigError, HelpdeskError
+from helpdesk.ingest.backlog import POLICIES, SUPPRESSED
 from helpdesk.outbound.render import Renderer
 from helpdesk.rules.load import load_rules
 from helpdesk.tickets import views
@@ -71,8 +72,17 @@ def main(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
 
 @main.command()
 @click.option("--once", is_flag=True, help="Process all waiting mail and outbox, then exit.")
+@click.option(
+    "--backlog",
+    type=click.Choice(POLICIES),
+    help=(
+        "What a first start does with mail already in the folder: from-now leaves it untouched and"
+        " handles only new mail, import makes tickets but sends nothing, answer handles it as new mail."
+        " Without it such a start asks (in a terminal) or refuses."
+    ),
+)
 @click.pass_obj
-def run(state: State, once: bool) -> None:
+def run(state: State, once: bool, backlog: str | None) -> None:
     """Run the daemon until SIGTERM or SIGINT (or, with --once, until the queues are empty)."""
     from helpdesk.daemon import Helpdesk
     from helpdesk.logsetup import configure
@@ -81,6 +91,7 @@ def run(state: State, once: bool) -> None:
     # The config's logging section (level, text or JSON lines); -v still means DEBUG.
     configure(config.logging, verbose=click.get_current_context().find_root().params["verbose"])
     app = Helpdesk(config)
+    _settle_backlog(app, backlog)
     if once:
         result = app.run_once()
         app.close()
@@ -93,6 +104,21 @@ def run(state: State, once: bool) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     app.run(stop)
+
+
+def _settle_backlog(app, backlog: str | None) -> None:
+    """A first start on a folder holding mail: the flag's choice, else ask in a terminal, else refuse."""
+    from helpdesk.ingest.backlog import BacklogUndecided
+
+    progress = BarProgress("importing") if sys.stderr.isatty() else None
+    try:
+        app.settle_backlog(backlog or "ask", progress)
+    except BacklogUndecided as exc:
+        if backlog or not sys.stdin.isatty():
+            app.close()
+            errors([str(exc)])
+        choice = click.prompt(f"{exc}\nwhat now?", type=click.Choice(POLICIES))
+        app.settle_backlog(choice, progress)
 
 
 @main.command()
@@ -218,6 +244,8 @@ def tickets_show(state: State, number: str, as_json: bool) -> None:
     for row in detail["outbox"]:
         error = f" {row['last_error']}" if row["last_error"] else ""
         attempts = f"(attempts {row['attempts']})"
+        if row["status"] == SUPPRESSED:
+            attempts = "(imported from the mailbox's backlog: never sent; `helpdesk outbox retry` sends it)"
         say(f"  #{row['id']} {row['kind']} → {row['recipient']}: {row['status']} {attempts}{error}")
 
 
@@ -278,7 +306,11 @@ def outbox() -> None:
 
 
 @outbox.command("list")
-@click.option("--status", type=click.Choice(["pending", "sent", "failed"]))
+@click.option(
+    "--status",
+    type=click.Choice(["pending", "sent", "failed", SUPPRESSED]),
+    help="Only mail in this state (suppressed: decided during a first start's import, never sent).",
+)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def outbox_list(state: State, status: str | None, as_json: bool) -> None:

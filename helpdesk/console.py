@@ -7,6 +7,15 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.text import Text
 
 from helpdesk.config import Config, load_config
@@ -47,3 +56,35 @@ def errors(problems: list[str]) -> None:
 def plain(*cells: str | None) -> list[Text]:
     """Table cells as literal text: a subject like '[#202611-001] …' is data, not a style tag."""
     return [Text("-" if cell is None else str(cell)) for cell in cells]
+
+
+class _Rate(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        return Text(f"{task.speed:.1f} mails/s" if task.speed else "… mails/s")
+
+
+class BarProgress:
+    """An import's progress in a terminal: a bar, done/total, the rate and the time left."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            _Rate(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+        )
+        self.task = self.bar.add_task(what, total=None)
+
+    def start(self, total: int) -> None:
+        self.bar.update(self.task, total=total, completed=0)
+        self.bar.start()
+
+    def advance(self) -> None:
+        self.bar.advance(self.task)
+
+    def finish(self) -> None:
+        self.bar.stop()

@@ -13,6 +13,7 @@ import schedule
 from helpdesk.applier import Applier
 from helpdesk.clock import Clock, SystemClock
 from helpdesk.config import Config
+from helpdesk.ingest.backlog import Policy, Progress, SilentNotifier, settle
 from helpdesk.ingest.loop import IngestLoop
 from helpdesk.metrics import Metrics, MetricsServer
 from helpdesk.outbound.outbox import Notifier
@@ -53,6 +54,9 @@ class Helpdesk:
         applier = Applier(config, self.rules, notifier)
         recorder = Recorder(config, self.rules, BlobStore(config.paths.data / "attachments"), self.clock)
         self.pipeline = Pipeline(config, self.sessions, self.rules, recorder, applier, self.clock)
+        # The first start's import of the mail already waiting: the same pipeline, but nothing is sent.
+        silent = Applier(config, self.rules, SilentNotifier(config, renderer, self.clock))
+        self.importer = Pipeline(config, self.sessions, self.rules, recorder, silent, self.clock)
         self.digests = Digests(config, self.rules, renderer, notifier, self.clock)
         self.metrics = (
             Metrics(config.metrics, self.sessions, self.clock, list(self.rules.workflows.states))
@@ -78,25 +82,38 @@ class Helpdesk:
         self.systemd = SystemdNotifier(os.environ)
         self._workers: list[threading.Thread] = []
 
-    def run_once(self) -> OnceResult:
-        """Process all waiting mail, run the due clock work, then send all due mail; for cron and tests."""
+    def run_once(self, backlog: Policy = "answer", progress: Progress | None = None) -> OnceResult:
+        """Process all waiting mail, run the due clock work, then send all due mail; for cron and tests.
+
+        `backlog` says what a first start does with mail already in the folder (see ingest/backlog.py);
+        "ask" refuses (BacklogUndecided) when there is any."""
         try:
+            self.settle_backlog(backlog, progress)
             mails = self.ingest.run_once()
         finally:
             self.ingest.mailbox.close()
         self.sweep()
         return OnceResult(mails, self.sender.drain())
 
+    def settle_backlog(self, backlog: Policy, progress: Progress | None = None) -> None:
+        """On a first start, deal with the mail already in the folder as `backlog` says."""
+        self.ingest.mailbox = settle(
+            self.config.imap, self.sessions, self.importer, self.clock, backlog, progress
+        )
+
     def sweep(self) -> int:
         """The clock-driven work that is due now: escalations, confirmations, digests. Runs each once."""
         return self.sweeper.run()
 
-    def run(self, stop: threading.Event) -> None:
+    def run(
+        self, stop: threading.Event, backlog: Policy = "answer", progress: Progress | None = None
+    ) -> None:
         """Run until `stop` is set; the mail in hand and the send in flight finish first.
 
         With metrics enabled, /metrics and /healthz are served meanwhile; under systemd
         (Type=notify) READY=1 is sent once the workers run, WATCHDOG=1 by the clock thread
         while every worker is alive, and STOPPING=1 when told to stop."""
+        self.settle_backlog(backlog, progress)  # before any worker: a refusal starts nothing
         server = MetricsServer(self.metrics).start() if self.metrics else None
         self._workers = [
             threading.Thread(target=self.ingest.run_forever, args=(stop,), name="ingest"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, delete, func, or_, select, update
@@ -29,6 +30,9 @@ from helpdesk.tickets.snapshot import ClockView, TicketView, Workload
 from helpdesk.tickets.status import CLOSED_STATES
 
 _UNSYNCED = {"synchronize_session": False}  # outbox updates by id: no loaded rows to keep in step
+BACKLOG_SKIPPED = "backlog"  # a mail left in place at first start ("start from now")
+IMPORTING, IMPORTED = "importing", "imported"  # the first start's import: under way, done
+IMPORT_MARK_UID = 0
 AUTOMATIC = "automatic"  # the stage and status of a machine's mail kept aside in the quarantine table
 
 
@@ -258,6 +262,24 @@ class Repository:
     def field_values(self, ticket: Ticket) -> dict[str, str]:
         rows = self.session.scalars(select(TicketField).where(TicketField.ticket_id == ticket.id))
         return {row.name: row.value for row in rows}
+
+    def raw_mail(self, raw_id: int) -> bytes:
+        return self.session.get(RawMail, raw_id).data
+
+    def purge_raw_before(self, cutoff: datetime) -> int:
+        """Delete the raw bytes of mails received before `cutoff`, except those a held quarantine
+        entry still needs; their messages keep the masked text. Returns how many went."""
+        held = select(QuarantinedMail.raw_mail_id).where(QuarantinedMail.status == "held")
+        old = select(RawMail.id).where(RawMail.received_at < cutoff, RawMail.id.not_in(held))
+        ids = list(self.session.scalars(old))
+        if not ids:
+            return 0
+        self.session.execute(update(Message).where(Message.raw_mail_id.in_(ids)).values(raw_mail_id=None))
+        self.session.execute(
+            delete(QuarantinedMail).where(QuarantinedMail.raw_mail_id.in_(ids))
+        )
+        self.session.execute(delete(RawMail).where(RawMail.id.in_(ids)))
+        return len(ids)
 
     def raw_mail(self, raw_id: int) -> bytes:
         return self.session.get(RawMail, raw_id).data
@@ -508,6 +530,99 @@ class Repository:
         ).all()
         by_id = {row.message_id: row for row in rows}
         return next((by_id[mid] for mid in message_ids if mid in by_id), None)
+
+    # -- first start: mail that was in the folder before the helpdesk ---------------------------
+
+    def has_checkpoint(self, folder: str) -> bool:
+        """True once this database has recorded any mail of `folder` (or a decision about its backlog)."""
+        return self.session.get(MailboxState, folder) is not None
+
+    def mark_backlog(self, folder: str, uidvalidity: int, uids: list[int], at: datetime) -> None:
+        """Record `uids` as handled without processing them ("start from now"); they stay in the folder."""
+        for uid in uids:
+            self.mark_seen(folder, uidvalidity, uid, BACKLOG_SKIPPED, "", at)
+
+    def skipped_backlog(self, folder: str) -> dict[int, set[int]]:
+        """The UIDs left in `folder` by "start from now", per UIDVALIDITY."""
+        rows = self.session.execute(
+            select(SeenMail.uidvalidity, SeenMail.uid).where(
+                SeenMail.folder == folder, SeenMail.outcome == BACKLOG_SKIPPED
+            )
+        )
+        found: dict[int, set[int]] = {}
+        for uidvalidity, uid in rows:
+            found.setdefault(uidvalidity, set()).add(uid)
+        return found
+
+    def start_import(self, folder: str, uidvalidity: int, through: int, at: datetime) -> None:
+        """Note that the backlog up to UID `through` is being imported, so a restart finishes it silently.
+
+        The note is a seen-mail row for UID 0, which no mail has; `through` is kept in its message_id."""
+        self.mark_seen(folder, uidvalidity, IMPORT_MARK_UID, IMPORTING, str(through), at)
+
+    def unfinished_import(self, folder: str) -> SeenMail | None:
+        return self.session.scalar(
+            select(SeenMail).where(
+                SeenMail.folder == folder, SeenMail.uid == IMPORT_MARK_UID, SeenMail.outcome == IMPORTING
+            )
+        )
+
+    def finish_import(self, folder: str) -> None:
+        self.session.execute(
+            update(SeenMail)
+            .where(SeenMail.folder == folder, SeenMail.uid == IMPORT_MARK_UID, SeenMail.outcome == IMPORTING)
+            .values(outcome=IMPORTED)
+        )
+
+    # -- the operator's queries ------------------------------------------------------------------
+
+    def find_tickets(self, filters: TicketFilter, now: datetime, limit: int = 100) -> list[Ticket]:
+        """The newest tickets matching every given filter (statuses, type, ..., created between)."""
+        query = select(Ticket).order_by(Ticket.id.desc()).limit(limit)
+        if filters.statuses:
+            query = query.where(Ticket.status.in_(filters.statuses))
+        for column, value in (
+            (Ticket.type, filters.type),
+            (Ticket.priority, filters.priority),
+            (Ticket.team, filters.team),
+            (Ticket.owner, filters.owner),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        if filters.since is not None:
+            query = query.where(Ticket.created_at >= filters.since)
+        if filters.until is not None:
+            query = query.where(Ticket.created_at < filters.until)
+        if filters.overdue:
+            late = select(TicketClock.ticket_id).where(
+                TicketClock.met_at.is_(None), TicketClock.paused_at.is_(None), TicketClock.due_at <= now
+            )
+            query = query.where(Ticket.id.in_(late))
+        return list(self.session.scalars(query))
+
+    def retry_outbox(self, row_id: int | None, now: datetime) -> int:
+        """Make failed mail due again with fresh attempts: one row (any status but sent), or every
+        failed row when `row_id` is None. Returns how many rows were changed."""
+        query = update(OutboxMail).values(status="pending", attempts=0, next_attempt_at=now, last_error="")
+        if row_id is None:
+            query = query.where(OutboxMail.status == "failed")
+        else:
+            query = query.where(OutboxMail.id == row_id, OutboxMail.status != "sent")
+        return self.session.execute(query, execution_options=_UNSYNCED).rowcount
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    """What `helpdesk tickets list` narrows to; None (or empty) means any."""
+
+    statuses: tuple[str, ...] = ()
+    type: str | None = None
+    priority: str | None = None
+    team: str | None = None
+    owner: str | None = None
+    overdue: bool = False
+    since: datetime | None = None
+    until: datetime | None = None
 
 
 def day_start(now_local: datetime) -> datetime:
