@@ -2,6 +2,8 @@
 #   docker build -t helpdesk .
 #   docker run -d --name helpdesk -v helpdesk-data:/var/lib/helpdesk -v helpdesk-config:/etc/helpdesk \
 #     -e HELPDESK_IMAP_HOST=imap.example.com -e HELPDESK_IMAP_PASSWORD=... helpdesk
+# A first start on a mailbox that already holds mail refuses until told what to do with it:
+#   docker run … helpdesk run --backlog from-now   (or import, or answer)
 # With PostgreSQL: deploy/compose.yaml. Pin the base by digest (python:3.11-slim-bookworm@sha256:…)
 # for byte-for-byte rebuilds.
 

@@ -30,7 +30,8 @@ def helpdesk(config_path: Path, *args: str) -> list[str]:
 
 
 def run_once(folder: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(helpdesk(folder / "helpdesk.yaml", "run", "--once"), capture_output=True, text=True)
+    command = helpdesk(folder / "helpdesk.yaml", "run", "--once", "--backlog", "answer")
+    return subprocess.run(command, capture_output=True, text=True)
 
 
 def json_lines(stderr: str) -> list[dict]:
@@ -195,7 +196,7 @@ def test_the_image_builds_runs_as_non_root_turns_healthy_and_answers_mail(accoun
     run = ["docker", "run", "-d", "--name", name, "--network", "host"]
     for key, value in env.items():
         run += ["-e", f"{key}={value}"]
-    subprocess.run([*run, tag], check=True, capture_output=True)
+    subprocess.run([*run, tag, "run", "--backlog", "answer"], check=True, capture_output=True)
     try:
         user = subprocess.run(["docker", "exec", name, "id", "-u"], capture_output=True, text=True).stdout
         assert user.strip() not in ("", "0")
