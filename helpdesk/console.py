@@ -38,7 +38,12 @@ class State:
         config = self.config()
         engine = make_engine(config.database.url)
         require_current(engine)  # reading never migrates: `helpdesk migrate` does
-        return config, Repository(session_factory(engine)())
+        session = session_factory(engine)()
+        context = click.get_current_context(silent=True)
+        if context is not None:  # an open session holds its locks until closed: close it with the command
+            context.call_on_close(session.close)
+            context.call_on_close(engine.dispose)
+        return config, Repository(session)
 
 
 def say(text: str) -> None:

@@ -73,13 +73,18 @@ def alembic_config(engine: Engine) -> AlembicConfig:
     return config
 
 
+def schema_revision(engine: Engine) -> str | None:
+    """The Alembic revision the database is at (None: an empty database)."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
 def require_current(engine: Engine) -> None:
     """Raise SchemaMismatch unless the database is at the newest revision this helpdesk knows;
     for commands that only read and must never migrate on their own."""
     scripts = ScriptDirectory.from_config(alembic_config(engine))
     head = scripts.get_current_head()
-    with engine.connect() as connection:
-        current = MigrationContext.configure(connection).get_current_revision()
+    current = schema_revision(engine)
     if current == head:
         return
     if current is None or current in {script.revision for script in scripts.walk_revisions()}:

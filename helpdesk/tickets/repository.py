@@ -281,24 +281,6 @@ class Repository:
         self.session.execute(delete(RawMail).where(RawMail.id.in_(ids)))
         return len(ids)
 
-    def raw_mail(self, raw_id: int) -> bytes:
-        return self.session.get(RawMail, raw_id).data
-
-    def purge_raw_before(self, cutoff: datetime) -> int:
-        """Delete the raw bytes of mails received before `cutoff`, except those a held quarantine
-        entry still needs; their messages keep the masked text. Returns how many went."""
-        held = select(QuarantinedMail.raw_mail_id).where(QuarantinedMail.status == "held")
-        old = select(RawMail.id).where(RawMail.received_at < cutoff, RawMail.id.not_in(held))
-        ids = list(self.session.scalars(old))
-        if not ids:
-            return 0
-        self.session.execute(update(Message).where(Message.raw_mail_id.in_(ids)).values(raw_mail_id=None))
-        self.session.execute(
-            delete(QuarantinedMail).where(QuarantinedMail.raw_mail_id.in_(ids))
-        )
-        self.session.execute(delete(RawMail).where(RawMail.id.in_(ids)))
-        return len(ids)
-
     def has_event(self, ticket: Ticket, kind: str) -> bool:
         found = self.session.scalar(
             select(Event.id).where(Event.ticket_id == ticket.id, Event.kind == kind).limit(1)
@@ -363,11 +345,6 @@ class Repository:
                 SeenMail.folder == folder, SeenMail.uidvalidity == uidvalidity, SeenMail.uid == uid
             )
         )
-
-    def checkpoint(self, folder: str) -> tuple[int, int] | None:
-        """The folder's stored (UIDVALIDITY, highest UID committed), or None before its first mail."""
-        state = self.session.get(MailboxState, folder)
-        return None if state is None else (state.uidvalidity, state.last_uid)
 
     def mark_seen(
         self, folder: str, uidvalidity: int, uid: int, outcome: str, message_id: str, at: datetime
