@@ -15,7 +15,7 @@ from rich.text import Text
 
 from helpdesk import cli_automatic, cli_backup, cli_raw, cli_reports
 from helpdesk.console import BarProgress, State, console, errors, plain, say
-from helpdesk.errors import ConfigError, HelpdeskError
+from helpdesk.errors import ConfigError, HelpdeskError, MailboxError
 from helpdesk.ingest.backlog import POLICIES, SUPPRESSED
 from helpdesk.outbound.render import Renderer
 from helpdesk.rules.load import load_rules
@@ -91,9 +91,13 @@ def run(state: State, once: bool, backlog: str | None) -> None:
     # The config's logging section (level, text or JSON lines); -v still means DEBUG.
     configure(config.logging, verbose=click.get_current_context().find_root().params["verbose"])
     app = Helpdesk(config)
-    _settle_backlog(app, backlog)
-    if once:
-        result = app.run_once()
+    try:
+        _settle_backlog(app, backlog)
+        result = app.run_once() if once else None
+    except MailboxError as exc:  # login refused, unreachable, timed out, TLS: one line, exit 1
+        app.close()
+        errors([str(exc)])
+    if result is not None:
         app.close()
         console.print(
             f"processed {result.mails} mail(s); sent {result.outbox.sent}, "

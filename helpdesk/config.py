@@ -59,6 +59,18 @@ class ImapConfig(_Connection):
     timeout_seconds: float = Field(60.0, gt=0)
     reconnect: BackoffConfig = BackoffConfig()
 
+    @field_validator("processed_flag")
+    @classmethod
+    def _own_keyword(cls, value: str) -> str:
+        if value.startswith("\\"):
+            raise ValueError(
+                f"processed_flag {value!r} is a system flag that people set and clear themselves;"
+                " use a keyword of the helpdesk's own, such as $HelpdeskDone"
+            )
+        if not value or any(char in value for char in ' (){%*"]\\') or not value.isascii():
+            raise ValueError(f"processed_flag {value!r} is not an IMAP keyword (ASCII, no space or specials)")
+        return value
+
 
 class RetryConfig(_Section):
     initial_seconds: float = Field(30.0, gt=0)

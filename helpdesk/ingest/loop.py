@@ -10,8 +10,10 @@ from typing import Protocol
 
 from helpdesk.config import ImapConfig
 from helpdesk.errors import MailboxError, StoreUnavailable
-from helpdesk.ingest.mailbox import CONNECTION_ERRORS, Mailbox
+from helpdesk.ingest.mailbox import CONNECTION_ERRORS, Mailbox, describe
 from helpdesk.pipeline import MailSource, Outcome, Pipeline
+from helpdesk.tickets.db import unavailable_when_transient
+from helpdesk.tickets.repository import Repository
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,7 @@ class IngestLoop:
                 self.mailbox.uidvalidity,
             )
             self.watcher.reachable("imap", True)
+            self._resume()
         count = 0
         for uid in self.mailbox.pending():
             if stop is not None and stop.is_set():
@@ -88,6 +91,24 @@ class IngestLoop:
         if count:
             self.on_processed()
         return count
+
+    def _resume(self) -> None:
+        """Read the folder's checkpoint; a new UIDVALIDITY voids it, and says so."""
+        with unavailable_when_transient(), self.pipeline.sessions() as session:
+            stored = Repository(session).checkpoint(self.config.folder)
+        if stored is None:
+            return
+        uidvalidity, last_uid = stored
+        if uidvalidity != self.mailbox.uidvalidity:
+            log.warning(
+                "IMAP folder %s has a new UIDVALIDITY %d (was %d: recreated or restored): the UIDs "
+                "recorded before mean nothing now, so every mail in it is considered again; a mail "
+                "already recorded is known by its Message-ID and changes nothing",
+                self.config.folder,
+                self.mailbox.uidvalidity,
+                uidvalidity,
+            )
+        self.mailbox.resume(uidvalidity, last_uid)
 
     def run_forever(self, stop: threading.Event) -> None:
         """Until `stop`: process, then wait for new mail.
@@ -119,11 +140,9 @@ class IngestLoop:
                             exc,
                         )
                     elif isinstance(exc, (*CONNECTION_ERRORS, MailboxError)):
+                        where = f"{self.config.host}:{self.config.port}"
                         log.warning(
-                            "IMAP server %s:%d unreachable (%s); retrying with backoff",
-                            self.config.host,
-                            self.config.port,
-                            exc,
+                            "%s; retrying with backoff", describe(exc, where, self.config.timeout_seconds)
                         )
                     else:
                         log.exception("ingest failed; the mail in hand stays in the mailbox for a retry")

@@ -346,6 +346,11 @@ class Repository:
             )
         )
 
+    def checkpoint(self, folder: str) -> tuple[int, int] | None:
+        """The folder's stored (UIDVALIDITY, highest UID committed), or None before its first mail."""
+        state = self.session.get(MailboxState, folder)
+        return None if state is None else (state.uidvalidity, state.last_uid)
+
     def mark_seen(
         self, folder: str, uidvalidity: int, uid: int, outcome: str, message_id: str, at: datetime
     ) -> None:

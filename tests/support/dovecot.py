@@ -53,9 +53,10 @@ class Dovecot:
 
     name = "dovecot"
 
-    def __init__(self, root: Path, password: str = "secret") -> None:
+    def __init__(self, root: Path, password: str = "secret", extra: str = "") -> None:
         self.root = root
         self.password = password
+        self.extra = extra  # more settings, appended to the config (plugins, capabilities, ACLs)
         self.port = free_port()
         self.process: subprocess.Popen | None = None
 
@@ -65,7 +66,9 @@ class Dovecot:
         (self.root / "mail").chmod(0o777)
         self.root.chmod(0o755)
         conf = self.root / "dovecot.conf"
-        conf.write_text(CONFIG.format(root=self.root, port=self.port, password=self.password))
+        conf.write_text(
+            CONFIG.format(root=self.root, port=self.port, password=self.password) + self.extra
+        )
         self.process = subprocess.Popen(["dovecot", "-F", "-c", str(conf)])
         wait_for_port(self.port)
         return self
