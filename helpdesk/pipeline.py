@@ -128,6 +128,7 @@ class Pipeline:
             outcome.kind,
             f" ticket {outcome.ticket_number}" if outcome.ticket_number else "",
             f" ({outcome.detail})" if outcome.detail else "",
+            extra={"ticket": outcome.ticket_number, "message_id": outcome.message_id},
         )
         return outcome
 
@@ -355,7 +356,8 @@ class Pipeline:
         return repo.workload([p.id for p in self.rules.directory.people])
 
     def _quarantine(self, repo, raw_row, source, stage: str, exc: Exception) -> Outcome:
-        error = f"{type(exc).__name__}: {exc}"
+        # An error may quote the mail (a header, a line): masked like everything else derived from it.
+        error = redact_text(f"{type(exc).__name__}: {exc}").text
         if isinstance(exc, ProcessingError):
             stage = exc.stage
         subject, sender = _peek(raw_row.data)
