@@ -14,11 +14,10 @@ from rich.table import Table
 from rich.text import Text
 
 from helpdesk import cli_automatic, cli_backup, cli_raw, cli_reports
+from helpdesk.cli_init import init
 from helpdesk.console import BarProgress, State, console, errors, plain, say
-from helpdesk.errors import ConfigError, HelpdeskError, MailboxError
+from helpdesk.errors import HelpdeskError, MailboxError
 from helpdesk.ingest.backlog import POLICIES, SUPPRESSED
-from helpdesk.outbound.render import Renderer
-from helpdesk.rules.load import load_rules
 from helpdesk.tickets import views
 from helpdesk.tickets.db import make_engine, require_current, upgrade
 
@@ -126,19 +125,22 @@ def _settle_backlog(app, backlog: str | None) -> None:
 
 
 @main.command()
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    help="The config file to check (instead of the one given before the command).",
+)
+@click.option("--live", is_flag=True, help="Also log in to IMAP and SMTP and connect to the database.")
 @click.pass_obj
-def check(state: State) -> None:
-    """Validate the config file and templates; print every problem with file and line."""
-    try:
-        config = state.config()
-    except ConfigError as exc:
-        errors(exc.problems)
-    problems = Renderer(config.paths.templates).check(TEMPLATES, ["zh", "en"])
-    try:
-        ruleset = load_rules(config.paths.rules)
-    except ConfigError as exc:
-        problems += exc.problems
-    if problems:
+def check(state: State, config_path: Path | None, live: bool) -> None:
+    """Validate the config, the rules and the templates; print every problem with file and line."""
+    from helpdesk.cli_check import live as live_checks
+    from helpdesk.cli_check import problems_in
+
+    path = config_path or state.config_path
+    config, ruleset, problems = problems_in(path, TEMPLATES)
+    if problems or config is None or ruleset is None:
         errors(problems)
     if not config.commands.require_authentication:
         click.echo(
@@ -148,11 +150,17 @@ def check(state: State) -> None:
             "and commands.authserv_id (see the README's trust model).",
             err=True,
         )
-    say(
-        f"ok: {state.config_path or 'built-in defaults'}; rules {config.paths.rules}: "
+    click.echo(  # one unwrapped line, for people and grep
+        f"ok: {path or 'built-in defaults'}; rules {config.paths.rules}: "
         f"{len(ruleset.router.rules)} routing rules, {len(ruleset.catalog.types)} types, "
         f"{len(ruleset.directory.people)} people in {len(ruleset.directory.teams)} teams"
     )
+    if live:
+        results = live_checks(config)
+        for ok, line in results:
+            click.echo(f"{'ok' if ok else 'error'}: {line}", err=not ok)
+        if not all(ok for ok, _ in results):
+            sys.exit(1)
 
 
 @main.command()
@@ -367,6 +375,7 @@ for command in (
     cli_backup.restore_command,
 ):
     main.add_command(command)
+main.add_command(init)
 
 
 def run_cli() -> None:

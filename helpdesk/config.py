@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import ssl
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
+from string import Formatter
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -119,6 +121,40 @@ class NumberingConfig(_Section):
         if "{number}" not in value:
             raise ValueError("the subject tag needs a {number} field, e.g. '[#{number}]'")
         return value
+
+    @model_validator(mode="after")
+    def _unique_in_period(self) -> NumberingConfig:
+        """A number must not come round again: {seq} restarts each period, so the format has to
+        carry the date fields that tell the periods apart (monthly: year and month)."""
+        try:
+            specs = [spec or "" for _, field, spec, _ in Formatter().parse(self.format) if field == "date"]
+            self.format.format(date=datetime(2026, 11, 22), seq=1)
+        except KeyError as exc:
+            raise ValueError(f"format {self.format!r}: unknown field {exc}; use {{date}}, {{seq}}") from exc
+        except (ValueError, IndexError, AttributeError) as exc:
+            raise ValueError(f"format {self.format!r} cannot be used: {exc}") from exc
+        needed = _PERIOD_FIELDS[self.reset]
+        have = "".join(specs)
+        missing = [name for name, codes in needed if not any(code in have for code in codes)]
+        if missing:
+            example = {"daily": "{date:%Y%m%d}-{seq:03d}", "monthly": "{date:%Y%m}-{seq:03d}"}
+            raise ValueError(
+                f"with reset {self.reset} the format {self.format!r} repeats its numbers: {{seq}} starts"
+                f" again each {_PERIOD_NAME[self.reset]}, so the format needs the {' and '.join(missing)}"
+                f" in {{date:...}}, e.g. {example.get(self.reset, '{date:%Y}-{seq:04d}')!r}"
+            )
+        return self
+
+
+# The strftime codes that tell one period from the next, per reset.
+_YEAR = ("year", ("%Y", "%y", "%G"))
+_PERIOD_FIELDS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
+    "daily": [_YEAR, ("month", ("%m", "%b", "%B", "%j")), ("day", ("%d", "%j"))],
+    "monthly": [_YEAR, ("month", ("%m", "%b", "%B"))],
+    "yearly": [_YEAR],
+    "never": [],
+}
+_PERIOD_NAME = {"daily": "day", "monthly": "month", "yearly": "year", "never": ""}
 
 
 class CommandsConfig(_Section):

@@ -62,6 +62,25 @@ def check_staff(staff: Staff, at: Callable[..., None]) -> None:
     for name, team in staff.teams.items():
         if team.manager is not None and team.manager not in ids:
             at("teams", name, "manager", f"team {name!r}: unknown manager {team.manager!r}")
+    _check_chain(staff, at)
+
+
+def _check_chain(staff: Staff, at: Callable[..., None]) -> None:
+    """reports_to must end at someone who reports to nobody: a cycle would escalate forever."""
+    boss = {p.id: p.reports_to for p in staff.people}
+    index = {p.id: i for i, p in enumerate(staff.people)}
+    reported: set[str] = set()
+    for person in staff.people:
+        chain = [person.id]
+        while (up := boss.get(chain[-1])) is not None and up in boss and up not in chain:
+            chain.append(up)
+        if up is None or up not in chain:
+            continue
+        cycle = chain[chain.index(up) :]
+        if reported.isdisjoint(cycle):
+            reported.update(cycle)
+            loop = " → ".join([*cycle, up])
+            at("people", index[cycle[0]], "reports_to", f"reports_to goes round in a circle: {loop}")
 
 
 def check_workflows(workflows: Workflows, catalog: Catalog, at: Callable[..., None]) -> None:

@@ -1,0 +1,93 @@
+"""`helpdesk check`: every problem in one run, templates rendered, escalation cycles, repeating
+ticket numbers, the shipped example from anywhere, and --live against real servers."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import yaml
+from click.testing import CliRunner
+
+from helpdesk.cli import main
+from helpdesk.config import BUNDLED
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def check(*args: str):
+    return CliRunner().invoke(main, ["check", *args], catch_exceptions=False)
+
+
+def test_the_shipped_example_passes_from_another_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = check("--config", str(ROOT / "deploy" / "helpdesk.example.yaml"))
+    assert result.exit_code == 0, result.output
+    assert "ok:" in result.output
+
+
+def test_every_problem_in_one_run(tmp_path):
+    shutil.copytree(BUNDLED / "rules", tmp_path / "rules")
+    shutil.copytree(BUNDLED / "templates" / "email", tmp_path / "templates")
+    staff = tmp_path / "rules" / "staff.yaml"
+    # The director now reports to an engineer: wang.wei → liu.yang → zhao.lei → wang.wei.
+    staff.write_text(
+        staff.read_text(encoding="utf-8").replace("role: director}", "role: director, reports_to: wang.wei}"),
+        encoding="utf-8",
+    )
+    ack = tmp_path / "templates" / "en" / "acknowledgement.txt.j2"
+    ack.write_text(ack.read_text(encoding="utf-8").replace("{{ ticket.number }}", "{{ tickett.number }}", 1))
+    # In the branch taken only when nothing is missing: found by the second, empty, sample.
+    zh_ack = tmp_path / "templates" / "zh" / "acknowledgement.txt.j2"
+    text = zh_ack.read_text(encoding="utf-8")
+    zh_ack.write_text(text.replace("{% else %}", "{% else %}{{ eta_resaon }}", 1), encoding="utf-8")
+    config = tmp_path / "helpdesk.yaml"
+    config.write_text(
+        "imap:\n  port: 99999\nnumbering:\n  format: 'HD-{seq:04d}'\n  reset: monthly\n"
+        "paths:\n  rules: rules\n  templates: templates\n",
+        encoding="utf-8",
+    )
+    result = check("--config", str(config))
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert any(line.startswith(f"error: {config}:2: imap.port") for line in lines)
+    [numbering] = [line for line in lines if "numbering" in line]
+    assert numbering.startswith(f"error: {config}:3: numbering") and "repeats its numbers" in numbering
+    assert "needs the year and month" in numbering
+    [typo] = [line for line in lines if "tickett" in line]
+    assert typo.startswith(f"error: {ack}:") and "'tickett' is undefined" in typo
+    assert any(f"{zh_ack}:" in line and "'eta_resaon' is undefined" in line for line in lines)
+    [cycle] = [line for line in lines if "circle" in line]
+    assert cycle.startswith(f"error: {staff}:")
+    assert "wang.wei → liu.yang → zhao.lei → wang.wei" in cycle
+
+
+def test_the_shipped_templates_render_clean(tmp_path):
+    config = tmp_path / "helpdesk.yaml"
+    config.write_text("support_address: help@example.com\n", encoding="utf-8")
+    result = check("--config", str(config))
+    assert result.exit_code == 0 and "error" not in result.output
+
+
+def test_live_reports_each_server_on_one_line(make_config, sqlite_url, account, smtp, tmp_path):
+    make_config(sqlite_url)
+    config = tmp_path / "helpdesk.yaml"
+    result = check("--config", str(config), "--live")
+    assert result.exit_code == 0, result.output
+    [imap] = [line for line in result.output.splitlines() if "IMAP" in line]
+    assert imap.startswith(f"ok: IMAP {account.user} at 127.0.0.1:{account.port}: logged in; INBOX holds 0")
+    assert f"ok: SMTP 127.0.0.1:{smtp.port}: connected" in result.output
+    assert "database sqlite:///" in result.output and "not created yet" in result.output
+    assert not (tmp_path / "helpdesk.db").exists()  # checking never creates a database
+
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["imap"]["password"] = "wrong"
+    data["smtp"]["port"] = 1  # nothing listens there
+    config.write_text(yaml.safe_dump(data), encoding="utf-8")
+    result = check("--config", str(config), "--live")
+    assert result.exit_code == 1
+    [imap] = [line for line in result.output.splitlines() if "IMAP" in line]
+    assert imap.startswith("error: IMAP") and "login refused" in imap
+    [smtp_line] = [line for line in result.output.splitlines() if "SMTP" in line]
+    assert smtp_line.startswith("error: SMTP 127.0.0.1:1: unreachable")
+    assert "Traceback" not in result.output
