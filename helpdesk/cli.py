@@ -13,8 +13,9 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from helpdesk import cli_automatic, cli_backup, cli_raw, cli_reports
+from helpdesk import __version__, cli_automatic, cli_backup, cli_raw, cli_reports
 from helpdesk.cli_init import init
+from helpdesk.cli_tickets import outbox_retry, tickets_list
 from helpdesk.console import BarProgress, State, console, errors, plain, say
 from helpdesk.errors import HelpdeskError, MailboxError
 from helpdesk.ingest.backlog import POLICIES, SUPPRESSED
@@ -55,6 +56,7 @@ def _default_config() -> Path | None:
     help="YAML config file (default: ./helpdesk.yaml if present, else built-in defaults).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
+@click.version_option(__version__, "--version", prog_name="helpdesk", message="%(prog)s %(version)s")
 @click.pass_context
 def main(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
     """An email-driven helpdesk: a support mailbox becomes tickets."""
@@ -180,32 +182,7 @@ def tickets() -> None:
     """Read tickets."""
 
 
-@tickets.command("list")
-@click.option("--status", help="Only tickets in this status.")
-@click.option("--limit", default=50, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-@click.pass_obj
-def tickets_list(state: State, status: str | None, limit: int, as_json: bool) -> None:
-    """List the newest tickets."""
-    config, repo = state.repository()
-    rows = [views.ticket_summary(t, config.zone) for t in repo.list_tickets(status, limit)]
-    if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
-    table = Table("number", "status", "type", "priority", "requester", "subject", "created")
-    for row in rows:
-        table.add_row(
-            *plain(
-                row["number"],
-                row["status"],
-                row["type"] or "-",
-                row["priority"] or "-",
-                row["requester"],
-                row["subject"],
-                row["created"],
-            )
-        )
-    console.print(table)
+tickets.add_command(tickets_list)
 
 
 @tickets.command("show")
@@ -354,6 +331,9 @@ def outbox_list(state: State, status: str | None, as_json: bool) -> None:
             )
         )
     console.print(table if rows else "outbox is empty")
+
+
+outbox.add_command(outbox_retry)
 
 
 @main.command()

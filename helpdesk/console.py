@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from rich.console import Console
@@ -51,7 +52,7 @@ def say(text: str) -> None:
     console.print(text, highlight=False, markup=False)
 
 
-def errors(problems: list[str]) -> None:
+def errors(problems: list[str]) -> NoReturn:
     """Print each problem on one unwrapped line (file:line: message, for people and grep), exit 1."""
     for problem in problems:
         click.echo(f"error: {problem}", err=True)
