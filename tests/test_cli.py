@@ -55,7 +55,7 @@ def test_run_once_then_read_tickets_and_quarantine(make_config, sqlite_url, acco
         (MAILS / "corrupt_no_headers.eml").read_bytes(),
         (MAILS / "thunderbird_rfc2231_zh_attachment.eml").read_bytes(),
     )
-    result = cli(path, "run", "--once")
+    result = cli(path, "run", "--once", "--backlog", "answer")  # a first start: the waiting mail is new
     assert result.exit_code == 0 and "processed 3 mail(s); sent 2" in result.output
 
     listed = json.loads(cli(path, "tickets", "list", "--json").output)

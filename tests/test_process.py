@@ -36,7 +36,8 @@ def wait_for(condition, seconds=60.0):
 
 def test_sigterm_stops_cleanly(make_config, sqlite_url, tmp_path, account, smtp):
     make_config(sqlite_url)
-    proc = subprocess.Popen(helpdesk(tmp_path / "helpdesk.yaml", "run"), stderr=subprocess.PIPE, text=True)
+    command = helpdesk(tmp_path / "helpdesk.yaml", "run", "--backlog", "answer")
+    proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
     account.deliver(customer_mail("Anna <anna@example.com>", "first", "x"))
     wait_for(lambda: len(smtp.received) == 1)
     proc.send_signal(signal.SIGTERM)
@@ -54,7 +55,10 @@ def test_kill_9_mid_stream_then_restart_loses_and_duplicates_nothing(
     total = 40
     account.deliver(*(customer_mail(f"c{n} <c{n}@example.com>", f"report {n}", "x") for n in range(total)))
     proc = subprocess.Popen(
-        helpdesk(tmp_path / "helpdesk.yaml", "run"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        # The mail waiting before the first start is answered: that is what this test is about.
+        helpdesk(tmp_path / "helpdesk.yaml", "run", "--backlog", "answer"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     wait_for(lambda: count_tickets(db_path) >= 8)
     proc.kill()  # SIGKILL: no cleanup of any kind
