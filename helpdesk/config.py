@@ -213,6 +213,25 @@ class LoggingConfig(_Section):
         return value.upper() if isinstance(value, str) else value
 
 
+class LimitsConfig(_Section):
+    """How much of one mail is read: beyond these a mail is quarantined, or ticketed with its text cut."""
+
+    max_message_bytes: int = Field(
+        25 * 1024 * 1024, ge=1024, description="a larger mail is quarantined whole, unparsed (stage parse)"
+    )
+    max_header_bytes: int = Field(
+        256 * 1024, ge=1024, description="a mail whose header block is larger is quarantined (stage parse)"
+    )
+    max_mime_depth: int = Field(20, ge=1, description="multiparts nested deeper: quarantined (stage parse)")
+    max_parts: int = Field(500, ge=1, description="a mail of more MIME parts is quarantined (stage parse)")
+    max_body_chars: int = Field(
+        200_000, ge=1000, description="text characters analysed and kept; more is cut, with a defect"
+    )
+    max_html_bytes: int = Field(
+        512 * 1024, ge=1024, description="HTML bytes converted to text; more is cut, with a defect"
+    )
+
+
 class Config(_Section):
     support_address: str = "support@example.com"
     support_name: str = "技术支持 Support"
@@ -235,6 +254,7 @@ class Config(_Section):
     privacy: PrivacyConfig = PrivacyConfig()
     metrics: MetricsConfig = MetricsConfig()
     logging: LoggingConfig = LoggingConfig()
+    limits: LimitsConfig = LimitsConfig()
 
     @field_validator("timezone")
     @classmethod

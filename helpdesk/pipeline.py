@@ -24,6 +24,7 @@ from helpdesk.errors import ProcessingError
 from helpdesk.intake.decide import IntakeDecider
 from helpdesk.mail.automatic import receipt_reason
 from helpdesk.mail.charsets import decode_header_value
+from helpdesk.mail.limits import MailLimits
 from helpdesk.mail.message import InboundMessage
 from helpdesk.mail.parse import parse_message
 from helpdesk.mail.redact import masked_message, redact_text
@@ -178,7 +179,10 @@ class Pipeline:
         """The parsed mail, or what went wrong parsing it (quarantined later, in the transaction)."""
         try:
             return parse_message(
-                raw, frozenset({self.config.support_address.lower()}), self.config.default_language
+                raw,
+                frozenset({self.config.support_address.lower()}),
+                self.config.default_language,
+                MailLimits(**self.config.limits.model_dump()),
             )
         except Exception as exc:  # one bad mail must harm only itself
             return exc

@@ -17,47 +17,54 @@ from helpdesk.rules.schema import FieldDef
 
 _PERIOD = r"(?:上午|下午|晚上|早上|中午|凌晨|傍晚|夜里)"
 _CLOCK = (
-    rf"(?:\s*{_PERIOD}?\s*\d{{1,2}}(?:[:：]\d{{2}}(?::\d{{2}})?|[点时](?:\d{{1,2}}分?|半)?)"
-    r"(?:\s*[ap]\.?m\.?)?)"
+    rf"(?:\s*+{_PERIOD}?\s*+\d{{1,2}}(?:[:：]\d{{2}}(?::\d{{2}})?|[点时](?:\d{{1,2}}分?|半)?)"
+    r"(?:\s*+[ap]\.?m\.?)?)"
 )
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 DATETIME = re.compile(
     "|".join(
         [
-            rf"\d{{4}}\s*[-/.年]\s*\d{{1,2}}\s*[-/.月]\s*\d{{1,2}}\s*[日号]?{_CLOCK}?",
-            rf"\d{{1,2}}\s*月\s*\d{{1,2}}\s*[日号]{_CLOCK}?",
+            rf"\d{{4}}\s*+[-/.年]\s*+\d{{1,2}}\s*+[-/.月]\s*+\d{{1,2}}\s*+[日号]?{_CLOCK}?",
+            rf"\d{{1,2}}\s*+月\s*+\d{{1,2}}\s*+[日号]{_CLOCK}?",
             rf"(?:今天|昨天|前天|今早|今晚|昨晚|刚才|刚刚|上周[一二三四五六日天]?|周[一二三四五六日天]"
-            rf"|星期[一二三四五六日天])(?:\s*{_PERIOD})?{_CLOCK}?",
+            rf"|星期[一二三四五六日天])(?:\s*+{_PERIOD})?{_CLOCK}?",
             rf"{_PERIOD}{_CLOCK}",
-            rf"\b{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?(?:,?\s*(?:at\s+)?\d{{1,2}}[:.]\d{{2}}\s*(?:[ap]m)?)?",
-            rf"\b\d{{1,2}}\s+{_MONTHS}\s+\d{{4}}",
+            rf"\b{_MONTHS}\s++\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s++\d{{4}})?"
+            r"(?:,?\s*+(?:at\s++)?\d{1,2}[:.]\d{2}\s*+(?:[ap]m)?)?",
+            rf"\b\d{{1,2}}\s++{_MONTHS}\s++\d{{4}}",
             r"\b(?:today|yesterday|this morning|this afternoon|this evening|last night|tonight)"
-            r"(?:\s+(?:at|around)\s+\d{1,2}(?::\d{2})?\s*(?:[ap]m)?)?",
-            r"\b\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?",
+            r"(?:\s++(?:at|around)\s++\d{1,2}(?::\d{2})?\s*+(?:[ap]m)?)?",
+            r"\b\d{1,2}:\d{2}(?::\d{2})?(?:\s*+[ap]\.?m\.?)?",
         ]
     ),
     re.IGNORECASE,
 )
 # A full stop may end the sentence after a version ("Version 4.1."), but not another digit group.
-VERSION = re.compile(r"(?<![\w.])[vV]?\d+(?:\.\d+){1,3}(?:[-_.]?(?:beta|rc|build|sp)\s*\d*)?(?!\w|\.\d)")
+VERSION = re.compile(r"(?<![\w.])[vV]?\d+(?:\.\d+){1,3}(?:[-_.]?(?:beta|rc|build|sp)\s*+\d*)?(?!\w|\.\d)")
 _THREE_PART = re.compile(
     r"(?<![\w.])[vV]?\d+\.\d+\.\d+(?:[-.]\w+)?(?![\w.])|(?<![\w.])v\d+(?:\.\d+)+(?![\w.])"
 )
 _IPV4 = re.compile(r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$")
-_QUOTED = re.compile(r"[“\"「『‘']([^”\"」』’'\n]{2,300})[”\"」』’']")
+# The text between quotes cannot hold a closing quote, so giving characters back never helps: possessive.
+_QUOTED = re.compile(r"[“\"「『‘']([^”\"」』’'\n]{2,300}+)[”\"」』’']")
 _ERROR_WORDS = re.compile(
     r"提示|报错|错误|出错|失败|异常|显示|弹出|error|fail|exception|denied|invalid|timeout", re.I
 )
 _ERROR_TEXT = re.compile(
-    r"\b\w*(?:Exception|Error)\b(?:\s*\d{3})?\s*[:：]\s*\S.*|\b(?:HTTP\s*)?(?:4\d\d|5\d\d)\s+[A-Z][\w ]+|"
+    r"\b\w*(?:Exception|Error)\b(?:\s*+\d{3})?\s*+[:：]\s*+\S.*"
+    r"|\b(?:HTTP\s*+)?(?:4\d\d|5\d\d)\s++[A-Z][\w ]+|"
     r"\b(?:ORA|ERR|E)-?\d{3,}\b.*",
 )
 _STEP = re.compile(
-    r"^\s*(?:\d{1,2}\s*[.、)）]|[（(]\d{1,2}[)）]|第[一二三四五六七八九十]+步|步骤\s*\d+|step\s*\d+\s*[:.：]?)\s*\S",
+    r"^\s*+(?:\d{1,2}\s*+[.、)）]|[（(]\d{1,2}[)）]|第[一二三四五六七八九十]++步|步骤\s*+\d+|step\s*+\d+\s*+[:.：]?)\s*+\S",
     re.IGNORECASE,
 )
-_NEXT_LABEL = re.compile(r"^\s*[^\s:：]{1,16}\s*[:：]")
-_SEPARATOR = r"\s*(?:[:：]|是|为|在)?\s*"
+_NEXT_LABEL = re.compile(r"^\s*+[^\s:：]{1,16}\s*+[:：]")
+# Possessive spaces: "版本" followed by 40,000 spaces is read once, not once per way of splitting them.
+_SEPARATOR = r"\s*+(?:[:：]|是|为|在)?\s*+"
+_AFTER_COLON = re.compile(r"\s*+[:：]\s*+(.*)$")
+_LABELLED_VERSION = re.compile(_SEPARATOR + r"(" + VERSION.pattern + r")")
+_LABELLED_DATETIME = re.compile(_SEPARATOR + r"(?:是|在|为)?\s*+(" + DATETIME.pattern + r")", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -109,21 +116,21 @@ def _labelled(field: FieldDef, lines: list[str]) -> Found | None:
         return None
     for number, line in enumerate(lines, 1):
         for match in pattern.finditer(line):
-            rest = line[match.end() :]
-            value = _value_after_label(field, rest, lines, number)
+            value = _value_after_label(field, line, match.end(), lines, number)
             if value:
                 return Found(value, number)
     return None
 
 
-def _value_after_label(field: FieldDef, rest: str, lines: list[str], number: int) -> str | None:
+def _value_after_label(field: FieldDef, line: str, at: int, lines: list[str], number: int) -> str | None:
+    """The value right after a label ending at `at` in `line` (matched in place: never copied per label)."""
     if field.kind == "version":
-        found = re.match(_SEPARATOR + r"(" + VERSION.pattern + r")", rest)
+        found = _LABELLED_VERSION.match(line, at)
         return found.group(1) if found else None
     if field.kind == "datetime":
-        found = re.match(_SEPARATOR + r"(?:是|在|为)?\s*(" + DATETIME.pattern + r")", rest, re.IGNORECASE)
+        found = _LABELLED_DATETIME.match(line, at)
         return found.group(1).strip() if found else None
-    colon = re.match(r"\s*[:：]\s*(.*)$", rest)
+    colon = _AFTER_COLON.match(line, at)
     if colon is None:
         return None
     value = colon.group(1).strip()

@@ -28,9 +28,12 @@ _HISTORY_IDS = frozenset({"divrplyfwdmsg", "appendonsend", "origbody", "qqmailqu
 _HISTORY_MARKS = ("foxmail_quote", "foxmailquote", "qqmail_quote", "qqmailquote")
 # Outlook's reply header: a block with a top border whose first lines are From:/Sent: (or Chinese).
 _BORDER_TOP = re.compile(r"border-top\s*:\s*(solid|[0-9.]+\s*(pt|px|cm|mm)\s+solid)", re.I)
-_HEADER_FROM = re.compile(r"(^|\n|\s)\**(From|发件人|發件人|寄件者)\s*\**\s*[:：]", re.I)
-_HEADER_SENT = re.compile(r"(^|\n|\s)\**(Sent|Date|发送时间|發送時間|日期|寄件日期|时间)\s*\**\s*[:：]", re.I)
+_HEADER_FROM = re.compile(r"(^|\n|\s)\**+(From|发件人|發件人|寄件者)\s*+\**+\s*+[:：]", re.I)
+_HEADER_SENT = re.compile(
+    r"(^|\n|\s)\**+(Sent|Date|发送时间|發送時間|日期|寄件日期|时间)\s*+\**+\s*+[:：]", re.I
+)
 _HEADER_WINDOW = 600  # characters of text after a bordered block's start that may hold its header
+_COMMENT_CLOSE = re.compile(r"--!?\s*+>")
 
 
 def html_to_text(html: str) -> str:
@@ -45,9 +48,28 @@ def html_to_text(html: str) -> str:
 def without_quotes(html: str) -> str:
     """`html` with the quoted history its mail client marked removed, as HTML again."""
     stripper = _QuoteStripper()
-    stripper.feed(html)
+    stripper.feed(_terminated(html))
     stripper.close()
     return stripper.result()
+
+
+def _terminated(html: str) -> str:
+    """`html` without the unterminated constructs the stdlib parser rescans to the end once per `<`.
+
+    An unclosed comment, or a tag or declaration left open after the last `>`, runs to the end of
+    the document (HTML5 drops it there too), so it is cut; a marked section (`<![CDATA[`, never
+    markup in mail) becomes text. What is left is read in linear time.
+    """
+    last_gt = html.rfind(">")
+    opened = html.find("<", last_gt + 1)
+    if opened >= 0:
+        html = html[:opened]
+    html = html.replace("<![", "&lt;![")
+    closed = 0
+    for found in _COMMENT_CLOSE.finditer(html):
+        closed = found.end()
+    unclosed = html.find("<!--", closed)
+    return html[:unclosed] if unclosed >= 0 else html
 
 
 class _QuoteStripper(HTMLParser):
@@ -87,7 +109,7 @@ class _QuoteStripper(HTMLParser):
             return
         self.out.append(escape(data, quote=False))
         if self.candidate is not None:
-            self.candidate_text.append(data)
+            self.candidate_text.append(data[:_HEADER_WINDOW])  # the window is all that is read
             seen = "".join(self.candidate_text)[:_HEADER_WINDOW]
             if _HEADER_FROM.search(seen) and _HEADER_SENT.search(seen):
                 del self.out[self.candidate :]

@@ -7,9 +7,8 @@ import email.utils
 import mimetypes
 import re
 from email.message import Message
-
-import mailparser
-from mailparser.exceptions import MailParserError
+from email.parser import BytesParser
+from email.policy import Policy, compat32
 
 from helpdesk.errors import ParseError
 from helpdesk.mail.addresses import AddressList, parse_address_headers, quoted_name
@@ -17,6 +16,7 @@ from helpdesk.mail.automatic import automatic_reason
 from helpdesk.mail.charsets import decode_bytes, decode_header_value
 from helpdesk.mail.html import html_to_text, without_quotes
 from helpdesk.mail.language import detect_language
+from helpdesk.mail.limits import LimitExceeded, MailLimits
 from helpdesk.mail.message import Address, Attachment, InboundMessage
 from helpdesk.mail.reply import split_reply
 
@@ -26,38 +26,88 @@ _ADDRESS_HEADERS = frozenset(
     {"from", "sender", "reply-to", "to", "cc", "bcc"}
     | {"resent-from", "resent-sender", "resent-to", "resent-cc"}
 )
+DEFAULT_LIMITS = MailLimits()
 
 
 def parse_message(
-    raw: bytes, own_addresses: frozenset[str] = frozenset(), default_language: str = "zh"
+    raw: bytes,
+    own_addresses: frozenset[str] = frozenset(),
+    default_language: str = "zh",
+    limits: MailLimits = DEFAULT_LIMITS,
 ) -> InboundMessage:
     """Parse `raw` (never decoded before MIME parsing) into an immutable InboundMessage.
 
     Raises ParseError when the bytes are not a mail at all, or when `From:` does not name
     exactly one readable address (the mail is then nobody's, never someone else's); broken
-    parts, charsets and other headers become defects on the message instead.
+    parts, charsets and other headers become defects on the message instead. A mail over the
+    size, header, depth or part limits raises LimitExceeded (a ParseError) before or while
+    its MIME tree is built; text and HTML over their limits are cut, with a defect.
     """
-    if not raw or not raw.strip():
+    _check_size(raw, limits)
+    if not raw or raw.isspace():
         raise ParseError("empty message")
     try:
-        return _parse(raw, own_addresses, default_language)
+        return _parse(raw, own_addresses, default_language, limits)
     except RecursionError as exc:
         raise ParseError("MIME parts nested too deeply to read") from exc
 
 
-def _parse(raw: bytes, own_addresses: frozenset[str], default_language: str) -> InboundMessage:
-    try:
-        parsed = mailparser.parse_from_bytes(raw)
-        root: Message = parsed.message
-        defects = [str(d) for d in _flatten_defects(parsed.defects)]
-    except MailParserError as exc:
-        raise ParseError(f"cannot parse MIME structure: {exc}") from exc
-    except (AttributeError, ValueError, TypeError, LookupError) as exc:
-        # mail-parser trips over some broken epilogues; the stdlib tree is still readable.
-        root = email.message_from_bytes(raw)
-        defects = [f"mail-parser failed ({type(exc).__name__}: {exc}); read by the stdlib"]
+def _check_size(raw: bytes, limits: MailLimits) -> None:
+    """Refuse, unread, a mail or a header block over its limit."""
+    if len(raw) > limits.max_message_bytes:
+        raise LimitExceeded(
+            f"the mail is {len(raw)} bytes, over the limit of {limits.max_message_bytes}"
+            " (limits.max_message_bytes); kept unparsed"
+        )
+    window = limits.max_header_bytes + 3
+    ends = [found for found in (raw.find(b"\n\n", 0, window), raw.find(b"\n\r\n", 0, window)) if found >= 0]
+    if not ends and len(raw) > limits.max_header_bytes:
+        raise LimitExceeded(
+            f"the header block is over the limit of {limits.max_header_bytes} bytes"
+            " (limits.max_header_bytes); kept unparsed"
+        )
+
+
+class _Budget:
+    """Counts the MIME parts of one mail as the parser attaches them, and stops it at the limits."""
+
+    def __init__(self, limits: MailLimits) -> None:
+        self.limits = limits
+        self.parts = 1
+
+    def factory(self, policy: Policy = compat32) -> _Part:
+        return _Part(self, policy)
+
+
+class _Part(Message):
+    """A MIME part that knows its depth; attaching one past a limit stops the parse."""
+
+    def __init__(self, budget: _Budget, policy: Policy = compat32) -> None:
+        super().__init__(policy)
+        self.budget = budget
+        self.depth = 0
+
+    def attach(self, payload: Message) -> None:
+        limits = self.budget.limits
+        self.budget.parts += 1
+        if self.budget.parts > limits.max_parts:
+            raise LimitExceeded(f"more than {limits.max_parts} MIME parts (limits.max_parts)")
+        if self.depth + 1 > limits.max_mime_depth:
+            raise LimitExceeded(
+                f"MIME parts nested deeper than {limits.max_mime_depth} (limits.max_mime_depth)"
+            )
+        if isinstance(payload, _Part):
+            payload.depth = self.depth + 1
+        super().attach(payload)
+
+
+def _parse(
+    raw: bytes, own_addresses: frozenset[str], default_language: str, limits: MailLimits
+) -> InboundMessage:
+    root: Message = BytesParser(_Budget(limits).factory, policy=compat32).parsebytes(raw)
     if not root.keys():
         raise ParseError("no mail headers found")
+    defects = _defects(root)
     lists = {name: _address_list(root, name) for name in _ADDRESS_HEADERS}
     sender = _sender(lists["from"])
     for name in ("reply-to", "sender", "to", "cc"):
@@ -75,9 +125,16 @@ def _parse(raw: bytes, own_addresses: frozenset[str], default_language: str) -> 
 
     subject = header("Subject") or ""
     plain, html, attachments = _walk(root, defects)
-    text = plain if plain.strip() else html_to_text(html)
-    # An HTML-only reply's quote is known by its markup, which the text no longer shows.
-    new_text = split_reply(plain if plain.strip() else html_to_text(without_quotes(html)))
+    plain = _cut(plain, limits.max_body_chars, "text", defects, "limits.max_body_chars")
+    html = _cut_html(html, limits.max_html_bytes, defects)
+    if plain.strip():
+        text = new_text = plain
+    else:
+        # An HTML-only reply's quote is known by its markup, which the text no longer shows.
+        text, new_text = html_to_text(html), html_to_text(without_quotes(html))
+        text = _cut(text, limits.max_body_chars, "text of the HTML", defects, "limits.max_body_chars")
+        new_text = new_text[: limits.max_body_chars]
+    new_text = split_reply(new_text)
     message_id = _first_id(header("Message-ID"))
     return InboundMessage(
         message_id=message_id,
@@ -105,6 +162,28 @@ def _parse(raw: bytes, own_addresses: frozenset[str], default_language: str) -> 
             body=new_text or text,
         ),
     )
+
+
+def _cut(text: str, limit: int, what: str, defects: list[str], setting: str) -> str:
+    """`text` cut to `limit` characters, with a defect saying so when it was longer."""
+    if len(text) <= limit:
+        return text
+    defects.append(f"{what} cut to {limit} of {len(text)} characters ({setting}); the raw mail is kept whole")
+    return text[:limit]
+
+
+def _cut_html(html: str, limit: int, defects: list[str]) -> str:
+    """`html` cut to at most `limit` bytes of UTF-8 (whole characters), before it is converted."""
+    if len(html) <= limit // 4:  # four bytes at most per character: surely within the limit
+        return html
+    data = html[:limit].encode("utf-8", "surrogatepass")  # never more characters than the limit
+    if len(html) <= limit and len(data) <= limit:
+        return html
+    defects.append(
+        f"HTML of {len(html)} characters cut to {limit} bytes before conversion (limits.max_html_bytes);"
+        " the raw mail is kept whole"
+    )
+    return data[:limit].decode("utf-8", "ignore")
 
 
 def _first_id(value: str | None) -> str:
@@ -150,9 +229,9 @@ def _walk(root: Message, defects: list[str]) -> tuple[str, str, list[Attachment]
     plains: list[str] = []
     htmls: list[str] = []
     attachments: list[Attachment] = []
-    stack: list[Message] = [root]
+    stack: list[Message] = [root]  # popped from the end: children pushed in reverse keep mail order
     while stack:
-        part = stack.pop(0)
+        part = stack.pop()
         content_type = part.get_content_type()
         if content_type == "message/rfc822" or (
             part.is_multipart() and part.get_content_disposition() == "attachment"
@@ -160,7 +239,7 @@ def _walk(root: Message, defects: list[str]) -> tuple[str, str, list[Attachment]
             attachments.append(_attached_message(part, len(attachments)))
             continue
         if part.is_multipart():
-            stack[0:0] = [p for p in part.get_payload() if isinstance(p, Message)]
+            stack.extend(reversed([p for p in part.get_payload() if isinstance(p, Message)]))
             continue
         filename = _filename(part)
         disposition = part.get_content_disposition()
@@ -208,12 +287,10 @@ def _extension(content_type: str) -> str:
     return mimetypes.guess_extension(content_type) or ".bin"
 
 
-def _flatten_defects(defects: list) -> list[str]:
-    flat: list[str] = []
-    for item in defects:
-        if isinstance(item, dict):
-            for key, values in item.items():
-                flat.extend(f"{key}: {value}" for value in values)
-        else:
-            flat.append(str(item))
-    return flat
+def _defects(root: Message) -> list[str]:
+    """What the stdlib parser found wrong in each part, as "content-type: Defect: description"."""
+    return [
+        f"{part.get_content_type()}: {type(defect).__name__}: {defect.__doc__}"
+        for part in root.walk()
+        for defect in part.defects
+    ]

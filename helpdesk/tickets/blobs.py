@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from pathlib import Path
+
+# The only names a blob has: a mail's attachment names are metadata and never reach a path.
+_DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 class BlobStore:
@@ -15,6 +19,9 @@ class BlobStore:
         self.root = root
 
     def path(self, digest: str) -> Path:
+        """Where the blob of `digest` lives; anything but a lower-case SHA-256 is a ValueError."""
+        if not _DIGEST.fullmatch(digest):
+            raise ValueError(f"not a SHA-256 digest: {digest[:80]!r}")
         return self.root / digest[:2] / digest[2:4] / digest
 
     def put(self, data: bytes) -> str:
