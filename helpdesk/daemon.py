@@ -13,7 +13,7 @@ import schedule
 from helpdesk.applier import Applier
 from helpdesk.clock import Clock, SystemClock
 from helpdesk.config import Config
-from helpdesk.ingest.backlog import Policy, Progress, SilentNotifier, settle
+from helpdesk.ingest.backlog import BacklogMailbox, Policy, Progress, SilentNotifier, settle
 from helpdesk.ingest.loop import IngestLoop
 from helpdesk.metrics import Metrics, MetricsServer
 from helpdesk.outbound.outbox import Notifier
@@ -97,9 +97,9 @@ class Helpdesk:
 
     def settle_backlog(self, backlog: Policy, progress: Progress | None = None) -> None:
         """On a first start, deal with the mail already in the folder as `backlog` says."""
-        self.ingest.mailbox = settle(
-            self.config.imap, self.sessions, self.importer, self.clock, backlog, progress
-        )
+        if not isinstance(self.ingest.mailbox, BacklogMailbox):  # once: the loop's mailbox keeps state
+            self.ingest.mailbox = BacklogMailbox(self.config.imap)
+        settle(self.ingest.mailbox, self.sessions, self.importer, self.clock, backlog, progress)
 
     def sweep(self) -> int:
         """The clock-driven work that is due now: escalations, confirmations, digests. Runs each once."""

@@ -107,9 +107,9 @@ class SilentNotifier(Notifier):
 class BacklogMailbox(Mailbox):
     """The support folder without the mails left in place by "start from now"."""
 
-    def __init__(self, config: ImapConfig, skipped: dict[int, set[int]]) -> None:
+    def __init__(self, config: ImapConfig) -> None:
         super().__init__(config)
-        self.skipped = skipped
+        self.skipped: dict[int, set[int]] = {}
 
     def pending(self) -> list[int]:
         left = self.skipped.get(self.uidvalidity, set())
@@ -117,31 +117,33 @@ class BacklogMailbox(Mailbox):
 
 
 def settle(
-    config: ImapConfig,
+    box: BacklogMailbox,
     sessions: sessionmaker,
     importer: Pipeline,
     clock: Clock,
     policy: Policy,
     progress: Progress | None = None,
-) -> BacklogMailbox:
-    """Apply `policy` if this is the folder's first start; return the mailbox the loop should use.
+) -> None:
+    """Apply `policy` if this is the folder's first start, and tell `box` which mails to leave.
 
     Without a checkpoint, the folder is looked at (one IMAP login); with one, only the database
     is read. Raises BacklogUndecided when the folder holds mail and `policy` is "ask"."""
-    folder = config.folder
+    folder = box.config.folder
     with sessions() as session:
         repo = Repository(session)
         first = not repo.has_checkpoint(folder)
         unfinished = repo.unfinished_import(folder)
-        skipped = repo.skipped_backlog(folder)
-    box = BacklogMailbox(config, skipped)
-    if first or unfinished is not None:
+        box.skipped = repo.skipped_backlog(folder)
+    if not (first or unfinished is not None):
+        return
+    connected = box.connected
+    if not connected:
         box.connect()
-        try:
-            _first_start(box, sessions, importer, clock, policy, unfinished, progress or LogProgress())
-        finally:
+    try:
+        _first_start(box, sessions, importer, clock, policy, unfinished, progress or LogProgress())
+    finally:
+        if not connected:
             box.close()  # the loop logs in itself, and tells the metrics so
-    return box
 
 
 def _first_start(
