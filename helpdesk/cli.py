@@ -65,8 +65,6 @@ def main(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    # mail-parser logs every odd part; what matters reaches us as defects on the message.
-    logging.getLogger("mailparser").setLevel(logging.CRITICAL)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration, every start
     ctx.obj = State(config_path or _default_config())
 
