@@ -10,7 +10,7 @@ import click
 import yaml
 
 from helpdesk.config import BUNDLED
-from helpdesk.console import errors, say
+from helpdesk.console import errors
 
 CONFIG = """\
 # helpdesk configuration written by `helpdesk init`. Lines marked EDIT need your values;
@@ -88,8 +88,8 @@ def init(folder: Path, force: bool) -> None:
         handle.write(SECRETS)
     os.chmod(secrets, 0o600)
     config = folder / "helpdesk.yaml"
-    say(f"wrote {config}, {folder / 'rules'}/ ({len(rules)} files) and {secrets} (mode 600)")
-    say(
+    click.echo(f"wrote {config}, {folder / 'rules'}/ ({len(rules)} files) and {secrets} (mode 600)")
+    click.echo(  # unwrapped: the commands are to be copied
         "next:\n"
         f"  1. edit the lines marked EDIT in {config} (addresses, IMAP and SMTP servers)\n"
         f"  2. put the passwords in {secrets}\n"
