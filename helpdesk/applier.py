@@ -35,8 +35,9 @@ from helpdesk.outbound.outbox import Notifier
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.sla.deadlines import clock_length, due_after, resumed_due
 from helpdesk.tickets.models import Ticket, TicketClock
-from helpdesk.tickets.repository import Repository, day_start
+from helpdesk.tickets.repository import Repository
 from helpdesk.tickets.status import CLOSED, REOPENED, RESOLVED
+from helpdesk.tickets.store_outbox import day_start
 
 log = logging.getLogger(__name__)
 

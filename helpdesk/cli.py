@@ -18,9 +18,10 @@ from helpdesk.cli_init import init
 from helpdesk.cli_tickets import outbox_retry, tickets_list
 from helpdesk.console import BarProgress, State, console, errors, plain, say
 from helpdesk.errors import HelpdeskError, MailboxError
-from helpdesk.ingest.backlog import POLICIES, SUPPRESSED
+from helpdesk.ingest.backlog import POLICIES
 from helpdesk.tickets import views
 from helpdesk.tickets.db import make_engine, require_current, upgrade
+from helpdesk.tickets.store_outbox import SUPPRESSED
 
 TEMPLATES = [
     "acknowledgement",

@@ -12,7 +12,7 @@ from helpdesk.console import State, console, errors, plain, say
 from helpdesk.rules.load import load_rules
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.tickets import views
-from helpdesk.tickets.repository import TicketFilter
+from helpdesk.tickets.store_operator import TicketFilter
 
 DAY = click.DateTime(["%Y-%m-%d"])
 

@@ -18,7 +18,8 @@ from helpdesk.config import MetricsConfig
 from helpdesk.errors import ConfigError
 from helpdesk.outbound.sender import SERVICE as SMTP_OUTAGE
 from helpdesk.pipeline import Outcome
-from helpdesk.tickets.repository import Repository, breaches_by_clock, outbox_by_status, tickets_by_state
+from helpdesk.tickets.repository import Repository
+from helpdesk.tickets.store_operator import breaches_by_clock, outbox_by_status, tickets_by_state
 
 log = logging.getLogger(__name__)
 

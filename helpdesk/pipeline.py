@@ -33,8 +33,9 @@ from helpdesk.rules.ruleset import RuleSet
 from helpdesk.tickets import status
 from helpdesk.tickets.db import is_transient, unavailable_when_transient
 from helpdesk.tickets.models import QuarantinedMail, RawMail, Ticket
-from helpdesk.tickets.repository import AUTOMATIC, Repository
+from helpdesk.tickets.repository import Repository
 from helpdesk.tickets.snapshot import Workload
+from helpdesk.tickets.store_mailbox import AUTOMATIC
 from helpdesk.workflow.authentication import staff_authority
 from helpdesk.workflow.customer import CustomerDecider
 from helpdesk.workflow.staff import StaffDecider

@@ -25,12 +25,12 @@ from helpdesk.outbound.outbox import Notifier
 from helpdesk.pipeline import MailSource, Pipeline
 from helpdesk.tickets.models import OutboxMail, SeenMail, Ticket
 from helpdesk.tickets.repository import Repository
+from helpdesk.tickets.store_outbox import SUPPRESSED
 
 log = logging.getLogger(__name__)
 
 Policy = Literal["ask", "from-now", "import", "answer"]
 POLICIES = ("from-now", "import", "answer")
-SUPPRESSED = "suppressed"  # the outbox status of mail decided during an import: never sent
 LOG_EVERY_SECONDS = 10.0
 
 

@@ -1,0 +1,230 @@
+"""Queries over tickets, their report fields, thread, participants and events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, selectinload
+
+from helpdesk.errors import NotFound
+from helpdesk.tickets.models import (
+    Event,
+    Message,
+    Participant,
+    Ticket,
+    TicketField,
+    TicketSequence,
+)
+from helpdesk.tickets.snapshot import ClockView, TicketView, Workload
+from helpdesk.tickets.status import CLOSED_STATES
+
+
+class TicketQueries:
+    """Mixed into Repository, which owns the session and the transaction."""
+
+    session: Session
+
+    def next_in_sequence(self, scope: str) -> int:
+        """The next value of the numbering sequence `scope` (e.g. "202612").
+
+        One UPDATE … RETURNING on the scope's row: PostgreSQL holds that row's lock until
+        commit and SQLite holds the database's, so two writers never get the same value, and a
+        rolled-back transaction gives its value back.
+        """
+        insert = postgresql.insert if self.session.bind.dialect.name == "postgresql" else sqlite.insert
+        self.session.execute(
+            insert(TicketSequence).values(scope=scope, last_value=0).on_conflict_do_nothing()
+        )
+        return self.session.execute(
+            update(TicketSequence)
+            .where(TicketSequence.scope == scope)
+            .values(last_value=TicketSequence.last_value + 1)
+            .returning(TicketSequence.last_value)
+        ).scalar_one()
+
+    def lock_ticket(self, ticket_id: int) -> Ticket | None:
+        """The ticket, row-locked until the transaction ends (PostgreSQL), so two daemons deciding
+        on one ticket take turns; SQLite's single writer gives the same order."""
+        return self.session.scalar(
+            select(Ticket)
+            .where(Ticket.id == ticket_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+
+    def ticket_by_number(self, number: str) -> Ticket | None:
+        return self.session.scalar(select(Ticket).where(Ticket.number == number))
+
+    def ticket_detail(self, number: str) -> Ticket:
+        """A ticket with its messages, attachments, events and outbox loaded; NotFound if absent."""
+        ticket = self.session.scalar(
+            select(Ticket)
+            .where(Ticket.number == number)
+            .options(
+                selectinload(Ticket.messages).selectinload(Message.attachments),
+                selectinload(Ticket.events),
+                selectinload(Ticket.outbox),
+                selectinload(Ticket.fields),
+                selectinload(Ticket.clocks),
+                selectinload(Ticket.related),
+            )
+        )
+        if ticket is None:
+            raise NotFound(f"no ticket {number}")
+        return ticket
+
+    def list_tickets(self, status: str | None = None, limit: int = 100) -> list[Ticket]:
+        query = select(Ticket).order_by(Ticket.id.desc()).limit(limit)
+        if status:
+            query = query.where(Ticket.status == status)
+        return list(self.session.scalars(query))
+
+    def snapshot(self, ticket: Ticket) -> TicketView:
+        """The plain view of `ticket` that deciders read: columns, report fields, running clocks."""
+        return TicketView(
+            id=ticket.id,
+            number=ticket.number,
+            status=ticket.status,
+            requester_email=ticket.requester_email,
+            requester_name=ticket.requester_name,
+            language=ticket.language,
+            created_at=ticket.created_at,
+            type=ticket.type,
+            priority=ticket.priority,
+            subcategory=ticket.subcategory,
+            nature=ticket.nature,
+            team=ticket.team,
+            owner=ticket.owner,
+            owner_confirmed_at=ticket.owner_confirmed_at,
+            collaborators=tuple(ticket.collaborators or ()),
+            tags=tuple(ticket.tags or ()),
+            required_fields=tuple(ticket.required_fields or ()),
+            information_requests=ticket.information_requests or 0,
+            incomplete=bool(ticket.incomplete),
+            eta=ticket.eta,
+            solution=ticket.solution or "",
+            confirmation=ticket.confirmation,
+            satisfaction=ticket.satisfaction,
+            resolved_at=ticket.resolved_at,
+            closed_at=ticket.closed_at,
+            confirmation_reminders=ticket.confirmation_reminders or 0,
+            confirmation_asked_at=ticket.confirmation_asked_at,
+            confirmation_answered_at=ticket.confirmation_answered_at,
+            customer_updated_at=ticket.customer_updated_at,
+            progress_reminded_at=ticket.progress_reminded_at,
+            fields=self.field_values(ticket),
+            clocks=tuple(
+                ClockView(
+                    id=c.id,
+                    name=c.name,
+                    started_at=c.started_at,
+                    due_at=c.due_at,
+                    breached_at=c.breached_at,
+                    paused_at=c.paused_at,
+                    escalation_level=c.escalation_level,
+                    next_escalation_at=c.next_escalation_at,
+                    escalated_to=tuple(c.escalated_to or ()),
+                    acknowledged_at=c.acknowledged_at,
+                    warned_at=c.warned_at,
+                )
+                for c in self.open_clocks(ticket)
+            ),
+        )
+
+    def workload(self, owners: list[str]) -> Workload:
+        """Open tickets per person among `owners`, and each one's latest ticket per team (round robin)."""
+        rows = self.session.execute(
+            select(Ticket.team, Ticket.owner, func.max(Ticket.id))
+            .where(Ticket.owner.in_(owners), Ticket.team.is_not(None))
+            .group_by(Ticket.team, Ticket.owner)
+        ).all()
+        latest: dict[str, dict[str, int]] = {}
+        for team, owner, ticket_id in rows:
+            latest.setdefault(team, {})[owner] = ticket_id
+        return Workload(open_counts=self.open_ticket_counts(owners), latest=latest)
+
+    def open_ticket_counts(self, owners: list[str]) -> dict[str, int]:
+        """How many unfinished tickets each of `owners` holds."""
+        rows = self.session.execute(
+            select(Ticket.owner, func.count(Ticket.id))
+            .where(Ticket.owner.in_(owners), Ticket.status.not_in(CLOSED_STATES))
+            .group_by(Ticket.owner)
+        ).all()
+        return dict(rows)
+
+    def has_tickets_before(self, moment: datetime) -> bool:
+        return self.session.scalar(select(Ticket.id).where(Ticket.created_at < moment).limit(1)) is not None
+
+    def set_field(
+        self, ticket: Ticket, name: str, value: str, message_id: str, line: int, source: str, at: datetime
+    ) -> None:
+        """Record or replace one report field, keeping where its value was read."""
+        row = self.session.scalar(
+            select(TicketField).where(TicketField.ticket_id == ticket.id, TicketField.name == name)
+        )
+        if row is None:
+            row = TicketField(ticket=ticket, name=name)
+            self.session.add(row)
+        row.value, row.message_id, row.line, row.source, row.updated_at = value, message_id, line, source, at
+
+    def field_values(self, ticket: Ticket) -> dict[str, str]:
+        rows = self.session.scalars(select(TicketField).where(TicketField.ticket_id == ticket.id))
+        return {row.name: row.value for row in rows}
+
+    def has_event(self, ticket: Ticket, kind: str) -> bool:
+        found = self.session.scalar(
+            select(Event.id).where(Event.ticket_id == ticket.id, Event.kind == kind).limit(1)
+        )
+        return found is not None
+
+    def messages_from(self, sender: str) -> int:
+        """How many messages `sender` wrote, in any ticket."""
+        return self.session.scalar(select(func.count(Message.id)).where(Message.sender == sender)) or 0
+
+    def message(self, message_id: str) -> Message | None:
+        return self.session.scalar(select(Message).where(Message.message_id == message_id))
+
+    def ticket_for_message_ids(self, message_ids: tuple[str, ...]) -> Ticket | None:
+        """The ticket of the nearest known message among `message_ids` (nearest first)."""
+        if not message_ids:
+            return None
+        rows = self.session.execute(
+            select(Message.message_id, Message.ticket_id).where(Message.message_id.in_(message_ids))
+        ).all()
+        by_id = dict(rows)
+        for mid in message_ids:
+            if mid in by_id:
+                return self.session.get(Ticket, by_id[mid])
+        return None
+
+    def is_participant(self, ticket: Ticket, email: str) -> bool:
+        return (
+            self.session.scalar(
+                select(Participant.id).where(
+                    Participant.ticket_id == ticket.id, Participant.email == email.lower()
+                )
+            )
+            is not None
+        )
+
+    def add_participant(self, ticket: Ticket, email: str, role: str) -> None:
+        if not self.is_participant(ticket, email):
+            self.session.add(Participant(ticket=ticket, email=email.lower(), role=role))
+            self.session.flush()
+
+    def thread_ids(self, ticket: Ticket) -> list[str]:
+        """The ticket's Message-IDs, oldest first: what a new mail's References should list."""
+        return list(
+            self.session.scalars(
+                select(Message.message_id).where(Message.ticket_id == ticket.id).order_by(Message.id)
+            )
+        )
+
+    def add_event(
+        self, ticket: Ticket, at: datetime, actor: str, kind: str, detail: dict, reason: str = ""
+    ) -> Event:
+        event = Event(ticket=ticket, at=at, actor=actor, kind=kind, detail=detail, reason=reason)
+        self.session.add(event)
+        return event
