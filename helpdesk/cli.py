@@ -20,7 +20,7 @@ from helpdesk.console import BarProgress, State, console, errors, plain, say
 from helpdesk.errors import HelpdeskError, MailboxError
 from helpdesk.ingest.backlog import POLICIES
 from helpdesk.tickets import views
-from helpdesk.tickets.db import make_engine, require_current, upgrade
+from helpdesk.tickets.db import make_engine, require_current, upgrade, upgrade_sql
 from helpdesk.tickets.store_outbox import SUPPRESSED
 
 TEMPLATES = [
@@ -83,7 +83,9 @@ def main(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
 )
 @click.pass_obj
 def run(state: State, once: bool, backlog: str | None) -> None:
-    """Run the daemon until SIGTERM or SIGINT (or, with --once, until the queues are empty)."""
+    """Run the daemon until SIGTERM or SIGINT (or, with --once, until the queues are empty).
+
+    SIGHUP reads the rules and templates again; if they fail `helpdesk check`, the old ones stay."""
     from helpdesk.daemon import Helpdesk
     from helpdesk.logsetup import configure
 
@@ -107,6 +109,12 @@ def run(state: State, once: bool, backlog: str | None) -> None:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    # SIGHUP (systemctl reload): rules and templates read again off the signal handler's back, so
+    # the check's file reads and logging never run inside the handler; bad ones are refused.
+    signal.signal(
+        signal.SIGHUP,
+        lambda *_: threading.Thread(target=app.reload, args=(TEMPLATES,), name="reload", daemon=True).start(),
+    )
     app.run(stop)
 
 
@@ -165,14 +173,25 @@ def check(state: State, config_path: Path | None, live: bool) -> None:
 
 
 @main.command()
+@click.option("--sql", "as_sql", is_flag=True, help="Print the SQL the upgrade would run; change nothing.")
 @click.pass_obj
-def migrate(state: State) -> None:
+def migrate(state: State, as_sql: bool) -> None:
     """Bring the database schema to this helpdesk's newest revision (the daemon does it at start)."""
     config = state.config()
+    if as_sql and config.database.url.startswith("sqlite"):
+        raise click.ClickException(
+            "--sql needs PostgreSQL: SQLite's migrations rebuild tables from the live database. "
+            "Take a `helpdesk backup` first, then `helpdesk migrate`."
+        )
     engine = make_engine(config.database.url)
-    upgrade(engine)
-    require_current(engine)
-    engine.dispose()
+    try:
+        if as_sql:
+            click.echo(upgrade_sql(engine) or "-- the database schema is current: nothing to run")
+            return
+        upgrade(engine)
+        require_current(engine)
+    finally:
+        engine.dispose()
     say("ok: the database schema is current")
 
 

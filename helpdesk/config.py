@@ -292,7 +292,7 @@ def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> 
         if loaded is not None and not isinstance(loaded, dict):
             raise ConfigError([f"{source}:1: the config must be a mapping of sections"])
         data = loaded or {}
-    data = _apply_environment(data, environ)
+    data, from_environment = _apply_environment(data, environ)
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
@@ -300,30 +300,40 @@ def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> 
         for error in exc.errors():
             loc = tuple(error["loc"])
             where = ".".join(str(part) for part in loc) or "(top)"
-            problems.append(f"{source}:{line_of(lines, loc)}: {where}: {error['msg']}")
+            variable = from_environment.get(loc[:2]) or from_environment.get(loc[:1])
+            if variable:  # the value came from the environment: name the variable, not a line
+                problems.append(f"environment variable {variable}: {where}: {error['msg']}")
+            else:
+                problems.append(f"{source}:{line_of(lines, loc)}: {where}: {error['msg']}")
         raise ConfigError(problems) from exc
     if path is not None:
         config = _resolve_paths(config, path.parent, data.get("paths") or {})
     return config
 
 
-def _apply_environment(data: dict, environ: Mapping[str, str]) -> dict:
-    """Overlay HELPDESK_SECTION_KEY (e.g. HELPDESK_IMAP_PASSWORD) and HELPDESK_KEY variables."""
+def _apply_environment(data: dict, environ: Mapping[str, str]) -> tuple[dict, dict[tuple, str]]:
+    """Overlay HELPDESK_SECTION_KEY (e.g. HELPDESK_IMAP_PASSWORD) and HELPDESK_KEY variables;
+    also returns which setting each variable set, so an error can name the variable."""
     merged = {key: (dict(value) if isinstance(value, dict) else value) for key, value in data.items()}
+    used: dict[tuple, str] = {}
     for name, field in Config.model_fields.items():
         section = field.annotation
         if isinstance(section, type) and issubclass(section, _Section):
             for key in section.model_fields:
-                value = environ.get(f"{ENV_PREFIX}{name}_{key}".upper())
+                variable = f"{ENV_PREFIX}{name}_{key}".upper()
+                value = environ.get(variable)
                 if value is not None:
                     target = merged.setdefault(name, {})
                     if isinstance(target, dict):
                         target[key] = value
+                        used[(name, key)] = variable
         else:
-            value = environ.get(f"{ENV_PREFIX}{name}".upper())
+            variable = f"{ENV_PREFIX}{name}".upper()
+            value = environ.get(variable)
             if value is not None:
                 merged[name] = value
-    return merged
+                used[(name,)] = variable
+    return merged, used
 
 
 def _resolve_paths(config: Config, base: Path, given: dict) -> Config:

@@ -66,3 +66,13 @@ def test_example_config_is_valid():
     config = load_config(example, {})
     assert config.paths.rules.name == "rules"
     assert config.imap.processed_action == "move" and config.smtp.retry.max_attempts == 12
+
+
+def test_a_bad_environment_variable_is_named(tmp_path):
+    path = tmp_path / "helpdesk.yaml"
+    path.write_text("imap:\n  host: mail.example.com\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_config(path, environ={"HELPDESK_IMAP_PORT": "imap", "HELPDESK_SMTP_TIMEOUT_SECONDS": "-1"})
+    problems = raised.value.problems
+    assert any(p.startswith("environment variable HELPDESK_IMAP_PORT: imap.port:") for p in problems)
+    assert any(p.startswith("environment variable HELPDESK_SMTP_TIMEOUT_SECONDS:") for p in problems)

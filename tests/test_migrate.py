@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import inspect, text
 
@@ -57,3 +58,25 @@ def test_reading_never_migrates_and_says_how_to(tmp_path):
     newer = runner.invoke(main, ["--config", str(path), "outbox", "list"])
     assert "newer than this helpdesk knows" in str(newer.exception)
     engine.dispose()
+
+
+@pytest.mark.postgres
+def test_migrate_sql_prints_the_upgrade_and_changes_nothing(pg_url, tmp_path):
+    path = tmp_path / "helpdesk.yaml"
+    path.write_text(f"database:\n  url: '{pg_url}'\n", encoding="utf-8")
+    shown = CliRunner().invoke(main, ["--config", str(path), "migrate", "--sql"], catch_exceptions=False)
+    assert shown.exit_code == 0 and "CREATE TABLE tickets" in shown.output
+    engine = make_engine(pg_url)
+    assert inspect(engine).get_table_names() == []  # a dry run
+    engine.dispose()
+    assert CliRunner().invoke(main, ["--config", str(path), "migrate"]).exit_code == 0
+    again = CliRunner().invoke(main, ["--config", str(path), "migrate", "--sql"], catch_exceptions=False)
+    assert "CREATE TABLE" not in again.output
+
+
+def test_migrate_sql_on_sqlite_says_why_not_and_creates_nothing(tmp_path):
+    path = tmp_path / "helpdesk.yaml"
+    path.write_text(f"database:\n  url: sqlite:///{tmp_path / 'helpdesk.db'}\n", encoding="utf-8")
+    refused = CliRunner().invoke(main, ["--config", str(path), "migrate", "--sql"])
+    assert refused.exit_code != 0 and "needs PostgreSQL" in refused.output
+    assert not (tmp_path / "helpdesk.db").exists()

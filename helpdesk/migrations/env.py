@@ -1,14 +1,18 @@
-"""Alembic environment: runs migrations on the engine the helpdesk hands over."""
+"""Alembic environment: runs migrations on the engine the helpdesk hands over, or prints them (--sql)."""
 
 from alembic import context
 
 from helpdesk.tickets.models import Base
 
 engine = context.config.attributes["engine"]
-with engine.begin() as connection:
+batch = engine.dialect.name == "sqlite"
+if context.is_offline_mode():  # `helpdesk migrate --sql`: the SQL an upgrade would run, nothing run
     context.configure(
-        connection=connection,
-        target_metadata=Base.metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
+        url=engine.url, target_metadata=Base.metadata, render_as_batch=batch, literal_binds=True
     )
-    context.run_migrations()
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    with engine.begin() as connection:
+        context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=batch)
+        context.run_migrations()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -96,6 +97,16 @@ def require_current(engine: Engine) -> None:
         f"the database schema is at revision {current}, newer than this helpdesk knows ({head}): "
         "upgrade the helpdesk package"
     )
+
+
+def upgrade_sql(engine: Engine) -> str:
+    """The SQL `upgrade` would run on this database now, as text; nothing is run or changed."""
+    current = schema_revision(engine)
+    output = io.StringIO()
+    config = alembic_config(engine)
+    config.output_buffer = output
+    command.upgrade(config, f"{current}:head" if current else "head", sql=True)
+    return output.getvalue()
 
 
 def upgrade(engine: Engine) -> None:
