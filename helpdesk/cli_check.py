@@ -7,13 +7,13 @@ import os
 import smtplib
 from pathlib import Path
 
-from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError, LoginError
+from imapclient.exceptions import IMAPClientError
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from helpdesk.config import Config, ImapConfig, PathsConfig, SmtpConfig, load_config
-from helpdesk.errors import ConfigError, SchemaMismatch
+from helpdesk.errors import ConfigError, MailboxError, SchemaMismatch
+from helpdesk.ingest.mailbox import log_in
 from helpdesk.outbound.render import Renderer
 from helpdesk.rules.load import load_rules
 from helpdesk.rules.ruleset import RuleSet
@@ -74,22 +74,10 @@ def live(config: Config) -> list[tuple[bool, str]]:
 def _imap(cfg: ImapConfig) -> tuple[bool, str]:
     where = f"IMAP {cfg.username} at {cfg.host}:{cfg.port}"
     try:
-        client = IMAPClient(
-            cfg.host,
-            port=cfg.port,
-            ssl=cfg.security == "tls",
-            timeout=min(cfg.timeout_seconds, LIVE_TIMEOUT),
-            ssl_context=cfg.tls_context(),
-        )
-    except (OSError, IMAPClientError, imaplib.IMAP4.error) as exc:
-        return False, f"{where}: unreachable: {_reason(exc)}"
+        client = log_in(cfg, min(cfg.timeout_seconds, LIVE_TIMEOUT))
+    except MailboxError as exc:
+        return False, str(exc)
     try:
-        if cfg.security == "starttls":
-            client.starttls(cfg.tls_context())
-        try:
-            client.login(cfg.username, cfg.password)
-        except LoginError as exc:
-            return False, f"{where}: login refused: {_reason(exc)}"
         if not client.folder_exists(cfg.folder):
             return False, f"{where}: logged in, but there is no folder {cfg.folder!r}"
         count = client.select_folder(cfg.folder, readonly=True)[b"EXISTS"]

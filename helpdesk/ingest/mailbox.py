@@ -67,26 +67,11 @@ class Mailbox:
         (LoginRefused for a rejected password)."""
         cfg = self.config
         where = f"{cfg.host}:{cfg.port}"
+        client = log_in(cfg, cfg.timeout_seconds)
         try:
-            client = IMAPClient(
-                cfg.host,
-                port=cfg.port,
-                ssl=cfg.security == "tls",
-                timeout=cfg.timeout_seconds,
-                ssl_context=cfg.tls_context(),
-            )
-        except CONNECTION_ERRORS as exc:
-            raise MailboxError(describe(exc, where, cfg.timeout_seconds)) from exc
-        try:
-            if cfg.security == "starttls":
-                client.starttls(cfg.tls_context())
-            client.login(cfg.username, cfg.password)
             for folder in self._wanted():
                 self._ensure(client, folder)
             selected = client.select_folder(cfg.folder)
-        except LoginError as exc:
-            client.shutdown()
-            raise LoginRefused(f"IMAP login refused for {cfg.username} by {where}: {exc}") from exc
         except CONNECTION_ERRORS as exc:
             with contextlib.suppress(*CONNECTION_ERRORS):
                 client.shutdown()
@@ -281,6 +266,30 @@ class Mailbox:
         if self.client is None:
             raise MailboxError("not connected to the IMAP server")
         return self.client
+
+
+def log_in(cfg: ImapConfig, timeout: float) -> IMAPClient:
+    """Connect, STARTTLS where configured, and log in; MailboxError (LoginRefused for a rejected
+    password) says in one line why not."""
+    where = f"{cfg.host}:{cfg.port}"
+    try:
+        client = IMAPClient(
+            cfg.host, port=cfg.port, ssl=cfg.security == "tls", timeout=timeout, ssl_context=cfg.tls_context()
+        )
+    except CONNECTION_ERRORS as exc:
+        raise MailboxError(describe(exc, where, timeout)) from exc
+    try:
+        if cfg.security == "starttls":
+            client.starttls(cfg.tls_context())
+        client.login(cfg.username, cfg.password)
+    except LoginError as exc:
+        client.shutdown()
+        raise LoginRefused(f"IMAP login refused for {cfg.username} by {where}: {exc}") from exc
+    except CONNECTION_ERRORS as exc:
+        with contextlib.suppress(*CONNECTION_ERRORS):
+            client.shutdown()
+        raise MailboxError(describe(exc, where, timeout)) from exc
+    return client
 
 
 def describe(exc: BaseException, where: str, timeout: float) -> str:
