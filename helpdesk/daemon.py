@@ -8,11 +8,13 @@ import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
+import jinja2
 import schedule
 
 from helpdesk.applier import Applier
 from helpdesk.clock import Clock, SystemClock
 from helpdesk.config import Config
+from helpdesk.errors import ConfigError
 from helpdesk.ingest.backlog import BacklogMailbox, Policy, Progress, SilentNotifier, settle
 from helpdesk.ingest.loop import IngestLoop
 from helpdesk.metrics import Metrics, MetricsServer
@@ -22,6 +24,7 @@ from helpdesk.outbound.sender import DrainResult, Sender
 from helpdesk.pipeline import Pipeline
 from helpdesk.record import Recorder
 from helpdesk.rules.load import load_rules
+from helpdesk.rules.ruleset import RuleSet
 from helpdesk.sdnotify import SystemdNotifier
 from helpdesk.sla.digest import Digests
 from helpdesk.sweep import Sweeper
@@ -39,6 +42,16 @@ class OnceResult:
     outbox: DrainResult
 
 
+def frozen_renderer(config: Config) -> Renderer:
+    """A renderer over the templates as they are now, read into memory: an edit on disk changes
+    nothing until the next reload, which checks it first."""
+    root = config.paths.templates
+    renderer = Renderer(root, fallback_language=config.default_language)
+    files = {path.relative_to(root).as_posix(): path.read_text("utf-8") for path in root.rglob("*.j2")}
+    renderer.env.loader = jinja2.DictLoader(files)
+    return renderer
+
+
 class Helpdesk:
     """The assembled application: storage, pipeline, ingest loop and sender over one config."""
 
@@ -48,32 +61,14 @@ class Helpdesk:
         self.engine = make_engine(config.database.url)
         upgrade(self.engine)
         self.sessions = session_factory(self.engine)
-        self.rules = load_rules(config.paths.rules)
-        renderer = Renderer(config.paths.templates, fallback_language=config.default_language)
-        notifier = Notifier(config, renderer, self.clock)
-        applier = Applier(config, self.rules, notifier)
-        recorder = Recorder(config, self.rules, BlobStore(config.paths.data / "attachments"), self.clock)
-        self.pipeline = Pipeline(config, self.sessions, self.rules, recorder, applier, self.clock)
-        # The first start's import of the mail already waiting: the same pipeline, but nothing is sent.
-        silent = Applier(config, self.rules, SilentNotifier(config, renderer, self.clock))
-        self.importer = Pipeline(config, self.sessions, self.rules, recorder, silent, self.clock)
-        self.digests = Digests(config, self.rules, renderer, notifier, self.clock)
+        self._reloading = threading.Lock()
+        rules = load_rules(config.paths.rules)
         self.metrics = (
-            Metrics(config.metrics, self.sessions, self.clock, list(self.rules.workflows.states))
+            Metrics(config.metrics, self.sessions, self.clock, list(rules.workflows.states))
             if config.metrics.enabled
             else None
         )
-        timed = self.metrics.swept if self.metrics else None
-        retention = config.privacy.raw_retention_days
-        self.sweeper = Sweeper(
-            self.sessions,
-            self.rules,
-            applier,
-            self.digests,
-            self.clock,
-            timed,
-            raw_retention=timedelta(days=retention) if retention else None,
-        )
+        self._assemble(rules, frozen_renderer(config))
         self.sender = Sender(config.smtp, config.support_address, self.sessions, self.clock)
         self._outbox_ready = threading.Event()
         self.ingest = IngestLoop(
@@ -81,6 +76,60 @@ class Helpdesk:
         )
         self.systemd = SystemdNotifier(os.environ)
         self._workers: list[threading.Thread] = []
+
+    def _assemble(self, rules: RuleSet, renderer: Renderer) -> None:
+        """Build everything that holds the rules or the templates, then swap it in: one mail or sweep
+        in hand keeps the objects it started with, the next one takes the new."""
+        config = self.config
+        notifier = Notifier(config, renderer, self.clock)
+        applier = Applier(config, rules, notifier)
+        recorder = Recorder(config, rules, BlobStore(config.paths.data / "attachments"), self.clock)
+        pipeline = Pipeline(config, self.sessions, rules, recorder, applier, self.clock)
+        # The first start's import of the mail already waiting: the same pipeline, but nothing is sent.
+        silent = Applier(config, rules, SilentNotifier(config, renderer, self.clock))
+        importer = Pipeline(config, self.sessions, rules, recorder, silent, self.clock)
+        digests = Digests(config, rules, renderer, notifier, self.clock)
+        retention = config.privacy.raw_retention_days
+        sweeper = Sweeper(
+            self.sessions,
+            rules,
+            applier,
+            digests,
+            self.clock,
+            self.metrics.swept if self.metrics else None,
+            raw_retention=timedelta(days=retention) if retention else None,
+        )
+        self.rules, self.importer, self.digests = rules, importer, digests
+        self.pipeline, self.sweeper = pipeline, sweeper
+
+    def reload(self, templates: list[str]) -> list[str]:
+        """Read the rules folder and the templates again (SIGHUP); returns the problems found.
+
+        Problems (each "file:line: message", as `helpdesk check` prints them) are logged and the
+        old rules and templates stay in force; otherwise the new ones take over between mails."""
+        with self._reloading:
+            problems: list[str] = []
+            try:
+                renderer = frozen_renderer(self.config)
+                problems += renderer.check(templates, ["zh", "en"])
+                rules = load_rules(self.config.paths.rules)
+            except ConfigError as exc:
+                problems += exc.problems
+            except (OSError, UnicodeDecodeError) as exc:
+                problems.append(f"{self.config.paths.templates}: cannot read: {exc}")
+            if problems:
+                for problem in problems:
+                    log.error("reload refused, the rules and templates in force stay: %s", problem)
+                return problems
+            self._assemble(rules, renderer)
+            self.ingest.pipeline = self.pipeline
+            log.info(
+                "reloaded rules %s (%d routing rules) and templates %s",
+                self.config.paths.rules,
+                len(rules.router.rules),
+                self.config.paths.templates,
+            )
+            return []
 
     def run_once(self, backlog: Policy = "answer", progress: Progress | None = None) -> OnceResult:
         """Process all waiting mail, run the due clock work, then send all due mail; for cron and tests.
