@@ -24,21 +24,24 @@ def rules() -> None:
 @click.pass_obj
 def rules_test(state: State, mail: Path, as_json: bool) -> None:
     """Show what the rules make of MAIL (an .eml file), without touching any database."""
-    from helpdesk.rules.explain import explain
+    from helpdesk.rules.explain import explain, fired_lines, verdict
 
     config = state.config()
-    report = explain(config, load_rules(config.paths.rules), mail.read_bytes())
+    ruleset = load_rules(config.paths.rules)
+    report = explain(config, ruleset, mail.read_bytes())
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
         return
+    language = config.default_language  # the operator's language, whatever the mail's
     say(f"subject: {report['subject']}   from: {report['from']}   language: {report['language']}")
+    say(verdict(report, language))
     console.print("\n[bold]fields found[/bold]")
     for name, item in report["fields"].items():
         say(f"  {name}: {item['value']}  ({item['where']})")
     say(f"  missing: {', '.join(report['missing']) or 'nothing'}")
-    console.print("\n[bold]rules fired[/bold]")
-    for fired in report["rules"]:
-        say(f"  {fired['rule']}  [{fired['source']}]  → {fired['set']}")
+    console.print("\n[bold]触发的规则[/bold]" if language == "zh" else "\n[bold]rules fired[/bold]")
+    for line in fired_lines(ruleset, report, language):
+        say(f"  {line}")
     console.print("\n[bold]result[/bold]")
     for key in ("type", "priority", "team", "owner"):
         say(f"  {key:>8}: {report[key] or '-'}")
