@@ -48,24 +48,42 @@ def rules_test(state: State, mail: Path, as_json: bool) -> None:
 
 
 @click.command()
-@click.option("--print", "to_print", is_flag=True, required=True, help="Render without sending.")
+@click.option("--print", "to_print", is_flag=True, help="Render without sending (read-only).")
+@click.option(
+    "--send", is_flag=True, help="Queue the digest now; the daemon's sender delivers it. Once per day."
+)
 @click.option(
     "--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="The day reported (default: yesterday)."
 )
 @click.option("--manager", help="Only this manager's digest (staff id).")
 @click.option("--html", is_flag=True, help="Print the HTML part instead of the text part.")
 @click.pass_obj
-def digest(state: State, to_print: bool, day, manager: str | None, html: bool) -> None:
-    """Render the managers' daily digest, e.g. helpdesk digest --print --date 2026-11-22."""
+def digest(state: State, to_print: bool, send: bool, day, manager: str | None, html: bool) -> None:
+    """Render the managers' daily digest, e.g. helpdesk digest --print --date 2026-11-22, or queue it
+    with --send (each manager's digest of a day goes once, whether the sweep or this sends it)."""
     from helpdesk.daemon import Helpdesk
 
+    if to_print == send:
+        errors(["say --print (show it) or --send (queue it for the manager), not both or neither"])
     app = Helpdesk(state.config())
     when = day.date() if day else (app.clock.now().astimezone(app.config.zone).date() - timedelta(days=1))
     people = app.digests.recipients(manager)
     if not people:
+        app.close()
         errors(
             [f"no manager or director {manager!r} in staff.yaml" if manager else "nobody to send a digest to"]
         )
+    if send:
+        for person in people:
+            with app.sessions.begin() as session:
+                queued = app.digests.send(Repository(session), person, when)
+            who = f"{person.name} <{person.email}>"
+            if queued:
+                say(f"queued the digest of {when} for {who}; the running daemon sends it")
+            else:
+                say(f"the digest of {when} for {who} went already: not queued again")
+        app.close()
+        return
     with app.sessions() as session:
         for person in people:
             rendered = app.digests.render(Repository(session), person, when)
