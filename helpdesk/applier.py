@@ -15,6 +15,7 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from helpdesk.calendar import person_zone
 from helpdesk.config import Config
 from helpdesk.effects import (
     CLOCKS,
@@ -266,7 +267,9 @@ class Applier:
         return True
 
     def _context(self, repo: Repository, ticket: Ticket, effect: Notify, language: str) -> dict:
-        zone = self.config.zone
+        """Times in the reader's zone: the desk's for the customer, staff.yaml's for a staff member."""
+        person = None if effect.person is None else self.rules.directory.person(effect.person)
+        zone = self.config.zone if person is None else person_zone(person, self.config.zone)
         context = ticket_context(
             self.rules, zone, ticket, repo.field_values(ticket), language, list(effect.missing)
         )
@@ -279,10 +282,9 @@ class Applier:
                 "customer_name": ticket.requester_name,
             }
         else:
-            person = self.rules.directory.person(effect.person)
             context["person_name"] = person.name if person else ""
         if effect.history:
-            context["history"] = thread_history(ticket, self.rules.calendars.of(ticket.team).zone)
+            context["history"] = thread_history(ticket, zone)
         return context | effect.extra
 
 

@@ -7,16 +7,19 @@ it waits for the holiday to end and counts the make-up Saturday (调休) as a wo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
 import holidays
 
+from helpdesk.rules.schema import Person
+
 
 @dataclass(frozen=True)
 class BusinessCalendar:
-    """One team's working time; all arithmetic is in `zone` and returns aware datetimes."""
+    """One team's working time: days and hours are read on the wall clock of `zone`, durations are
+    counted in real (UTC) time, so a window that spans a DST change is an hour shorter or longer."""
 
     zone: ZoneInfo
     periods: tuple[tuple[time, time], ...] = ((time(9), time(12)), (time(13, 30), time(18)))
@@ -52,10 +55,10 @@ class BusinessCalendar:
         moment = start.astimezone(self.zone)
         left = duration
         for opening, closing in self._windows_from(moment):
-            begin = max(moment, opening)
-            room = closing - begin
+            begin = max(moment, opening).astimezone(UTC)
+            room = closing.astimezone(UTC) - begin
             if left <= room:
-                return begin + left
+                return (begin + left).astimezone(self.zone)
             left -= room
         raise AssertionError("unreachable: the calendar has no working time at all")
 
@@ -72,7 +75,7 @@ class BusinessCalendar:
         for opening, closing in self._windows_from(moment):
             if opening >= end:
                 return total
-            total += min(closing, end) - max(moment, opening)
+            total += min(closing, end).astimezone(UTC) - max(moment, opening).astimezone(UTC)
         return total
 
     def _windows_from(self, moment: datetime):
@@ -88,6 +91,11 @@ class BusinessCalendar:
                     if closing > moment:
                         yield opening, closing
             day += timedelta(days=1)
+
+
+def person_zone(person: Person | None, default: tzinfo) -> tzinfo:
+    """The time zone a person writes and reads in (staff.yaml, checked at load), or `default`."""
+    return ZoneInfo(person.timezone) if person is not None else default
 
 
 def _span(start: time, end: time) -> timedelta:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from helpdesk.calendar import person_zone
 from helpdesk.clock import Clock
 from helpdesk.config import Config
 from helpdesk.outbound.outbox import Notifier
@@ -52,6 +53,7 @@ class Digests:
         language = person.language
         daily = figures["day"]
         label = self.rules.labels.of
+        zone = person_zone(person, self.config.zone)  # the day is the desk's; its times, the manager's
         context = {
             "support_name": self.config.support_name,
             "person_name": person.name,
@@ -61,8 +63,7 @@ class Digests:
             "month": self._labelled(figures["month"], language),
             "escalations": [e | {"clock": clock_name(e["clock"], language)} for e in daily["escalations"]],
             "overdue": [
-                o | {"due": o["due"].astimezone(self.config.zone).strftime("%m-%d %H:%M")}
-                for o in daily["overdue"]
+                o | {"due": o["due"].astimezone(zone).strftime("%m-%d %H:%M")} for o in daily["overdue"]
             ],
             "waiting": [w | {"status": label("state", w["status"], language)} for w in daily["waiting"]],
         }

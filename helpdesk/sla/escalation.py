@@ -3,8 +3,9 @@ owners are warned once before a deadline. Pure: a ticket's snapshot and the time
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 
+from helpdesk.calendar import person_zone
 from helpdesk.effects import Effect, Notify, Plan, UpdateClock
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.rules.schema import Duration, Person
@@ -22,6 +23,11 @@ CLOCK_NAMES = {
 
 def clock_name(name: str, language: str) -> str:
     return CLOCK_NAMES.get(name, {}).get(language, name)
+
+
+def shown(moment: datetime, zone: tzinfo) -> str:
+    """A deadline as its reader sees it: on the wall clock of the reader's own time zone."""
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def due_for_escalation(clock: ClockView, now: datetime, levels: int) -> bool:
@@ -45,7 +51,7 @@ def escalate(rules: RuleSet, view: TicketView, now: datetime) -> list[Effect]:
         return plan.effects
     chain = rules.sla.escalation.chain
     interval = Duration.parse(rules.sla.escalation.interval).calendar_delta()
-    zone = rules.calendars.of(view.team).zone
+    desk = rules.calendars.of(view.team).zone
     for clock in sorted(view.clocks, key=lambda c: c.due_at):
         if not due_for_escalation(clock, now, len(chain)):
             continue
@@ -66,7 +72,7 @@ def escalate(rules: RuleSet, view: TicketView, now: datetime) -> list[Effect]:
             )
             extra = {
                 "clock": clock_name(clock.name, person.language),
-                "due": clock.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                "due": shown(clock.due_at, person_zone(person, desk)),
                 "level": level,
             }
             plan.add(Notify("escalation", person=person.id, extra=extra, history=True))
@@ -82,7 +88,7 @@ def warn(rules: RuleSet, view: TicketView, now: datetime) -> list[Effect]:
         return plan.effects
     lead = Duration.parse(lead_text).calendar_delta()
     owner = rules.directory.person(view.owner)
-    zone = rules.calendars.of(view.team).zone
+    desk = rules.calendars.of(view.team).zone
     for clock in view.clocks:
         if clock.paused_at is not None or clock.warned_at is not None or not now < clock.due_at <= now + lead:
             continue
@@ -94,7 +100,7 @@ def warn(rules: RuleSet, view: TicketView, now: datetime) -> list[Effect]:
             continue
         extra = {
             "clock": clock_name(clock.name, owner.language),
-            "due": clock.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            "due": shown(clock.due_at, person_zone(owner, desk)),
         }
         plan.add(Notify("deadline_warning", person=owner.id, extra=extra))
         plan.record("sla", "deadline_warning", {"clock": clock.name, "to": owner.id})

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
+from helpdesk.calendar import person_zone
 from helpdesk.effects import Notify, Plan
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.rules.schema import Duration, Person
@@ -39,6 +40,11 @@ class Edit:
     @property
     def now(self) -> datetime:
         return self.plan.now
+
+    @property
+    def person_zone(self) -> tzinfo:
+        """The zone the asking person writes times in (staff.yaml), not the desk's."""
+        return person_zone(self.person, self.zone)
 
 
 def apply_command(edit: Edit, command: Command) -> None:
@@ -96,7 +102,7 @@ def _eta(edit: Edit, arg: str) -> dict:
     year, month, day, hour, minute = (
         int(g) if g else 18 if i == 3 else 0 for i, g in enumerate(found.groups())
     )
-    eta = datetime(year, month, day, hour, minute, tzinfo=edit.zone)
+    eta = datetime(year, month, day, hour, minute, tzinfo=edit.person_zone)
     old = edit.plan.view.eta
     moving = old is not None and old != eta
     outcome = edit.outcome
