@@ -263,7 +263,7 @@ def quarantine() -> None:
 
 @quarantine.command("list")
 @click.option("--all", "show_all", is_flag=True, help="Include released entries.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @click.pass_obj
 def quarantine_list(state: State, show_all: bool, as_json: bool) -> None:
     """List quarantined mails with the stage and error that stopped them."""
@@ -318,7 +318,7 @@ def outbox() -> None:
     type=click.Choice(["pending", "sent", "failed", SUPPRESSED]),
     help="Only mail in this state (suppressed: decided during a first start's import, never sent).",
 )
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @click.pass_obj
 def outbox_list(state: State, status: str | None, as_json: bool) -> None:
     """List outbound mails, newest first; first, why the SMTP server cannot be used, if it cannot."""

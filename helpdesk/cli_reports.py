@@ -95,7 +95,7 @@ def digest(state: State, to_print: bool, send: bool, day, manager: str | None, h
 @click.command()
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First day (desk time).")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day, included (default: today).")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @click.pass_obj
 def report(state: State, since, until, as_json: bool) -> None:
     """Statistics for any period: tickets by type, priority and team, SLA compliance, satisfaction."""
