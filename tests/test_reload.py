@@ -50,7 +50,8 @@ def test_sighup_takes_new_rules_for_the_next_mail_and_refuses_broken_ones(
     make_config(sqlite_url, rules=rules)
     db = tmp_path / "helpdesk.db"
     with (tmp_path / "stderr.log").open("w", encoding="utf-8") as log:
-        proc = subprocess.Popen(helpdesk(tmp_path / "helpdesk.yaml", "run", "--backlog", "answer"), stderr=log)
+        command = helpdesk(tmp_path / "helpdesk.yaml", "run", "--backlog", "answer")
+        proc = subprocess.Popen(command, stderr=log)
     try:
         account.deliver(plain_mail(1))
         wait_for(lambda: ticket_count(db) == 1)
