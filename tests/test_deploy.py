@@ -113,7 +113,7 @@ def test_the_unit_is_hardened_and_its_paths_match_the_shipped_config():
     }.items():
         assert unit[key] == [value], key
     assert "@system-service" in unit["SystemCallFilter"] and int(unit["WatchdogSec"][0]) > 0
-    assert "ExecReload" not in unit  # no SIGHUP reload: we do not offer what is not there
+    assert unit["ExecReload"] == ["/bin/kill -HUP $MAINPID"]  # SIGHUP reloads rules and templates
     [check], [run] = unit["ExecStartPre"], unit["ExecStart"]
     assert check.endswith(" check") and run.endswith(" run")
     assert check.removesuffix(" check") == run.removesuffix(" run")  # the same program, the same config

@@ -80,3 +80,32 @@ def test_migrate_sql_on_sqlite_says_why_not_and_creates_nothing(tmp_path):
     refused = CliRunner().invoke(main, ["--config", str(path), "migrate", "--sql"])
     assert refused.exit_code != 0 and "needs PostgreSQL" in refused.output
     assert not (tmp_path / "helpdesk.db").exists()
+
+
+KILLED_MID_MIGRATION = """
+import os, signal, sys
+from sqlalchemy import event
+from helpdesk.tickets.db import make_engine, upgrade
+engine = make_engine(sys.argv[1])
+created = []
+
+@event.listens_for(engine, "after_cursor_execute")
+def kill_after_some_tables(conn, cursor, statement, *args):
+    if statement.lstrip().upper().startswith("CREATE TABLE"):
+        created.append(statement)
+        if len(created) == 4:
+            os.kill(os.getpid(), signal.SIGKILL)  # kill -9 in the middle of the first migration
+
+upgrade(engine)
+"""
+
+
+def test_kill_9_during_the_first_migration_leaves_a_database_that_starts(tmp_path):
+    url = f"sqlite:///{tmp_path / 'helpdesk.db'}"
+    killed = subprocess.run([sys.executable, "-c", KILLED_MID_MIGRATION, url], cwd=ROOT, capture_output=True)
+    assert killed.returncode == -9
+    again = subprocess.run([sys.executable, "-c", MIGRATE, url], cwd=ROOT, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr[-800:]
+    engine = make_engine(url)
+    assert "tickets" in inspect(engine).get_table_names()
+    engine.dispose()

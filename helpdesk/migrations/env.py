@@ -14,5 +14,9 @@ if context.is_offline_mode():  # `helpdesk migrate --sql`: the SQL an upgrade wo
         context.run_migrations()
 else:
     with engine.begin() as connection:
+        if batch:
+            # Python's sqlite3 runs DDL outside any transaction unless one is open: open it, so a
+            # kill -9 mid-migration rolls the whole upgrade back instead of leaving half a schema.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
         context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=batch)
         context.run_migrations()
