@@ -34,6 +34,7 @@ from helpdesk.effects import (
 from helpdesk.outbound.context import local_time, thread_history, ticket_context
 from helpdesk.outbound.outbox import Notifier
 from helpdesk.rules.ruleset import RuleSet
+from helpdesk.rules.schema import Duration
 from helpdesk.sla.deadlines import clock_length, due_after, resumed_due
 from helpdesk.tickets.models import Ticket, TicketClock
 from helpdesk.tickets.repository import Repository
@@ -187,7 +188,7 @@ class Applier:
         repo.session.flush()
         self._start(repo, ticket, [n for n in CLOCKS if n not in repo.clock_names(ticket)], now)
 
-    def _length(self, ticket: Ticket, name: str):
+    def _length(self, ticket: Ticket, name: str) -> Duration | None:
         return clock_length(self.rules.sla, name, ticket.requester_email, ticket.priority, ticket.type)
 
     def _acknowledge(self, repo: Repository, ticket: Ticket, effect: Acknowledge, now: datetime) -> None:
