@@ -114,3 +114,30 @@ def test_only_our_topmost_stamp_counts():
     subdomain = "Authentication-Results: mx.example.com; dkim=pass header.i=@mail.example.com\n"
     assert verified(_mail(subdomain), "mx.example.com")[0] is False
     assert not verified(_mail("Authentication-Results: ;;; ==garbage\n"), "mx.example.com")[0]
+
+
+@pytest.mark.parametrize(
+    "ours",
+    [
+        "mx.example.com; spf=none smtp.helo=[203.0.113.5]; dkim=fail header.d=example.com",  # sender's HELO
+        "mx.example.com; dkim=fail header.d=exämple.com",  # a d= the sender wrote
+        "mx.example.com; dmarc=fail header.from=example.com;",  # a trailing semicolon
+        "mx.example.com;",
+        "mx.example.com.; dkim=fail header.d=example.com",  # our name with a trailing dot
+    ],
+)
+def test_our_unreadable_verdict_is_not_replaced_by_a_forged_one_below(ours):
+    forged = "Authentication-Results: mx.example.com; dkim=pass header.d=example.com\n"
+    assert not verified(_mail(f"Authentication-Results: {ours}\n{forged}"), "mx.example.com")[0]
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "mx.example.com; dkim=pass header.i=@example.com header.d=evil.example",  # d= decides
+        "mx.example.com; dkim=pass header.d=com",  # a bare top-level domain signs for nobody
+        "mx.example.com; dkim=pass policy.d=example.com",  # not the signature's domain
+    ],
+)
+def test_only_the_signing_domain_counts(stamp):
+    assert not verified(_mail(f"Authentication-Results: {stamp}\n"), "mx.example.com")[0]

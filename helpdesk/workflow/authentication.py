@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import authres
 
 from helpdesk.config import CommandsConfig
@@ -9,8 +11,8 @@ from helpdesk.effects import Authority
 from helpdesk.mail.message import InboundMessage
 from helpdesk.rules.schema import Person
 
-# The identifiers a verdict names its domain by: DKIM's signing domain (d=, else i=), DMARC's From.
-_DOMAIN_PROPERTIES = {"dkim": ("d", "i"), "dmarc": ("from",)}
+# The methods whose pass vouches for the From domain.
+_VOUCHING = ("dkim", "dmarc")
 
 
 def verified(mail: InboundMessage, authserv_id: str) -> tuple[bool, str]:
@@ -18,40 +20,59 @@ def verified(mail: InboundMessage, authserv_id: str) -> tuple[bool, str]:
     stamped: dkim=pass aligned with the From domain, or dmarc=pass for it.
 
     A sender can write such a header too (RFC 8601 §5): our server adds its own above the
-    ones that came with the mail, so only the topmost one with our id counts, and the mail
-    server must strip incoming ones carrying our id (see the README's trust model).
+    ones that came with the mail, so only the topmost one with our id counts — and if that
+    one cannot be read, nothing below it is read instead. The mail server must strip
+    incoming ones carrying our id (see the README's trust model).
     """
     domain = mail.sender.email.rpartition("@")[2]
-    stamp = next((h for h in _stamps(mail) if h.authserv_id.lower() == authserv_id.lower()), None)
-    if stamp is None:
+    ours = _norm(authserv_id)
+    value = next(
+        (
+            v
+            for name, v in mail.headers
+            if name.lower() == "authentication-results" and _norm(_authserv_of(v)) == ours
+        ),
+        None,
+    )
+    if value is None:
         return False, f"no Authentication-Results from {authserv_id}"
+    try:
+        stamp = authres.AuthenticationResultsHeader.parse(f"Authentication-Results: {value}")
+    except authres.AuthResError:
+        return False, f"the Authentication-Results from {authserv_id} cannot be read"
     for result in stamp.results:
         method = str(result.method).lower()
-        if method not in _DOMAIN_PROPERTIES or str(result.result).lower() != "pass":
+        if method not in _VOUCHING or str(result.result).lower() != "pass":
             continue
-        names = _DOMAIN_PROPERTIES[method]
-        signed = [p.value.rpartition("@")[2].lower() for p in result.properties if p.name in names]
-        if any(_aligned(signer, domain) for signer in signed if signer):
+        if any(_aligned(signer, domain) for signer in _signers(method, result.properties)):
             return True, f"{method}=pass for {domain}"
     return False, f"no DKIM or DMARC pass for {domain} from {authserv_id}"
 
 
-def _stamps(mail: InboundMessage) -> list[authres.AuthenticationResultsHeader]:
-    """The mail's Authentication-Results headers that parse, topmost first."""
-    found = []
-    for name, value in mail.headers:
-        if name.lower() != "authentication-results":
-            continue
-        try:
-            found.append(authres.AuthenticationResultsHeader.parse(f"Authentication-Results: {value}"))
-        except authres.AuthResError:
-            continue  # a header we cannot read vouches for nothing
-    return found
+def _authserv_of(value: str) -> str:
+    """The authserv-id a header value starts with (before any version, comment or `;`)."""
+    head = re.sub(r"\([^)]*\)", " ", value.split(";", 1)[0])
+    words = head.split()
+    return words[0] if words else ""
+
+
+def _norm(name: str) -> str:
+    return name.strip().rstrip(".").lower()
+
+
+def _signers(method: str, properties) -> list[str]:
+    """The domains a pass names: DKIM's header.d (header.i only without a d=), DMARC's header.from."""
+    values = {p.name.lower(): p.value for p in properties if str(p.type).lower() == "header"}
+    if method == "dkim":
+        signer = values.get("d") or values.get("i", "").rpartition("@")[2]
+    else:
+        signer = values.get("from", "")
+    return [_norm(signer)] if signer else []
 
 
 def _aligned(signer: str, domain: str) -> bool:
-    """Relaxed alignment: the signer is the From domain or a parent of it."""
-    return signer == domain or domain.endswith("." + signer)
+    """Relaxed alignment: the signer is the From domain or a parent of it, never a bare TLD."""
+    return "." in signer and (signer == domain or domain.endswith("." + signer))
 
 
 def staff_authority(mail: InboundMessage, person: Person, commands: CommandsConfig) -> Authority:
