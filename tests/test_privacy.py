@@ -159,3 +159,31 @@ def test_the_raw_mail_is_read_only_on_record_and_purged_after_the_retention(
         kept = session.scalars(select(Message.text).where(Message.direction == "in")).one()
         assert "1101**********002X" in kept  # the masked text stays
     app.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("身份证 110105 19491231 002X", "身份证 1101** ******** 002X"),
+        ("身份证 110105-19491231-002X", "身份证 1101**-********-002X"),
+        ("１１０１０５１９４９１２３１００２Ｘ", "1101**********002X"),  # full-width
+        ("11010519491231002Xabc", "1101**********002Xabc"),
+        ("卡 6222.0202.0000.1235", "卡 6222.****.****.1235"),
+        ("卡 6222\u00a00202\u00a00000\u00a01235", "卡 6222 **** **** 1235"),  # no-break spaces
+        ("卡 622202 0200001235", "卡 6222** ******1235"),
+        ("手机 138.1234.5678", "手机 138.****.5678"),
+        ("密码是: hunter2", "密码是: ******"),
+        ("密码: hunter 2", "密码: ******"),
+        ("pwd = 'hunter two'", "pwd = ******"),
+        ("Password - hunter2", "Password - ******"),
+        ("登录密码（hunter2）", "登录密码（******）"),
+        ("PIN: 1234", "PIN: ******"),
+        (
+            "2026-12-01 09:05，版本 3.2.1，订单 20261201-000123",
+            "2026-12-01 09:05，版本 3.2.1，订单 20261201-000123",
+        ),
+        ("电话 010-12345678 转 8001", "电话 010-12345678 转 8001"),
+    ],
+)
+def test_the_forms_an_attack_review_found(text, masked):
+    assert redact_text(text).text == masked

@@ -11,20 +11,37 @@ from dataclasses import dataclass, replace
 
 from helpdesk.mail.message import InboundMessage
 
-# 18-digit resident ID: 6-digit area, birth date 19xx/20xx MMDD, 3-digit sequence, check digit;
-# the old 15-digit form: area, YYMMDD, sequence. Not inside a longer run of digits.
-_DATE = r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
-_ID18 = re.compile(r"(?<![0-9])[1-9]\d{5}(?:19|20)\d{2}" + _DATE + r"\d{3}[0-9Xx](?![0-9A-Za-z])")
-_ID15 = re.compile(r"(?<![0-9])[1-9]\d{5}\d{2}" + _DATE + r"\d{3}(?![0-9])")
-# 16–19 digits, in groups separated by single spaces or dashes, or in one run.
-_CARD = re.compile(r"(?<![0-9])\d{4}(?:[ -]?\d{4}){2}[ -]?\d{4,7}(?![0-9])")
-_MOBILE = re.compile(r"(?<![0-9])(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?![0-9])")
-# A secret after its label: 密码：abc, password = abc, token: abc, API key 为 abc.
+# Numbers are written in groups: up to two spaces, dots, dashes or slashes between digits.
+_GAP = r"[ .\-/]{0,2}"
+# An 18-digit resident ID (area, birth date, sequence, check digit: checked in code), or the
+# old 15-digit form (area, YYMMDD, sequence); never part of a longer run of digits.
+_ID18 = re.compile(r"(?<![0-9])[1-9](?:" + _GAP + r"\d){16}" + _GAP + r"[0-9Xx](?![0-9])")
+_ID15 = re.compile(r"(?<![0-9])[1-9]\d{5}\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}(?![0-9])")
+# 16–19 digits, in any grouping (the Luhn check, in code, decides).
+_CARD = re.compile(r"(?<![0-9])\d(?:" + _GAP + r"\d){15,18}(?![0-9])")
+_MOBILE = re.compile(r"(?<![0-9])(?:\+?86[ .\-]?)?1[3-9]\d(?:" + _GAP + r"\d){8}(?![0-9])")
+# Full-width digits, letters and signs, and no-break spaces, read as what they look like.
+_WIDTH = {
+    **{0xFF10 + i: 0x30 + i for i in range(10)},
+    **{0xFF21 + i: 0x41 + i for i in range(26)},
+    **{0xFF41 + i: 0x61 + i for i in range(26)},
+    0xFF0B: ord("+"),
+    0xFF0D: ord("-"),
+    0xFF0E: ord("."),
+    0x00A0: ord(" "),
+    0x3000: ord(" "),
+}
+# A secret after its label: 密码：abc, 密码是: abc, password = abc, Password - abc, 密码（abc）,
+# token: abc, API key 为 abc. The value runs to the end of its words (up to four), so a
+# password with a space or a comma is masked whole; masking a word too many is the safe side.
 _LABEL = (
-    r"(?:密码|口令|密钥|验证码|password|passwd|passcode|pwd|token|api[ _-]?key|secret|access[ _-]?key)"
+    r"(?:密码|密碼|口令|密钥|验证码|password|passwd|passcode|pwd|\bpass\b|\bpin\b|token|api[ _-]?key"
+    r"|secret|access[ _-]?key)"
 )
 _SECRET = re.compile(
-    _LABEL + r"(?P<sep>[ \t]{0,4}(?:[:：=]|是|为|\bis\b)[ \t]{0,4})(?P<value>[^\s，。,;；、)）]{1,200})",
+    _LABEL
+    + r"(?P<sep>[ \t]{0,4}(?:(?:是|为|\bis\b)[ \t]{0,4}[:：=]?|[:：=]|[-–(（])[ \t]{0,4})"
+    + r"(?P<value>[^\s，。;；、)）]{1,200}(?: [^\s，。;；、)）]{1,200}){0,3})",
     re.IGNORECASE,
 )
 _PRIVATE_KEY = re.compile(
@@ -51,6 +68,12 @@ def id_checksum_ok(number: str) -> bool:
     """The GB 11643 check digit of an 18-digit resident ID."""
     total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
     return _ID_CHECK[total % 11] == number[17].upper()
+
+
+def _birth_date_ok(number: str) -> bool:
+    """Whether an 18-digit ID's birth date (digits 7–14) is a plausible date, 19xx or 20xx."""
+    year, month, day = int(number[6:10]), int(number[10:12]), int(number[12:14])
+    return 1900 <= year <= 2099 and 1 <= month <= 12 and 1 <= day <= 31
 
 
 def luhn_ok(digits: str) -> bool:
@@ -85,14 +108,14 @@ def redact_text(text: str, extra: tuple[re.Pattern[str], ...] = ()) -> Redaction
         return found.group(0)[: found.start("value") - found.start()] + "******"
 
     def id_card(found: re.Match[str]) -> str:
-        number = found.group(0)
-        if len(number) == 18 and not id_checksum_ok(number):
-            return number
+        number = re.sub(r"[^0-9Xx]", "", found.group(0))
+        if len(number) == 18 and not (_birth_date_ok(number) and id_checksum_ok(number)):
+            return found.group(0)
         kinds.add("id_card")
-        return _keep_ends(number, 4, 4)
+        return _keep_ends(found.group(0), 4, 4)
 
     def card(found: re.Match[str]) -> str:
-        digits = re.sub(r"[ -]", "", found.group(0))
+        digits = re.sub(r"\D", "", found.group(0))
         if not 16 <= len(digits) <= 19 or not luhn_ok(digits):
             return found.group(0)
         kinds.add("bank_card")
@@ -102,7 +125,7 @@ def redact_text(text: str, extra: tuple[re.Pattern[str], ...] = ()) -> Redaction
         kinds.add("mobile")
         return _keep_ends(found.group(0), len(re.sub(r"\D", "", found.group(0))) - 8, 4)
 
-    masked = _PRIVATE_KEY.sub(key, text)
+    masked = _PRIVATE_KEY.sub(key, text.translate(_WIDTH))
     masked = _SECRET.sub(secret, masked)
     masked = _ID18.sub(id_card, masked)
     masked = _CARD.sub(card, masked)
