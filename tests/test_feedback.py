@@ -131,3 +131,27 @@ def test_only_the_new_text_of_a_real_reply_counts(fixture, result, rating):
     # Even read whole, the quoted resolution mail answers nothing by itself.
     if result is None:
         assert not read_feedback(mail.text).understood
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "已解决了一部分，还有问题",
+        "暂时解决了，明天再看看",
+        "已解决，但是又出现了",
+        "解决了个寂寞",
+        "谁说已解决了",
+        "基本解决了，还有个小问题",
+        "应该解决了吧",
+        "not sure it's fixed",
+        "resolved - NOT",
+        "Not completely fixed",
+        "Fixed, but the problem came back",
+        "Thanks, it's fixed for user A but not user B",
+        "Mostly fixed",
+        "I'm satisfied with the support but the issue remains",
+    ],
+)
+def test_a_qualified_yes_never_closes(reply):
+    """From an attack review: each of these read as 'resolved' and closed a ticket still broken."""
+    assert not read_feedback(reply).happy

@@ -96,6 +96,17 @@ _HYPOTHETICAL = re.compile(
     r"如果|要是|万一|假如|若|的话|否则|例如|比如|请回复|请确认"
     r"|\b(if|unless|in case|e\.g|for example|such as|please reply|please confirm)\b"
 )
+# Words that take back or qualify a "resolved": a reply with one of them never closes a ticket
+# by itself (it is asked again, and the owner reads it) — "已解决了一部分，还有问题",
+# "暂时解决了", "not sure it's fixed", "fixed, but it came back".
+_HEDGE = re.compile(
+    r"一部分|一半|暂时|好像|貌似|似乎|大概|可能|应该.{0,6}吧|还有.{0,4}问题|又.{0,2}(出现|坏|报错|不行)"
+    r"|但是|但|不过|可是|才怪|寂寞|谁说|不能说|无法确认|不确定|不是已|基本解决|再看看|观察一下"
+    r"|\bnot (sure|completely|entirely|quite|fully|really|yet)\b|\bmostly\b|\bpartly\b|\bpartially\b"
+    r"|\bbut\b|\bagain\b|came back|\(not\)|\bnot\b\s*$|- ?not\b|wouldn'?t say|can'?t say|cannot say"
+    r"|\bhardly\b|no longer|\bmaybe\b|\bperhaps\b|\bseems?\b|for now|temporar|for (user|some)\b",
+    re.IGNORECASE,
+)
 _HEADER_LINE = re.compile(r"^\W*(主题|主旨|subject|发件人|from|收件人|to|抄送|cc|发送时间|sent|date)\s*:")
 _CLAUSE_END = frozenset(",.;!?。;、\n")
 _SENTENCE_END = frozenset(".;!?。")
@@ -324,4 +335,8 @@ def read_feedback(text: str) -> Feedback:
             reading.note("a mail header line (主题: / subject:) is quoted history, not an answer")
         else:
             reading.line(_tokens(line))
-    return reading.feedback()
+    feedback = reading.feedback()
+    hedge = _HEDGE.search(words) if feedback.happy else None
+    if hedge:  # closing on a qualified "yes" loses the report: ask again instead
+        return Feedback(None, None, why=f"{hedge.group(0)!r} qualifies the answer: not a clear confirmation")
+    return feedback
