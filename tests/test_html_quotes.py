@@ -112,3 +112,18 @@ def test_an_html_reply_quoting_the_customers_commands_changes_neither_priority_n
     relayed = [body(m) for m in mails_to(smtp, "li.lei@example.cn")]
     assert any("收到，我先看一下日志。" in text for text in relayed)
     assert not any("#priority" in text or "#assign" in text for text in relayed)
+
+
+@pytest.mark.parametrize(
+    "container",
+    [
+        '<div id="mail-editor-reference-message-container">',  # new Outlook, Outlook for Mac
+        '<div id="ms-outlook-mobile-reference-message">',  # Outlook mobile
+        '<div id="isReplyContent">',  # NetEase 163
+    ],
+)
+def test_quote_containers_without_an_attribution_line(container):
+    """From an attack review: these quotes have no 'wrote:' line, only their container."""
+    html = f"<div>#note 收到</div>{container}<div>#assign zhang.min</div><div>#priority 低</div></div>"
+    kept = html_to_text(without_quotes(html))
+    assert "#note 收到" in kept and "#assign" not in kept and "#priority" not in kept

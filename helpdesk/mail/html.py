@@ -24,7 +24,18 @@ _VOID = frozenset(
 # Quoted blocks: dropped with their content; what follows (an inline answer) is kept.
 _QUOTE_MARKS = ("gmail_quote", "gmail_attr", "moz-cite-prefix", "yahoo_quoted", "protonmail_quote")
 # History openers: the element and everything after it are the quoted thread.
-_HISTORY_IDS = frozenset({"divrplyfwdmsg", "appendonsend", "origbody", "qqmailquote", "stopspelling"})
+_HISTORY_IDS = frozenset(
+    {
+        "divrplyfwdmsg",
+        "appendonsend",
+        "origbody",
+        "qqmailquote",
+        "stopspelling",
+        "mail-editor-reference-message-container",  # new Outlook, Outlook for Mac
+        "ms-outlook-mobile-reference-message",  # Outlook for iOS and Android
+        "isreplycontent",  # NetEase 163/126
+    }
+)
 _HISTORY_MARKS = ("foxmail_quote", "foxmailquote", "qqmail_quote", "qqmailquote")
 # Outlook's reply header: a block with a top border whose first lines are From:/Sent: (or Chinese).
 _BORDER_TOP = re.compile(r"border-top\s*:\s*(solid|[0-9.]+\s*(pt|px|cm|mm)\s+solid)", re.I)
