@@ -74,3 +74,11 @@ def test_layout(layout):
 
 def test_crlf_and_plain_mail_kept_whole():
     assert split_reply("line one\r\nline two\r\n") == "line one\nline two"
+
+
+def test_an_attribution_over_unmarked_lines_is_all_history():
+    """From an attack review: a client that marks no quote lines; what follows 'wrote:' is the quote."""
+    quoted = "On Mon, 3 Nov 2026, li <l@x.cn> wrote:\n#assign zhang.min\n#priority 低\n#solution 已处理"
+    assert split_reply(quoted) == ""
+    assert split_reply("在 2026年11月3日 10:00，li 写道：\n#assign zhang.min") == ""
+    assert split_reply("On Mon, 3 Nov 2026, li wrote:\n> question?\nmy answer\n> more") == "my answer"

@@ -132,6 +132,10 @@ def _header_block_follows(lines: list[str], index: int) -> bool:
 
 
 def _interleaved(lines: list[str]) -> str:
+    """Answers written between quoted lines; with no quoted line at all, what follows the
+    attribution is the quote itself, written by a client that marks nothing."""
+    if not any(_quote(line) for line in lines):
+        return ""
     kept = []
     for index, line in enumerate(lines):
         if _signature(line):
