@@ -46,44 +46,35 @@ class ClockQueries:
 
     def tickets_with_due_clocks(self, now: datetime, levels: int) -> list[int]:
         """Tickets with a running clock past due that has an escalation level left (indexed)."""
-        return list(
-            self.session.scalars(
-                select(TicketClock.ticket_id)
-                .where(
-                    TicketClock.met_at.is_(None),
-                    TicketClock.paused_at.is_(None),
-                    TicketClock.acknowledged_at.is_(None),
-                    TicketClock.due_at <= now,
-                    TicketClock.escalation_level < levels,
-                    or_(
-                        TicketClock.breached_at.is_(None),
-                        and_(
-                            TicketClock.next_escalation_at.is_not(None),
-                            TicketClock.next_escalation_at <= now,
-                        ),
-                    ),
-                )
-                .group_by(TicketClock.ticket_id)
-                .order_by(func.min(TicketClock.due_at))
-            )
+        return self._with_running_clocks(
+            TicketClock.acknowledged_at.is_(None),
+            TicketClock.due_at <= now,
+            TicketClock.escalation_level < levels,
+            or_(
+                TicketClock.breached_at.is_(None),
+                and_(TicketClock.next_escalation_at.is_not(None), TicketClock.next_escalation_at <= now),
+            ),
+            order=func.min(TicketClock.due_at),
         )
 
     def tickets_with_clocks_due_within(self, now: datetime, until: datetime) -> list[int]:
         """Tickets with a running, unwarned clock falling due in (now, until]."""
-        return list(
-            self.session.scalars(
-                select(TicketClock.ticket_id)
-                .where(
-                    TicketClock.met_at.is_(None),
-                    TicketClock.paused_at.is_(None),
-                    TicketClock.warned_at.is_(None),
-                    TicketClock.due_at > now,
-                    TicketClock.due_at <= until,
-                )
-                .group_by(TicketClock.ticket_id)
-                .order_by(TicketClock.ticket_id)
-            )
+        return self._with_running_clocks(
+            TicketClock.warned_at.is_(None),
+            TicketClock.due_at > now,
+            TicketClock.due_at <= until,
+            order=TicketClock.ticket_id,
         )
+
+    def _with_running_clocks(self, *conditions, order) -> list[int]:
+        """Tickets with a clock neither met nor paused that meets `conditions`, once each."""
+        query = (
+            select(TicketClock.ticket_id)
+            .where(TicketClock.met_at.is_(None), TicketClock.paused_at.is_(None), *conditions)
+            .group_by(TicketClock.ticket_id)
+            .order_by(order)
+        )
+        return list(self.session.scalars(query))
 
     def tickets_in_states(self, states: list[str]) -> list[int]:
         return list(
