@@ -13,20 +13,22 @@ import hashlib
 import logging
 from dataclasses import dataclass, replace
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from helpdesk.applier import Applier
 from helpdesk.clock import Clock
 from helpdesk.config import Config
-from helpdesk.effects import Authority, Effect, Notify, Record
+from helpdesk.effects import Authority, Effect
 from helpdesk.errors import ProcessingError
 from helpdesk.intake.decide import IntakeDecider
+from helpdesk.intake.privacy import masked_notice
 from helpdesk.mail.automatic import receipt_reason
 from helpdesk.mail.charsets import decode_header_value
 from helpdesk.mail.limits import MailLimits
 from helpdesk.mail.message import InboundMessage
 from helpdesk.mail.parse import parse_message
+from helpdesk.mail.peek import peek
 from helpdesk.mail.redact import masked_message, redact_text
 from helpdesk.record import Recorder
 from helpdesk.rules.ruleset import RuleSet
@@ -100,6 +102,25 @@ class Pipeline:
         wrong with this one mail quarantines it.
         """
         parsed = self._parse(raw)
+        try:
+            outcome = self._record(raw, parsed, source)
+        except IntegrityError:
+            if source is None or not self._seen(source):
+                raise
+            # Another daemon committed this UID first; ours rolled back whole, so nothing is twice.
+            outcome = Outcome("already", "", None, "recorded by another daemon first")
+        log.info(
+            "mail %s: %s%s%s",
+            outcome.message_id or "(no Message-ID)",
+            outcome.kind,
+            f" ticket {outcome.ticket_number}" if outcome.ticket_number else "",
+            f" ({outcome.detail})" if outcome.detail else "",
+            extra={"ticket": outcome.ticket_number, "message_id": outcome.message_id},
+        )
+        return outcome
+
+    def _record(self, raw: bytes, parsed: Parsed, source: MailSource | None) -> Outcome:
+        """The mail's one transaction: raw bytes, ticket change, outbox rows and checkpoint."""
         with unavailable_when_transient(), self.sessions.begin() as session:
             repo = Repository(session)
             seen = source and repo.seen(source.folder, source.uidvalidity, source.uid)
@@ -124,15 +145,11 @@ class Pipeline:
                     outcome.message_id,
                     self.clock.now(),
                 )
-        log.info(
-            "mail %s: %s%s%s",
-            outcome.message_id or "(no Message-ID)",
-            outcome.kind,
-            f" ticket {outcome.ticket_number}" if outcome.ticket_number else "",
-            f" ({outcome.detail})" if outcome.detail else "",
-            extra={"ticket": outcome.ticket_number, "message_id": outcome.message_id},
-        )
         return outcome
+
+    def _seen(self, source: MailSource) -> bool:
+        with self.sessions() as session:
+            return Repository(session).seen(source.folder, source.uidvalidity, source.uid) is not None
 
     def retry(self, entry_id: int, as_person: bool = False) -> Outcome:
         """Process a quarantined mail again (after a fix); on success the entry is released.
@@ -257,7 +274,8 @@ class Pipeline:
         stage[0] = "workflow"
         effects, authority = self._decide(repo, ticket, mail, key, created)
         if masked:
-            effects = [*effects, *self._masked(repo, ticket, mail, masked)]
+            told = repo.has_event(ticket, "sensitive_notice")
+            effects = [*effects, *masked_notice(masked, mail.sender.email == ticket.requester_email, told)]
         self.applier.apply(repo, ticket, effects, now, authority)
         return Outcome("created" if created else "appended", key, ticket.number, message.subject)
 
@@ -322,7 +340,7 @@ class Pipeline:
 
     def _keep_automatic(self, repo: Repository, raw_row: RawMail, source, outcome: Outcome) -> Outcome:
         """Keep a machine's mail that joined no ticket, whole, with the reason, for a person to look at."""
-        subject, sender = (decode_header_value(value) for value in _peek(raw_row.data))
+        subject, sender = (decode_header_value(value) for value in peek(raw_row.data))
         entry = QuarantinedMail(
             raw=raw_row,
             folder=source.folder if source else "",
@@ -338,25 +356,6 @@ class Pipeline:
         repo.session.flush()
         return replace(outcome, detail=f"kept as automatic mail #{entry.id}: {outcome.detail}", kept=entry.id)
 
-    def _masked(
-        self, repo: Repository, ticket: Ticket, mail: InboundMessage, kinds: frozenset[str]
-    ) -> list[Effect]:
-        """Sensitive data was masked: always an event; the customer is told once per ticket."""
-        effects: list[Effect] = [
-            Record(
-                "privacy",
-                "sensitive_masked",
-                {"kinds": sorted(kinds)},
-                reason="masked in everything derived from the mail; only the raw mail keeps it",
-            )
-        ]
-        if mail.sender.email == ticket.requester_email and not repo.has_event(ticket, "sensitive_notice"):
-            effects += [
-                Notify("sensitive_masked", automatic=True, extra={"kinds": sorted(kinds)}),
-                Record("privacy", "sensitive_notice", {"kinds": sorted(kinds)}),
-            ]
-        return effects
-
     def _workload(self, repo: Repository) -> Workload:
         return repo.workload([p.id for p in self.rules.directory.people])
 
@@ -365,7 +364,7 @@ class Pipeline:
         error = redact_text(f"{type(exc).__name__}: {exc}").text
         if isinstance(exc, ProcessingError):
             stage = exc.stage
-        subject, sender = _peek(raw_row.data)
+        subject, sender = peek(raw_row.data)
         entry = QuarantinedMail(
             raw=raw_row,
             folder=source.folder if source else "",
@@ -381,14 +380,3 @@ class Pipeline:
         repo.session.flush()
         log.warning("mail quarantined as #%d at stage %s: %s", entry.id, stage, error)
         return Outcome("quarantined", "", None, f"#{entry.id} {stage}: {error}")
-
-
-def _peek(raw: bytes) -> tuple[str, str]:
-    """Best-effort Subject and From of a mail that could not be processed, for the quarantine list."""
-    head = raw.split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0]
-    found = {}
-    for line in head.decode("utf-8", "replace").splitlines():
-        name, _, value = line.partition(":")
-        if name.lower() in ("subject", "from") and name.lower() not in found:
-            found[name.lower()] = redact_text(value.strip()[:300]).text
-    return found.get("subject", ""), found.get("from", "")
