@@ -114,14 +114,20 @@ class Sweeper:
         ]
 
     def _one(self, job: str, ticket_id: int, decide: Decide, now: datetime) -> int:
-        """Decide and apply one ticket in its own transaction; 1 when something was done."""
+        """Decide and apply one ticket in its own transaction; 1 when something was done.
+
+        Most candidates (every ticket being worked, for the progress job) have nothing due: a
+        plain read tells, and only a ticket with something to do is locked and decided again."""
         try:
+            with self.sessions() as session:
+                repo = Repository(session)
+                ticket = repo.ticket(ticket_id)
+                if ticket is None or not decide(repo.snapshot(ticket), now):
+                    return 0
             with self.sessions.begin() as session:
                 repo = Repository(session)
                 ticket = repo.lock_ticket(ticket_id)
-                if ticket is None:
-                    return 0
-                effects = decide(repo.snapshot(ticket), now)
+                effects = decide(repo.snapshot(ticket), now) if ticket is not None else []
                 if effects:
                     self.applier.apply(repo, ticket, effects, now)
                 return int(bool(effects))

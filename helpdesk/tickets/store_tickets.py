@@ -54,6 +54,9 @@ class TicketQueries:
             .execution_options(populate_existing=True)
         )
 
+    def ticket(self, ticket_id: int) -> Ticket | None:
+        return self.session.get(Ticket, ticket_id)
+
     def ticket_by_number(self, number: str) -> Ticket | None:
         return self.session.scalar(select(Ticket).where(Ticket.number == number))
 
