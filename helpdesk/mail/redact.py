@@ -48,12 +48,12 @@ _PRIVATE_KEY = re.compile(
     r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----.{0,20000}?-----END (?:[A-Z]+ )?PRIVATE KEY-----", re.DOTALL
 )
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
 # The headers people write in; the rest (Message-ID, Date, Received, DKIM…) are machine tokens
 # whose digits only look like card numbers, and rewriting them would break threading.
 _PERSON_HEADERS = frozenset(
     {"subject", "from", "to", "cc", "reply-to", "sender", "comments", "keywords", "organization"}
 )
-_ID_CHECK = "10X98765432"
 
 
 @dataclass(frozen=True)
