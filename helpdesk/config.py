@@ -103,10 +103,11 @@ class SmtpConfig(_Connection):
     )
 
 
-class NumberingConfig(_Section):
+class NumberScheme(_Section):
+    """One way of numbering tickets: the format and when its {seq} starts again."""
+
     format: str = "{date:%Y%m}-{seq:03d}"
     reset: Literal["daily", "monthly", "yearly", "never"] = "monthly"
-    subject_tag: str = "[#{number}]"
 
     @field_validator("format")
     @classmethod
@@ -115,15 +116,8 @@ class NumberingConfig(_Section):
             raise ValueError("the number format needs a {seq} field, e.g. '{date:%Y%m}-{seq:03d}'")
         return value
 
-    @field_validator("subject_tag")
-    @classmethod
-    def _has_number(cls, value: str) -> str:
-        if "{number}" not in value:
-            raise ValueError("the subject tag needs a {number} field, e.g. '[#{number}]'")
-        return value
-
     @model_validator(mode="after")
-    def _unique_in_period(self) -> NumberingConfig:
+    def _unique_in_period(self) -> NumberScheme:
         """A number must not come round again: {seq} restarts each period, so the format has to
         carry the date fields that tell the periods apart (monthly: year and month)."""
         try:
@@ -144,6 +138,47 @@ class NumberingConfig(_Section):
                 f" in {{date:...}}, e.g. {example.get(self.reset, '{date:%Y}-{seq:04d}')!r}"
             )
         return self
+
+    @property
+    def literal(self) -> str:
+        """The format's fixed text ('TS', '-'): what tells its numbers from another scheme's."""
+        return "".join(text for text, _, _, _ in Formatter().parse(self.format))
+
+
+class NumberingConfig(NumberScheme):
+    """The default scheme (YYYYMM-NNN), and one per ticket type where wanted, e.g. the seeds'
+    fault: {format: 'TS{date:%Y%m%d}{seq:03d}', reset: daily} and 'RD…' for development.
+
+    A ticket's number is given when its first mail arrives, from the type the rules give that
+    mail; a later #type keeps the number (every subject line of the thread carries it)."""
+
+    subject_tag: str = "[#{number}]"
+    by_type: dict[str, NumberScheme] = Field(default_factory=dict)
+
+    @field_validator("subject_tag")
+    @classmethod
+    def _has_number(cls, value: str) -> str:
+        if "{number}" not in value:
+            raise ValueError("the subject tag needs a {number} field, e.g. '[#{number}]'")
+        return value
+
+    @model_validator(mode="after")
+    def _schemes_apart(self) -> NumberingConfig:
+        """Two different schemes must differ in their fixed text, or their numbers could meet."""
+        seen: dict[str, tuple[str, str]] = {self.literal: (self.format, self.reset)}
+        for name, scheme in self.by_type.items():
+            other = seen.setdefault(scheme.literal, (scheme.format, scheme.reset))
+            if other != (scheme.format, scheme.reset):
+                raise ValueError(
+                    f"by_type.{name}: the format {scheme.format!r} has the same fixed text"
+                    f" {scheme.literal!r} as {other[0]!r} (reset {other[1]}): their numbers could be"
+                    " the same; give each scheme its own letters, e.g. 'TS…' and 'RD…'"
+                )
+        return self
+
+    def scheme(self, ticket_type: str | None) -> NumberScheme:
+        """The scheme numbering a ticket of `ticket_type` (the default one for any other)."""
+        return self.by_type.get(ticket_type or "", self)
 
 
 # The strftime codes that tell one period from the next, per reset.

@@ -12,7 +12,7 @@ from helpdesk.mail.message import InboundMessage
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.tickets.blobs import BlobStore
 from helpdesk.tickets.models import AttachmentRow, Message, RawMail, Ticket
-from helpdesk.tickets.numbering import next_number
+from helpdesk.tickets.numbering import number_for_mail
 from helpdesk.tickets.repository import Repository
 
 _REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|sv|wg|回复|回覆|答复|转发|轉寄)\s*[:：]\s*)+", re.I)
@@ -69,7 +69,7 @@ class Recorder:
         subject = _REPLY_PREFIX.sub("", subject).strip() or "(no subject)"
         sender = mail.sender
         ticket = Ticket(
-            number=next_number(repo, self.config.numbering, local),
+            number=number_for_mail(repo, self.config.numbering, self.rules, mail, local),
             subject=subject,
             status="new",
             requester_email=sender.email,
