@@ -356,11 +356,16 @@ outbox.add_command(outbox_retry)
 
 @main.command()
 @click.option("--keep", type=click.Path(path_type=Path), help="Keep the demo's files in this folder.")
-def demo(keep: Path | None) -> None:
-    """Run the whole product on throwaway local IMAP and SMTP servers and show what it did."""
+@click.option(
+    "--language",
+    type=click.Choice(["zh", "en"]),
+    help="Tell the story in Chinese or English (default: from the locale, LANG=zh_CN… is Chinese).",
+)
+def demo(keep: Path | None, language: str | None) -> None:
+    """Run the whole product on throwaway local IMAP and SMTP servers and tell what it did."""
     from helpdesk.demo import run_demo
 
-    run_demo(console, keep)
+    run_demo(console, keep, language)
 
 
 for command in (

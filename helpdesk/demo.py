@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import logging
+import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -21,6 +23,7 @@ from rich.table import Table
 from helpdesk.config import load_config
 from helpdesk.console import plain
 from helpdesk.daemon import Helpdesk
+from helpdesk.demo_story import WORDS, Story, reader_language
 from helpdesk.localservers import PymapServer, SmtpSink
 from helpdesk.tickets.repository import Repository
 
@@ -70,14 +73,48 @@ def _wait(what: str, condition: Callable[[], bool], seconds: float = 30.0) -> No
         time.sleep(0.1)
 
 
-def run_demo(console: Console, keep: Path | None) -> None:
-    """Start the servers, run the daemon, deliver the sample mails, print what happened."""
-    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP line
+def run_demo(console: Console, keep: Path | None, language: str | None = None) -> None:
+    """Start the servers, run the daemon, deliver the sample mails, tell what happened, clean up.
+
+    Without `keep` the files live in a temporary folder removed at the end; SIGTERM, like Ctrl-C,
+    stops the daemon and both servers before the process ends."""
+    words = WORDS[reader_language(language)]
+    # The story replaces log lines; pymap's IDLE answers make imapclient reconnect now and then.
+    quiet = [logging.getLogger(name) for name in ("mail.log", "helpdesk", "imapclient")]
+    levels = [logger.level for logger in quiet]
+    for logger in quiet:
+        logger.setLevel(logging.ERROR)
+    previous = signal.signal(signal.SIGTERM, _terminate)
     workdir = Path(keep or tempfile.mkdtemp(prefix="helpdesk-demo-"))
-    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        workdir.mkdir(parents=True, exist_ok=True)
+        app, sink = _run(console, workdir, words)
+        _report(console, app, sink, reader_language(language))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        for logger, level in zip(quiet, levels, strict=True):
+            logger.setLevel(level)
+        if keep is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    if keep is None:
+        console.print("\n" + words["removed"], markup=False, highlight=False)
+    else:
+        console.print(
+            "\n" + words["kept"].format(workdir=workdir, config=workdir / "helpdesk.yaml"),
+            markup=False,
+            highlight=False,
+        )
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _run(console: Console, workdir: Path, words: dict) -> tuple[Helpdesk, SmtpSink]:
     sink = SmtpSink().start()
     imap = PymapServer(SUPPORT, "demo").start()
     stop = threading.Event()
+    daemon: threading.Thread | None = None
     try:
         config_path = workdir / "helpdesk.yaml"
         config_path.write_text(
@@ -99,112 +136,91 @@ def run_demo(console: Console, keep: Path | None) -> None:
             ),
             encoding="utf-8",
         )
-        console.print(f"[bold]helpdesk demo[/bold] in {workdir}")
-        console.print(f"  IMAP (pymap) 127.0.0.1:{imap.port}   SMTP sink 127.0.0.1:{sink.port}")
+        console.print(words["title"].format(workdir=workdir), style="bold", markup=False, highlight=False)
+        console.print(words["servers"].format(imap=imap.port, smtp=sink.port), highlight=False)
         app = Helpdesk(load_config(config_path))
         daemon = threading.Thread(target=app.run, args=(stop,), name="daemon")
         daemon.start()
-        client = IMAPClient("127.0.0.1", port=imap.port, ssl=False)
-        client.login(SUPPORT, "demo")
-        first = [
-            customer_mail(
-                "李雷 <li.lei@example.cn>",
-                "系统无法登录",
-                "你好，\n\n今天早上开始 OA 系统一直提示“验证码错误”，无法登录。\n"
-                "版本 3.2.1，Chrome 浏览器。\n\n谢谢\n李雷",
-            ),
-            customer_mail(
-                "Anna Smith <anna@example.com>",
-                "Export to Excel fails",
-                "Hi,\n\nSince this morning the monthly report export stops at 90% with\n"
-                '"Error 500: template not found". Version 4.1.\n\nBest regards\nAnna',
-            ),
-            _gbk_mail(),
-            customer_mail(
-                "Anna Smith <anna@example.com>",
-                "Automatic reply: Export to Excel fails",
-                "I am out of the office until Monday.",
-                Auto_Submitted="auto-replied",
-            ),
-        ]
-        for raw in first:
-            client.append("INBOX", raw)
-        console.print(f"  delivered {len(first)} mails (one an out-of-office notice) …")
-        _wait("three acknowledgements", lambda: len(sink.received) >= 3)
-        ack = next(r.message for r in sink.received if "li.lei@example.cn" in r.recipients)
-        reply = customer_mail(
-            "李雷 <li.lei@example.cn>",
-            f"回复：{ack['Subject']}",
-            "补充一下：出错时间是今天 9:05。\n操作步骤：\n1. 打开 OA 登录页\n2. 输入账号密码后点击登录"
-            "\n\n发自我的iPhone\n\n"
-            "------------------ 原始邮件 ------------------\n"
-            f'发件人: "技术支持" <{SUPPORT}>\n发送时间: 今天\n主题: {ack["Subject"]}\n\n'
-            "您好，已收到您的需求，我们将尽快处理并同步进展。",
-            In_Reply_To=ack["Message-ID"],
-            References=ack["Message-ID"],
-        )
-        client.append("INBOX", reply)
-        console.print(
-            "  delivered 李雷's reply with the steps the acknowledgement asked for (Foxmail-style quote) …"
-        )
-
-        def replied() -> bool:
-            with app.sessions() as session:
-                return Repository(session).messages_from("li.lei@example.cn") >= 2
-
-        _wait("the reply to join its ticket", replied)
-        # The reply completes the report, so its owner is told.
-        _wait(
-            "the assignment notice",
-            lambda: any("wang.wei@example.com" in r.recipients for r in sink.received),
-        )
-        client.logout()
+        _deliver(console, app, imap, sink, words)
     finally:
         stop.set()
-        if "daemon" in locals():
+        if daemon is not None:
             daemon.join()
         imap.stop()
         sink.stop()
-    _report(console, app, sink)
-    console.print(
-        f"\nEverything is in {workdir}: try [bold]helpdesk --config {config_path} tickets show NUMBER[/bold]",
-        highlight=False,
+    return app, sink
+
+
+def _deliver(console: Console, app: Helpdesk, imap: PymapServer, sink: SmtpSink, words: dict) -> None:
+    client = IMAPClient("127.0.0.1", port=imap.port, ssl=False)
+    client.login(SUPPORT, "demo")
+    first = [
+        customer_mail(
+            "李雷 <li.lei@example.cn>",
+            "系统无法登录",
+            "你好，\n\n今天早上开始 OA 系统一直提示“验证码错误”，无法登录。\n"
+            "版本 3.2.1，Chrome 浏览器。\n\n谢谢\n李雷",
+        ),
+        customer_mail(
+            "Anna Smith <anna@example.com>",
+            "Export to Excel fails",
+            "Hi,\n\nSince this morning the monthly report export stops at 90% with\n"
+            '"Error 500: template not found". Version 4.1.\n\nBest regards\nAnna',
+        ),
+        _gbk_mail(),
+        customer_mail(
+            "Anna Smith <anna@example.com>",
+            "Automatic reply: Export to Excel fails",
+            "I am out of the office until Monday.",
+            Auto_Submitted="auto-replied",
+        ),
+    ]
+    for raw in first:
+        client.append("INBOX", raw)
+    console.print(words["delivered"].format(count=len(first)), markup=False, highlight=False)
+    _wait("three acknowledgements", lambda: len(sink.received) >= 3)
+    ack = next(r.message for r in sink.received if "li.lei@example.cn" in r.recipients)
+    reply = customer_mail(
+        "李雷 <li.lei@example.cn>",
+        f"回复：{ack['Subject']}",
+        "补充一下：出错时间是今天 9:05。\n操作步骤：\n1. 打开 OA 登录页\n2. 输入账号密码后点击登录"
+        "\n\n发自我的iPhone\n\n"
+        "------------------ 原始邮件 ------------------\n"
+        f'发件人: "技术支持" <{SUPPORT}>\n发送时间: 今天\n主题: {ack["Subject"]}\n\n'
+        "您好，已收到您的需求，我们将尽快处理并同步进展。",
+        In_Reply_To=ack["Message-ID"],
+        References=ack["Message-ID"],
     )
+    client.append("INBOX", reply)
+    console.print(words["replied"], markup=False, highlight=False)
+
+    def replied() -> bool:
+        with app.sessions() as session:
+            return Repository(session).messages_from("li.lei@example.cn") >= 2
+
+    _wait("the reply to join its ticket", replied)
+    # The reply completes the report, so its owner is told.
+    _wait(
+        "the assignment notice",
+        lambda: any("wang.wei@example.com" in r.recipients for r in sink.received),
+    )
+    client.logout()
 
 
-def _report(console: Console, app: Helpdesk, sink: SmtpSink) -> None:
-    with app.sessions() as session:
-        tickets = sorted(Repository(session).list_tickets(), key=lambda t: t.id)
-        table = Table(
-            "number", "status", "type", "priority", "owner", "requester", "subject", title="tickets"
-        )
-        for ticket in tickets:
-            table.add_row(
-                *plain(
-                    ticket.number,
-                    ticket.status,
-                    ticket.type,
-                    ticket.priority,
-                    ticket.owner,
-                    ticket.requester_email,
-                    ticket.subject,
-                )
-            )
-        console.print(table)
-        for ticket in tickets:
-            for message in ticket.messages:
-                if message.direction == "in" and message.new_text != message.text:
-                    console.print(
-                        f"[bold]{ticket.number}[/bold] reply from {message.sender}, "
-                        "new text without the quoted history:",
-                        highlight=False,
-                    )
-                    for line in message.new_text.splitlines():
-                        console.print(f"  │ {line}", markup=False, highlight=False)
-    sent = Table("to", "subject", "first line", title="mails sent (SMTP sink)")
+def _report(console: Console, app: Helpdesk, sink: SmtpSink, language: str) -> None:
+    words = WORDS[language]
+    try:
+        with app.sessions() as session:
+            repo = Repository(session)
+            tickets = sorted(repo.list_tickets(), key=lambda t: t.id)
+            automatic = [(entry.subject, entry.sender) for entry in repo.kept_automatic(None)]
+            Story(console, app.rules, language).tell(tickets, automatic)
+    finally:
+        app.close()
+    sent = Table(words["to"], words["subject"], words["first_line"], title=words["sent"])
     for item in sink.received:
         mail = item.message
         lines = [ln for ln in mail.get_body(("plain",)).get_content().splitlines() if ln.strip()]
         sent.add_row(*plain(", ".join(item.recipients), mail["Subject"], lines[1] if len(lines) > 1 else ""))
+    console.print()
     console.print(sent)
-    app.close()
