@@ -91,3 +91,27 @@ def test_live_reports_each_server_on_one_line(make_config, sqlite_url, account, 
     [smtp_line] = [line for line in result.output.splitlines() if "SMTP" in line]
     assert smtp_line.startswith("error: SMTP 127.0.0.1:1: unreachable")
     assert "Traceback" not in result.output
+
+
+def test_a_scalar_where_a_list_belongs_is_named_with_file_and_line(tmp_path):
+    """`required: steps, error_message` reads as one string, not two fields: check says so."""
+    shutil.copytree(BUNDLED / "rules", tmp_path / "rules")
+    catalog = tmp_path / "rules" / "catalog.yaml"
+    text = catalog.read_text(encoding="utf-8")
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if row.strip().startswith("required: ["))
+    head, _, tail = text.partition("required: [")
+    items, _, rest = tail.partition("]")
+    catalog.write_text(f"{head}required: {items}{rest}", encoding="utf-8")
+    workflows = tmp_path / "rules" / "workflows.yaml"
+    wf = workflows.read_text(encoding="utf-8").replace(
+        "resolved: [closed, in_progress]", "resolved: closed", 1
+    )
+    workflows.write_text(wf, encoding="utf-8")
+    wf_line = next(n for n, row in enumerate(wf.splitlines(), 1) if row.strip() == "resolved: closed")
+    config = tmp_path / "helpdesk.yaml"
+    config.write_text("paths:\n  rules: rules\n", encoding="utf-8")
+    result = check("--config", str(config))
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert any(f"{catalog}:{line}:" in row and "required" in row and "valid list" in row for row in lines)
+    assert any(f"{workflows}:{wf_line}:" in row and "transitions.resolved" in row for row in lines)
