@@ -1,0 +1,103 @@
+"""Text to search terms, the same on SQLite and PostgreSQL: Chinese as overlapping bigrams, other
+words lower-cased and lightly stemmed.
+
+Chinese is written without spaces and most of its words are two characters (打印, 登录, 卡纸), so
+each run of CJK characters becomes its overlapping bigrams ("打印机" → 打印 印机): a two-character
+query matches exactly, a longer one by most of its bigrams. A trigram index could not find a
+two-character word at all. The database then indexes these space-separated terms with its plain
+tokenizer (FTS5 unicode61, PostgreSQL's 'simple' configuration), so both see the same terms.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Han (with extension A and compatibility ideographs), kana and hangul: scripts without spaces.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_RUN = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+")
+_IS_CJK = re.compile(rf"[{_CJK}]")
+# Longest first; a stem keeps at least three letters, so "bus" and "is" stay whole.
+_SUFFIXES = ("ing", "ies", "es", "ed", "s")
+
+
+def stem(word: str) -> str:
+    """A light English stemmer: printers, printing, printed → print; ies → y. Digits stay."""
+    if not word.isalpha() or len(word) < 4:
+        return word
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if suffix == "ies":
+                return word[:-3] + "y"
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                return word
+            return word[: -len(suffix)]
+    return word
+
+
+def _fold(text: str) -> str:
+    """Full-width forms as ASCII, accents off, lower case: ＶＰＮ, Café and cafe are one word."""
+    text = unicodedata.normalize("NFKC", text)
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _runs(text: str) -> list[str]:
+    return _RUN.findall(_fold(text))
+
+
+def terms(text: str) -> list[str]:
+    """Every term of `text` in order, repeats kept (the index counts them)."""
+    found: list[str] = []
+    for run in _runs(text):
+        if not _IS_CJK.match(run):
+            found.append(stem(run))
+        elif len(run) == 1:
+            found.append(run)
+        else:
+            found.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return found
+
+
+def indexed(text: str) -> str:
+    """`text` as the space-separated terms the database indexes."""
+    return " ".join(terms(text))
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a search asks for: whole terms, and single CJK characters matched as term prefixes
+    (卡 finds 卡纸 and 卡顿)."""
+
+    words: tuple[str, ...]
+    prefixes: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.words and not self.prefixes
+
+    @property
+    def size(self) -> int:
+        return len(self.words) + len(self.prefixes)
+
+
+def parse_query(text: str) -> Query:
+    """A search's terms, each once, in the order written."""
+    words: list[str] = []
+    prefixes: list[str] = []
+    for run in _runs(text):
+        if _IS_CJK.match(run) and len(run) == 1:
+            prefixes.append(run)
+            continue
+        words.extend(terms(run))
+    return Query(tuple(dict.fromkeys(words)), tuple(dict.fromkeys(prefixes)))
+
+
+def coverage(query: Query, document_terms: set[str]) -> float:
+    """The share of the query's terms the document has (a prefix counts if any term starts with it)."""
+    if query.empty:
+        return 0.0
+    found = sum(1 for word in query.words if word in document_terms)
+    found += sum(1 for prefix in query.prefixes if any(t.startswith(prefix) for t in document_terms))
+    return found / query.size
