@@ -1,146 +1,140 @@
-"""Split a reply's new text from quoted history and signatures, for Chinese and English clients.
+"""Split a reply's new text from quoted history and signatures, in every language a support desk meets.
 
-Each line is classed as text, quote, attribution, separator, header or signature; the new
-text ends at the first line that opens the quoted history or the signature. Patterns are
-anchored to whole lines, so a keyword inside a sentence ("I wrote: …") never cuts.
+Each line is read as text, quote (`>`), attribution, separator, header block or signature
+(`reply_lines`, with the words of `attribution/*.yaml`); the new text ends at the first line that
+opens the quoted history or the signature. Answers written between quoted lines are new text too.
+Marks are whole lines, so a keyword inside a sentence ("I wrote: …") never cuts.
 """
 
 from __future__ import annotations
 
 import re
 
-# Every pattern runs on a stripped line and in linear time: quantifiers next to one another
-# over the same characters are possessive (`*+`), so no input makes the engine try every split
-# of a run of spaces; lines longer than _LONGEST_MARK are never an attribution, header or signature.
-_LONGEST_MARK = 1000
-_COLON = r"\s*+[:：]"
-# "On Mon, 3 Nov 2026 at 10:00, Li <li@x.com> wrote:", also wrapped over two lines by Gmail.
-_ON_WROTE = re.compile(r"On\b.{4,300}\bwrote\s*+:$", re.I | re.S)
-_WROTE_END = re.compile(r"(\bwrote|写道|寫道|a écrit|schrieb|escribió|ha scritto)\s*+[:：]?$", re.I)
-_ZH_ATTRIBUTION = re.compile(r"(在|于|於).{2,200}(写道|寫道)\s*+[:：]?$")
-_ZH_DATE_ATTRIBUTION = re.compile(r".{0,120}\d{4}[年/-]\d{1,2}[月/-]\d{1,2}.{0,120}(写道|寫道)\s*+[:：]?$")
-_SEPARATOR = re.compile(
-    r"(-{2,}+\s*+(Original Message|原始邮件|原始郵件|邮件原件|原邮件|Reply Message|回复的原邮件)\s*+-{2,}"
-    r"|_{20,}|-{20,}|={20,})$",
-    re.I,
+from helpdesk.mail.reply_lines import (
+    attribution_end,
+    header_block_end,
+    mark,
+    quote,
+    quote_follows,
+    separator,
+    signature_start,
 )
-_HEADER_FIRST = re.compile(r"\**+\s*+(From|发件人|發件人|寄件者|Von|De)\s*+\**+" + _COLON, re.I)
-_HEADER_NEXT = re.compile(
-    r"\**+\s*+(Sent|Date|To|Cc|Subject|发送时间|发送日期|時間|时间|日期|收件人|抄送|主题|主旨|"
-    r"寄件日期|收件者|副本|Gesendet|An|Betreff|Envoyé|Objet|À)\s*+\**+" + _COLON,
-    re.I,
-)
-_SIGNATURE = re.compile(
-    r"(--|—"
-    r"|(发自|來自|来自|发送自)\s*+我的.{1,24}"
-    r"|发自\s*+(网易邮箱|手机QQ邮箱|QQ邮箱|新浪邮箱|Foxmail|企业微信|钉钉|华为|小米|荣耀).{0,20}"
-    r"|从我的.{1,20}发送"
-    r"|Sent from (my|Mail for|Outlook|Yahoo).{0,40}"
-    r"|Sent with .{1,30}"
-    r"|Get Outlook for .{1,20}"
-    r"|获取\s*+Outlook\s*+for\s*+.{1,20}"
-    r"|Envoyé de mon .{1,20}|Von meinem .{1,30} gesendet)$",
-    re.I,
-)
-_ON = re.compile(r"On\b", re.I)
 
-
-def _quote(line: str) -> bool:
-    return line.lstrip().startswith(">")
-
-
-def _mark(line: str) -> str:
-    """The line as the structural patterns read it: stripped, and empty when too long to be a mark."""
-    text = line.strip()
-    return text if len(text) <= _LONGEST_MARK else ""
-
-
-def _signature(line: str) -> bool:
-    return _SIGNATURE.match(_mark(line)) is not None
-
-
-def _separator(line: str) -> bool:
-    return _SEPARATOR.match(_mark(line)) is not None
-
-
-def _header_first(line: str) -> bool:
-    return _HEADER_FIRST.match(_mark(line)) is not None
-
-
-def _zh_attribution(line: str) -> bool:
-    text = _mark(line)
-    if "写道" not in text and "寫道" not in text:
-        return False
-    return _ZH_ATTRIBUTION.match(text) is not None or _ZH_DATE_ATTRIBUTION.match(text) is not None
-
-
-def _wrote_end(line: str) -> bool:
-    return _WROTE_END.search(_mark(line)) is not None
+_RULE = re.compile(r"[-_=*~—\s]*+")  # a line of dashes or underscores left above a cut
 
 
 def split_reply(text: str) -> str:
     """The sender's new text: everything above the quoted history and signature, trimmed.
 
-    When the mail starts with '>'-quoted history (inline or bottom posting), the unquoted
-    lines between the quotes are the new text instead; a mail that starts with a separator
-    or a header block has no new text.
+    Unquoted lines between '>'-quoted ones are answers and kept (inline or bottom posting). A
+    mail that opens with a separator, a header block or an attribution over unmarked lines has
+    no new text; a forward with nothing written above it keeps the forwarded mail.
     """
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    cut = _first_cut(lines)
-    head = "\n".join(lines[:cut]).strip()
-    if head or cut == len(lines):
+    found = _first_cut(lines)
+    if found is None:
+        return _tidy(lines)
+    cut, kind = found
+    head = _tidy(lines[:cut])
+    if kind == "signature":
         return head
-    opening = lines[cut]
-    if _separator(opening) or (_header_first(opening) and _header_block_follows(lines, cut)):
-        return ""  # a forwarded or quoted mail with nothing written above it
-    return _interleaved(lines[cut:])
+    if head:
+        answers = _answers(lines, cut, trailing=False)
+        return f"{head}\n\n{answers}" if answers else head
+    if kind == "forward":
+        return _forwarded(lines, cut)
+    if kind in {"separator", "header"}:
+        return ""  # a quoted mail with nothing written above it
+    return _answers(lines, cut, trailing=True)
 
 
-def _first_cut(lines: list[str]) -> int:
-    for index, line in enumerate(lines):
-        if _opens_history(lines, index) or _signature(line):
-            return index
-    return len(lines)
+def _first_cut(lines: list[str]) -> tuple[int, str] | None:
+    for index in range(len(lines)):
+        kind = _opener(lines, index)
+        if kind:
+            return index, kind
+        start = signature_start(lines, index)
+        if start is not None:
+            return start, "signature"
+    return None
 
 
-def _opens_history(lines: list[str], index: int) -> bool:
+def _opener(lines: list[str], index: int) -> str:
+    """The kind of quoted history line `index` opens, or '' when it opens none."""
     line = lines[index]
-    if _quote(line) or _separator(line) or _zh_attribution(line):
-        return True
-    text = _mark(line)
-    if _ON_WROTE.match(text):
-        return True
-    following = lines[index + 1] if index + 1 < len(lines) else ""
-    if _ON.match(text) and _wrote_end(following):
-        return _ON_WROTE.match(_mark(text + " " + following)) is not None
-    if _wrote_end(line) and _followed_by_quote(lines, index):
-        return True
-    return _header_first(line) and _header_block_follows(lines, index)
-
-
-def _followed_by_quote(lines: list[str], index: int) -> bool:
-    """An attribution in any language is a line ending 'wrote:' right above a quoted block."""
-    for line in lines[index + 1 : index + 3]:
-        if line.strip():
-            return _quote(line)
-    return False
-
-
-def _header_block_follows(lines: list[str], index: int) -> bool:
-    """A 'From:' line opens history only when a header line follows within two lines."""
-    return any(_HEADER_NEXT.match(_mark(line)) for line in lines[index + 1 : index + 4])
-
-
-def _interleaved(lines: list[str]) -> str:
-    """Answers written between quoted lines; with no quoted line at all, what follows the
-    attribution is the quote itself, written by a client that marks nothing."""
-    if not any(_quote(line) for line in lines):
+    if quote(line):
+        return "quote"
+    if not mark(line):
         return ""
-    kept = []
-    for index, line in enumerate(lines):
-        if _signature(line):
-            break
-        if _quote(line) or _opens_history(lines, index):
-            continue
-        kept.append(line)
-    return "\n".join(kept).strip()
+    kind = separator(line)
+    if kind:
+        return kind
+    if attribution_end(lines, index) is not None:
+        return "attribution"
+    return "header" if header_block_end(lines, index) is not None else ""
+
+
+def _answers(lines: list[str], start: int, trailing: bool) -> str:
+    """The writer's lines between '>'-quoted ones, from `start` on, until unmarked history or a signature.
+
+    Text after the last quote is an answer too when the writer answered between quotes, or
+    wrote nothing above them (bottom posting); otherwise it is a list footer or a disclaimer.
+    A history with no '>' line at all is a quote from a client that marks nothing: no answers.
+    """
+    runs: list[tuple[int, int]] = []  # first and last line of each answer
+    last_quote = -1
+    soft = False  # the quoted line above ended in an undecoded quoted-printable soft break
+    index = start
+    while index < len(lines):
+        line = lines[index]
+        if quote(line) or soft:
+            last_quote = index
+            soft = line.rstrip().endswith("=")
+        elif mark(line):
+            end = attribution_end(lines, index)
+            if end is not None and quote_follows(lines, end):
+                index = end + 1
+                continue
+            if end is not None or signature_start(lines, index) is not None or _opener(lines, index):
+                break
+            if runs and runs[-1][1] > last_quote:
+                runs[-1] = (runs[-1][0], index)
+            else:
+                runs.append((index, index))
+        index += 1
+    between = any(last_quote > run[1] for run in runs)
+    if last_quote < 0 or not (between or trailing):
+        return ""
+    return _joined(lines, runs)
+
+
+def _joined(lines: list[str], runs: list[tuple[int, int]]) -> str:
+    """The answers, a blank line between two that had one between them in the mail."""
+    parts: list[str] = []
+    for number, (first, last) in enumerate(runs):
+        if number:
+            gap = lines[runs[number - 1][1] + 1 : first]
+            parts.append("\n\n" if any(not g.strip() for g in gap) else "\n")
+        parts.append("\n".join(lines[first : last + 1]).strip())
+    return "".join(parts)
+
+
+def _forwarded(lines: list[str], cut: int) -> str:
+    """A forward with nothing above it: its separator and header block, then the forwarded words."""
+    body = cut + 1
+    while body < len(lines) and not lines[body].strip():
+        body += 1
+    end = header_block_end(lines, body) if body < len(lines) else None
+    if end is not None:
+        body = end + 1
+    forwarded = split_reply("\n".join(lines[body:]))
+    top = _tidy(lines[cut:body])
+    return f"{top}\n\n{forwarded}" if forwarded else top
+
+
+def _tidy(lines: list[str]) -> str:
+    """`lines` joined and trimmed, without the rule lines ("-----", "_____") left above a cut."""
+    end = len(lines)
+    while end and _RULE.fullmatch(lines[end - 1]):
+        end -= 1
+    return "\n".join(lines[:end]).strip()
