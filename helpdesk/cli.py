@@ -11,11 +11,11 @@ from pathlib import Path
 
 import click
 from rich.table import Table
-from rich.text import Text
 
 from helpdesk import __version__, cli_automatic, cli_backup, cli_raw, cli_reports
 from helpdesk.cli_init import init
-from helpdesk.cli_tickets import outbox_retry, tickets_list
+from helpdesk.cli_search import search_command
+from helpdesk.cli_tickets import outbox_retry, tickets_list, tickets_show
 from helpdesk.console import BarProgress, State, console, errors, plain, say
 from helpdesk.errors import HelpdeskError, MailboxError
 from helpdesk.ingest.backlog import POLICIES
@@ -201,59 +201,7 @@ def tickets() -> None:
 
 
 tickets.add_command(tickets_list)
-
-
-@tickets.command("show")
-@click.argument("number")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-@click.pass_obj
-def tickets_show(state: State, number: str, as_json: bool) -> None:
-    """Show one ticket: fields, the thread, attachments, events and outbound mail."""
-    config, repo = state.repository()
-    detail = views.ticket_detail(repo.ticket_detail(number), config.zone)
-    if as_json:
-        click.echo(json.dumps(detail, ensure_ascii=False, indent=2))
-        return
-    console.rule(Text(f"{detail['number']} {detail['subject']}", style="bold"))
-    keys = ("status", "type", "priority", "team", "owner", "requester", "language", "created", "related")
-    for key in keys:
-        say(f"{key:>12}: {detail[key] if detail[key] is not None else '-'}")
-    if detail["collaborators"]:
-        say(f"{'collaborators':>12}: {', '.join(detail['collaborators'])}")
-    if detail["incomplete"]:
-        say(f"{'incomplete':>12}: yes, after {detail['information_requests']} request(s)")
-    if detail["fields"]:
-        console.print("\n[bold]report fields[/bold]")
-        for name, item in detail["fields"].items():
-            where = "attachment" if item["source"] == "attachment" else f"line {item['line']}"
-            say(f"  {name}: {item['value']}  ({where} of {item['message_id']})")
-    for message in detail["messages"]:
-        arrow = "←" if message["direction"] == "in" else "→"
-        flag = f" (automatic: {message['automatic']})" if message["automatic"] else ""
-        say(f"\n{arrow} {message['time']} {message['sender']}{flag}")
-        say(f"  {message['subject']}")
-        for line in (message["text"] or "").splitlines()[:40]:
-            say(f"  │ {line}")
-        for item in message["attachments"]:
-            say(f"  📎 {item['name']} ({item['type']}, {item['size']} bytes)")
-    if detail["clocks"]:
-        console.print("\n[bold]clocks[/bold]")
-    for clock in detail["clocks"]:
-        state = f"met {clock['met']}" if clock["met"] else "paused" if clock["paused_since"] else "running"
-        late = f", breached {clock['breached']}" if clock["breached"] else ""
-        paused = f", paused {clock['paused_seconds'] // 60} min" if clock["paused_seconds"] else ""
-        up = f", escalated to {', '.join(clock['escalated_to'])}" if clock["escalated_to"] else ""
-        say(f"  {clock['name']}: due {clock['due']} ({state}{late}{paused}{up})")
-    console.print("\n[bold]events[/bold]")
-    for event in detail["events"]:
-        say(f"  {event['time']} {event['actor']} {event['kind']} {event['reason']}")
-    console.print("\n[bold]outbound mail[/bold]")
-    for row in detail["outbox"]:
-        error = f" {row['last_error']}" if row["last_error"] else ""
-        attempts = f"(attempts {row['attempts']})"
-        if row["status"] == SUPPRESSED:
-            attempts = "(imported from the mailbox's backlog: never sent; `helpdesk outbox retry` sends it)"
-        say(f"  #{row['id']} {row['kind']} → {row['recipient']}: {row['status']} {attempts}{error}")
+tickets.add_command(tickets_show)
 
 
 @main.group()
@@ -379,6 +327,7 @@ for command in (
 ):
     main.add_command(command)
 main.add_command(init)
+main.add_command(search_command)
 
 
 def run_cli() -> None:

@@ -1,4 +1,4 @@
-"""`helpdesk tickets list` with its filters, and `helpdesk outbox retry`."""
+"""`helpdesk tickets list` with its filters, `helpdesk tickets show`, and `helpdesk outbox retry`."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ from datetime import datetime, timedelta
 
 import click
 from rich.table import Table
+from rich.text import Text
 
 from helpdesk.console import State, console, errors, plain, say
 from helpdesk.rules.load import load_rules
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.tickets import views
+from helpdesk.tickets.record_text import RecordText
+from helpdesk.tickets.record_view import ticket_record
 from helpdesk.tickets.store_operator import TicketFilter
 
 DAY = click.DateTime(["%Y-%m-%d"])
@@ -122,6 +125,36 @@ def _person(rules: RuleSet, value: str) -> str:
         if wanted in (person.id.casefold(), person.email.casefold()):
             return person.id
     errors([f"nobody called {value!r} in staff.yaml (give a staff id or email address)"])
+
+
+@click.command("show")
+@click.argument("number")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts: every field, time and event.")
+@click.pass_obj
+def tickets_show(state: State, number: str, as_json: bool) -> None:
+    """Show ticket NUMBER's whole record in the desk's language: the report fields and where each was
+    read, the outcome (cause, solution, ETA planned and actual, confirmation, satisfaction, resolved,
+    closed and archived), collaborators, escalations, deadlines, status history and the thread."""
+    config, repo = state.repository()
+    rules = load_rules(config.paths.rules)
+    record = ticket_record(repo.ticket_detail(number), config.zone, rules.sensitive)
+    if as_json:
+        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+        return
+    console.rule(Text(f"{record['number']} {record['subject']}", style="bold"))
+    for section in RecordText(rules, config.default_language).sections(record):
+        if not section.pairs and not section.lines:
+            continue
+        console.print(Text(f"\n{section.title}", style="bold"))
+        if section.pairs:
+            table = Table(box=None, show_header=False, padding=(0, 2, 0, 2), pad_edge=False, expand=False)
+            table.add_column(no_wrap=True)
+            table.add_column(overflow="fold")
+            for label, value in section.pairs:
+                table.add_row(*plain(label, value))
+            console.print(table)
+        for line in section.lines:
+            say(f"  {line}")
 
 
 @click.command("retry")
