@@ -4,6 +4,9 @@ This is the one place where the ticket's invariants live:
 - closing stops every clock, and a closed ticket starts none;
 - a new priority or type re-derives the clocks: running ones get new deadlines, ones that
   now apply start, ones that no longer apply go;
+- an urgent ticket's clocks never pause for missing details;
+- an ETA given meets the handling-plan clock and runs a clock of its own until it passes; a
+  moved ETA is told to the owner and the first level of the escalation chain;
 - only automatic mail counts against the daily cap per address;
 - a person's words reach the customer only from a trusted staff mail;
 - every effect refused here leaves an event saying why.
@@ -15,11 +18,11 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from helpdesk import knowledge
 from helpdesk.calendar import person_zone
 from helpdesk.config import Config
 from helpdesk.effects import (
     CLOCKS,
+    PROMISED,
     Acknowledge,
     Authority,
     ChangeState,
@@ -37,6 +40,7 @@ from helpdesk.outbound.outbox import Notifier
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.rules.schema import Duration
 from helpdesk.sla.deadlines import clock_length, due_after, resumed_due
+from helpdesk.sla.escalation import eta_moved
 from helpdesk.tickets.models import Ticket, TicketClock
 from helpdesk.tickets.repository import Repository
 from helpdesk.tickets.status import CLOSED, REOPENED, RESOLVED
@@ -63,6 +67,8 @@ class Applier:
     ) -> None:
         """Apply `effects` in order; `authority` is what the mail that caused them may speak for."""
         authority = authority or Authority()
+        effects = list(effects)
+        eta_before = ticket.eta
         for effect in effects:
             match effect:
                 case Set():
@@ -89,6 +95,8 @@ class Applier:
                     repo.add_event(
                         ticket, now, effect.actor, effect.kind, effect.detail, reason=effect.reason
                     )
+        if ticket.eta != eta_before:
+            self._eta_given(repo, ticket, eta_before, effects, now)
 
     # -- the ticket ------------------------------------------------------------------------
 
@@ -96,11 +104,14 @@ class Applier:
         if "status" in effect.changes:
             raise ValueError("the status changes only by ChangeState, so the clocks follow it")
         before = (ticket.priority, ticket.type)
+        urgent = self._urgent(ticket)
         for key, value in effect.changes.items():
             setattr(ticket, key, list(value) if isinstance(value, tuple) else value)
         ticket.updated_at = now
         if (ticket.priority, ticket.type) != before and repo.clock_names(ticket):
             self._derive_clocks(repo, ticket, now)
+        elif self._urgent(ticket) != urgent:
+            self._follow_status(repo, ticket, now)
 
     def _change_state(self, repo: Repository, ticket: Ticket, effect: ChangeState, now: datetime) -> None:
         old, target = ticket.status, effect.target
@@ -110,7 +121,6 @@ class Applier:
         if target == CLOSED:
             ticket.closed_at = ticket.archived_at = now
             repo.add_event(ticket, now, effect.actor, "archived", _archive(ticket))
-            knowledge.archive(repo.session, ticket, now, self.rules)  # the knowledge entry, masked
         if not effect.recorded:
             repo.add_event(
                 ticket, now, effect.actor, "status_changed", {"from": old, "to": target}, reason=effect.why
@@ -118,7 +128,7 @@ class Applier:
         if target == CLOSED:
             self._stop(repo, ticket, CLOCKS, now)
         elif target == RESOLVED:
-            self._stop(repo, ticket, ("resolution", "solution_feedback"), now)
+            self._stop(repo, ticket, ("resolution", "solution_feedback", "plan", "eta"), now)
         if old == "evaluating":
             self._stop(repo, ticket, ("feasibility",), now)
         if target == REOPENED:
@@ -162,10 +172,13 @@ class Applier:
                 repo.add_event(ticket, now, "sla", "deadline_met", {"clock": clock.name, "late": late})
 
     def _follow_status(self, repo: Repository, ticket: Ticket, now: datetime) -> None:
-        """Pause the clocks in the states that wait on the customer; resume them on leaving."""
-        waiting = ticket.status in self.rules.sla.pause_in
+        """Pause the clocks in the states that wait on the customer, unless the ticket is urgent;
+        resume them on leaving. A promised time (the ETA) never moves."""
+        waiting = ticket.status in self.rules.sla.pause_in and not self._urgent(ticket)
         calendar = self.rules.calendars.of(ticket.team)
         for clock in repo.open_clocks(ticket):
+            if clock.name in PROMISED:
+                continue
             if waiting and clock.paused_at is None:
                 clock.paused_at = now
             elif not waiting and clock.paused_at is not None:
@@ -179,6 +192,8 @@ class Applier:
         no longer has removed."""
         calendar = self.rules.calendars.of(ticket.team)
         for clock in repo.open_clocks(ticket):
+            if clock.name in PROMISED:
+                continue
             length = self._length(ticket, clock.name)
             if length is None:
                 repo.session.delete(clock)
@@ -189,6 +204,39 @@ class Applier:
             clock.due_at = due_after(calendar, clock.started_at, length) + paused
         repo.session.flush()
         self._start(repo, ticket, [n for n in CLOCKS if n not in repo.clock_names(ticket)], now)
+
+    def _urgent(self, ticket: Ticket) -> bool:
+        return self.rules.catalog.is_urgent(ticket.priority, ticket.tags or ())
+
+    def _eta_given(
+        self, repo: Repository, ticket: Ticket, old: datetime | None, effects: list[Effect], now: datetime
+    ) -> None:
+        """A new ETA is the handling plan: that clock is met, the old promise ends, the new one runs
+        until it passes; a moved one is told (the decider that moved it gave the reason)."""
+        self._stop(repo, ticket, ("plan",), now)
+        for clock in repo.open_clocks(ticket):
+            if clock.name == "eta":
+                clock.met_at = now
+        if ticket.eta is not None and ticket.status not in (RESOLVED, CLOSED):
+            repo.session.add(
+                TicketClock(
+                    ticket=ticket,
+                    name="eta",
+                    working_time=False,
+                    started_at=now,
+                    due_at=ticket.eta,
+                    paused_seconds=0,
+                    escalation_level=0,
+                    escalated_to=[],
+                )
+            )
+            repo.session.flush()
+        if old is None or ticket.eta is None:
+            return
+        told = next((e for e in effects if isinstance(e, Record) and e.kind == "command_eta"), None)
+        reason = told.detail.get("reason", "") if told else ""
+        mover = told.actor if told else "system"
+        self.apply(repo, ticket, eta_moved(self.rules, repo.snapshot(ticket), old, reason, mover, now), now)
 
     def _length(self, ticket: Ticket, name: str) -> Duration | None:
         return clock_length(self.rules.sla, name, ticket.requester_email, ticket.priority, ticket.type)

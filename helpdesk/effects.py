@@ -12,8 +12,19 @@ from typing import Any
 
 from helpdesk.tickets.snapshot import TicketView
 
-# Every deadline a ticket can have; sla.yaml says which apply to which ticket.
-CLOCKS = ("first_response", "owner_confirmation", "resolution", "solution_feedback", "feasibility")
+# Every deadline a ticket can have; sla.yaml says which apply to which ticket, except `eta`:
+# the time the owner promised (#eta), which runs from the moment it is given until then.
+CLOCKS = (
+    "first_response",
+    "owner_confirmation",
+    "resolution",
+    "solution_feedback",
+    "feasibility",
+    "plan",
+    "eta",
+)
+# Clocks that end at a promised moment rather than after a length: never paused, never re-derived.
+PROMISED = ("eta",)
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,7 @@ def customer() -> CustomerDecider:
 
 
 def test_an_incomplete_fault_asks_the_customer_and_waits_with_its_clocks(intake):
-    report = mail("李雷 <li.lei@example.cn>", "系统报错", "您好，系统一直报错，无法登录。")
+    report = mail("李雷 <li.lei@example.cn>", "系统报错", "您好，打印时系统一直报错。")
     effects = intake.new_ticket(ticket(), report, "<m1@example.cn>", NOW, Workload())
     (ack,) = [n for n in of(Notify, effects) if n.template == "acknowledgement"]
     assert ack.person is None and ack.automatic and ack.missing
@@ -106,7 +106,7 @@ def test_a_staff_keyword_that_fails_authentication_changes_nothing_and_is_answer
     assert [r.kind for r in of(Record, effects)] == ["commands_refused"]
     (receipt,) = of(Notify, effects)
     assert receipt.template == "receipt" and receipt.person == "wang.wei"
-    assert receipt.extra["rejected"][0]["why"] == refused.why
+    assert receipt.extra["rejected"][0]["why"] == {"code": "unverified", "args": {"detail": refused.why}}
 
 
 def test_resolved_by_keyword_mails_the_solution_and_stops_the_first_response_clock(staff):
@@ -143,7 +143,11 @@ def test_an_unhappy_customer_raises_the_priority_before_the_reopen_starts_the_cl
     assert effects[raised].changes["priority"] == "severe"
     owner = next(s.changes["owner"] for s in of(Set, effects) if "owner" in s.changes)
     assert RULES.directory.person(owner).level == "senior"
-    assert {n.person for n in of(Notify, effects)} == {owner, "liu.yang"}
+    # The new owner, the previous one and the manager get the customer's words; the customer is told.
+    told = {n.person: n for n in of(Notify, effects)}
+    assert set(told) == {owner, "zhang.min", "liu.yang", None}
+    assert all(told[p].extra["message"] == "还是未解决，不满意。" for p in (owner, "zhang.min", "liu.yang"))
+    assert told[None].template == "reopen_notice" and "未解决" in told[None].extra["why"]
 
 
 def test_a_happy_customer_closes_the_ticket(customer):
@@ -219,7 +223,11 @@ def test_a_refused_command_or_keyword_leaves_an_event_and_a_receipt(staff):
     effects = staff.staff_mail(view, reply, RULES.directory.person("wang.wei"), TRUSTED, NOW)
     assert not of(ChangeState, effects) and not [s for s in of(Set, effects) if "priority" in s.changes]
     (event,) = [r for r in of(Record, effects) if r.kind == "commands_rejected"]
-    assert [r["line"] for r in event.detail["rejected"]] == ["#优先级 超级紧急", "[released]"]
+    assert [r["line"] for r in event.detail["rejected"]] == [
+        "#优先级 超级紧急",
+        {"zh": "[已上线]", "en": "[Released]"},
+    ]
+    assert [r["why"]["code"] for r in event.detail["rejected"]] == ["unknown_priority", "move_not_allowed"]
     (receipt,) = of(Notify, effects)
     assert receipt.template == "receipt" and len(receipt.extra["rejected"]) == 2
 

@@ -65,6 +65,7 @@ def test_fatal_ticket_escalates_to_manager_then_director_and_ack_stops_it(app, a
         "owner_confirmation": datetime(2026, 11, 23, 11, 0, tzinfo=SH),
         "resolution": datetime(2026, 11, 23, 14, 0, tzinfo=SH),
         "solution_feedback": datetime(2026, 11, 25, 10, 0, tzinfo=SH),  # 2 working days
+        "plan": datetime(2026, 11, 23, 12, 0, tzinfo=SH),  # a fault's handling plan: 2 h
     }
     clock.advance(timedelta(minutes=16))
     app.run_once()
@@ -84,6 +85,7 @@ def test_fatal_ticket_escalates_to_manager_then_director_and_ack_stops_it(app, a
     subjects = [m["Subject"] for m in mails_to(smtp, "liu.yang@example.com")]
     assert sum("首次响应超时" in s for s in subjects) == 1
     assert sum("负责人确认超时" in s for s in subjects) == 1 and sum("解决超时" in s for s in subjects) == 1
+    assert sum("处理方案超时" in s for s in subjects) == 1  # no plan (no #eta) by 12:00
     assert mails_to(smtp, "zhao.lei@example.com") == []  # the director hears only at the next level
     clock.advance(timedelta(hours=4))
     app.run_once()
@@ -92,7 +94,7 @@ def test_fatal_ticket_escalates_to_manager_then_director_and_ack_stops_it(app, a
     assert not any("首次响应" in s for s in director)  # acknowledged by the manager: it stopped there
     clock.advance(timedelta(hours=8))
     app.run_once()
-    assert len(mails_to(smtp, "zhao.lei@example.com")) == 2  # two levels in the chain, each once
+    assert len(mails_to(smtp, "zhao.lei@example.com")) == 3  # two levels in the chain, each once
 
 
 def test_first_response_is_an_engineers_words_not_our_acknowledgement(app, account, smtp, clock):

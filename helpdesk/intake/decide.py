@@ -31,7 +31,7 @@ class IntakeDecider:
         nothing is, the assignment notice; then the clocks."""
         plan = Plan(view, now)
         found = read_report(self.rules.catalog.fields, mail)
-        _fill(plan, found, message_id)
+        fill_fields(plan, found, message_id)
         facts = Facts(mail, {name: f.value for name, f in found.items()}, now.astimezone(self.zone))
         decision = self.rules.router.decide(facts)
         plan.set(
@@ -75,7 +75,14 @@ class IntakeDecider:
                 extra={"customer_name": customer_name},
             )
         )
-        if asking:
+        urgent = self.rules.catalog.is_urgent(plan.view.priority, plan.view.tags)
+        if asking and urgent and plan.view.owner is not None:
+            # Urgent first: the owner starts on what is known while the customer fills in the rest.
+            tag = self.rules.catalog.urgent.tag
+            why = f"tagged {tag} by a rule" if tag in plan.view.tags else f"priority {plan.view.priority}"
+            _asked(plan, missing, waits=False)
+            _urgent_hand_over(plan, missing, why)
+        elif asking:
             _asked(plan, missing)
         else:
             _hand_over(plan, missing)
@@ -88,7 +95,7 @@ class IntakeDecider:
         """Merge what the reply gives; go on when complete, ask again, or go on flagged incomplete."""
         plan = Plan(view, now)
         found = read_report(self.rules.catalog.fields, mail, frozenset(view.missing))
-        _fill(plan, found, message_id)
+        fill_fields(plan, found, message_id)
         missing = plan.view.missing
         if not missing:
             plan.record(mail.sender.email, "information_complete")
@@ -109,7 +116,8 @@ class IntakeDecider:
         return plan.effects
 
 
-def _fill(plan: Plan, found: dict[str, Found], message_id: str) -> None:
+def fill_fields(plan: Plan, found: dict[str, Found], message_id: str) -> None:
+    """Record each field read from the mail, and one event listing them with where each was read."""
     for name, hit in found.items():
         plan.fill(name, hit.value, message_id, hit.line, hit.source)
     if found:
@@ -123,11 +131,26 @@ def _fill(plan: Plan, found: dict[str, Found], message_id: str) -> None:
         )
 
 
-def _asked(plan: Plan, missing: list[str]) -> None:
+def _asked(plan: Plan, missing: list[str], waits: bool = True) -> None:
+    """Count the request; the ticket waits for the answer unless it is urgent (`waits` False)."""
     requests = plan.view.information_requests + 1
-    plan.state(status.INFO_PENDING, "intake", "information requested from the customer", recorded=True)
+    if waits:
+        plan.state(status.INFO_PENDING, "intake", "information requested from the customer", recorded=True)
     plan.set(information_requests=requests)
     plan.record("intake", "information_requested", {"missing": missing, "request": requests})
+
+
+def _urgent_hand_over(plan: Plan, missing: list[str], why: str) -> None:
+    """An urgent report reaches its owner now, with what is known and what the customer is asked."""
+    plan.state(status.ASSIGNED, "intake", "urgent: handed to its owner at once", recorded=True)
+    plan.record(
+        "intake",
+        "urgent_first",
+        {"missing": missing, "owner": plan.view.owner},
+        reason=f"urgent ({why}): the owner is told at once; "
+        "the clocks run while the customer is asked for the missing details",
+    )
+    plan.add(Notify("urgent_assignment", person=plan.view.owner, missing=tuple(missing)))
 
 
 def _hand_over(plan: Plan, missing: list[str]) -> None:

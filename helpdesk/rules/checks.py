@@ -12,7 +12,7 @@ from helpdesk.rules.calendars import _periods
 from helpdesk.rules.schema import Catalog, Duration, Sla, Staff, Workflows
 
 # The mails a workflow may send the customer on entering a state.
-CUSTOMER_TEMPLATES = frozenset({"status_update", "resolution"})
+CUSTOMER_TEMPLATES = frozenset({"status_update", "resolution", "close_notice"})
 
 
 def check_catalog(catalog: Catalog, at: Callable[..., None]) -> None:
@@ -27,6 +27,9 @@ def check_catalog(catalog: Catalog, at: Callable[..., None]) -> None:
         for priority in scale:
             if priority not in catalog.priorities:
                 at("scales", name, f"scale {name!r}: priority {priority!r} has no labels under priorities")
+    for priority in catalog.urgent.priorities:
+        if priority not in catalog.priorities:
+            at("urgent", "priorities", f"urgent: unknown priority {priority!r}")
     for name, type_def in catalog.types.items():
         scale = catalog.scales.get(type_def.scale)
         if scale is None:

@@ -40,6 +40,22 @@ class FieldDef(_Strict):
     attachments: list[str] = Field(default_factory=list, description="file name globs that answer it")
 
 
+class Urgent(_Strict):
+    """What goes to its owner at once, even while the customer is still asked for details."""
+
+    priorities: list[str] = []
+    tag: str = Field("urgent", description="a ticket a rule tags so (add_tags) is urgent too")
+
+
+_RANK = re.compile(r"^\s*p\s*([0-9])\s*$", re.IGNORECASE)
+
+
+def rank_alias(word: str) -> int | None:
+    """P0–P9 (any case, full-width folded by the caller) as a rank on a scale: P0 the most pressing."""
+    found = _RANK.match(word)
+    return int(found.group(1)) if found else None
+
+
 class Catalog(_Strict):
     types: dict[str, TypeDef]
     default_type: str
@@ -49,6 +65,30 @@ class Catalog(_Strict):
     max_information_requests: int = Field(2, ge=0)
     # Your own sensitive data, masked like ID and bank-card numbers: name → regular expression.
     sensitive: dict[str, str] = {}
+    urgent: Urgent = Urgent()
+
+    def is_urgent(self, priority: str | None, tags: tuple[str, ...] | list[str] = ()) -> bool:
+        """Whether a ticket goes to its owner at once, its clocks never paused for missing details."""
+        return priority in self.urgent.priorities or self.urgent.tag in tags
+
+    def priority_named(self, word: str, type_name: str | None) -> str | None:
+        """The priority on `type_name`'s scale that `word` names: a priority's name or label in
+        either language, or P0–P3 by rank on the scale (P0 the first); None when it names none.
+
+        A name from the other scale is taken at the same rank (严重 on a request: high)."""
+        scale = self.scales.get(self.types[type_name].scale, []) if type_name in self.types else []
+        wanted = word.strip().casefold()
+        rank = rank_alias(wanted)
+        if rank is not None:
+            return scale[rank] if rank < len(scale) else None
+        names = {name.casefold(): name for name in self.priorities}
+        for name, label in self.priorities.items():
+            names |= {label.zh.casefold(): name, label.en.casefold(): name}
+        chosen = names.get(wanted)
+        if chosen is None or not scale or chosen in scale:
+            return chosen
+        other = next((s for s in self.scales.values() if chosen in s), [])
+        return scale[min(other.index(chosen), len(scale) - 1)] if other else None
 
 
 class Person(_Strict):
@@ -172,7 +212,9 @@ class Sla(_Strict):
     progress: Progress = Progress()
     calendars: dict[str, CalendarDef] = {"default": CalendarDef()}
     clocks: dict[
-        Literal["first_response", "owner_confirmation", "resolution", "solution_feedback", "feasibility"],
+        Literal[
+            "first_response", "owner_confirmation", "resolution", "solution_feedback", "feasibility", "plan"
+        ],
         dict[str, str],
     ] = {}
     pause_in: list[str] = ["info_pending"]

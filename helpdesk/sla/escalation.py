@@ -1,5 +1,6 @@
 """Missed deadlines go up the chain (manager, then director), a level at a time, until acknowledged;
-owners are warned once before a deadline. Pure: a ticket's snapshot and the time in, effects out."""
+owners are warned once before a deadline, and told when their ETA passes or moves. Pure: a ticket's
+snapshot and the time in, effects out."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ CLOCK_NAMES = {
     "resolution": {"zh": "解决", "en": "resolution"},
     "solution_feedback": {"zh": "方案反馈", "en": "solution feedback"},
     "feasibility": {"zh": "可行性评估", "en": "feasibility assessment"},
+    "plan": {"zh": "处理方案", "en": "handling plan"},
+    "eta": {"zh": "预计完成", "en": "ETA"},
 }
 
 
@@ -59,6 +62,8 @@ def escalate(rules: RuleSet, view: TicketView, now: datetime) -> list[Effect]:
         if clock.breached_at is None:
             changes["breached_at"] = now
             plan.record("sla", "deadline_missed", {"clock": clock.name, "due": clock.due_at.isoformat()})
+            if clock.name == "eta":
+                _eta_passed(rules, plan, clock)
         person = _level(rules, view, chain[clock.escalation_level])
         level = clock.escalation_level + 1
         changes |= {"escalation_level": level, "next_escalation_at": now + interval}
@@ -104,6 +109,43 @@ def warn(rules: RuleSet, view: TicketView, now: datetime) -> list[Effect]:
         }
         plan.add(Notify("deadline_warning", person=owner.id, extra=extra))
         plan.record("sla", "deadline_warning", {"clock": clock.name, "to": owner.id})
+    return plan.effects
+
+
+def _eta_passed(rules: RuleSet, plan: Plan, clock: ClockView) -> None:
+    """The owner hears at once that the time they promised has passed unresolved."""
+    owner = rules.directory.person(plan.view.owner)
+    if owner is None:
+        return
+    desk = rules.calendars.of(plan.view.team).zone
+    extra = {"due": shown(clock.due_at, person_zone(owner, desk))}
+    plan.add(Notify("eta_passed", person=owner.id, extra=extra, history=True))
+    plan.record("sla", "eta_passed", {"eta": clock.due_at.isoformat(), "to": owner.id})
+
+
+def eta_moved(
+    rules: RuleSet, view: TicketView, old: datetime, reason: str, mover: str, now: datetime
+) -> list[Effect]:
+    """A moved ETA is told to the owner and to the first level of the chain (not to whoever moved
+    it: their receipt says so), with both times and the reason."""
+    plan = Plan(view, now)
+    chain = rules.sla.escalation.chain
+    people = [rules.directory.person(view.owner), _level(rules, view, chain[0]) if chain else None]
+    desk = rules.calendars.of(view.team).zone
+    told: list[str] = []
+    for person in people:
+        if person is None or person.id in told or person.email.lower() == mover.lower():
+            continue
+        zone = person_zone(person, desk)
+        extra = {"due": shown(old, zone), "eta": shown(view.eta, zone), "eta_reason": reason}
+        plan.add(Notify("eta_moved", person=person.id, extra=extra))
+        told.append(person.id)
+    plan.record(
+        "sla",
+        "eta_moved",
+        {"from": old.isoformat(), "to": view.eta.isoformat() if view.eta else None, "told": told},
+        reason=reason or "no reason given",
+    )
     return plan.effects
 
 

@@ -16,6 +16,13 @@ from helpdesk.rules.schema import Workflows
 from helpdesk.tickets.snapshot import TicketView
 from helpdesk.tickets.status import CLOSED, RESOLVED
 
+_UNANSWERED = {"zh": "未收到您的确认，已按已解决关闭", "en": "no answer came, so it is closed as resolved"}
+
+
+def close_notice(why: dict[str, str], language: str) -> Notify:
+    """The customer hears that their ticket is closed, and why, and that a reply reopens it."""
+    return Notify("close_notice", extra={"why": why[language]})
+
 
 def asked_at(view: TicketView) -> datetime | None:
     """When the customer was last asked to confirm: resolved, or asked again since."""
@@ -44,6 +51,7 @@ def confirmation_due(workflows: Workflows, view: TicketView, now: datetime) -> l
             if again
             else "no answer from the customer: confirmed by default",
         )
+        plan.add(close_notice(_UNANSWERED, view.language))
     elif view.confirmation_reminders == 0:
         plan.set(confirmation_reminders=1)
         plan.add(Notify("confirmation_reminder"))  # a promised mail: the cap never holds it back

@@ -1,5 +1,6 @@
 """A customer's mail on a ticket past intake, decided: confirmation and rating of a solution,
-reopening, and follow-ups that reach the owner; an answer not understood moves nothing.
+reopening, and follow-ups that reach the owner; an answer not understood moves nothing, nor does a
+"thanks" after closing. The missing details an urgent ticket's customer sends are read as fields.
 
 Pure: the ticket's snapshot, the parsed mail, the workload (for a new owner), the rules and
 the time in; effects out, for `helpdesk.applier`.
@@ -7,18 +8,37 @@ the time in; effects out, for `helpdesk.applier`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from helpdesk.effects import Effect, Notify, Plan
 from helpdesk.intake.assign import choose_owner
+from helpdesk.intake.decide import fill_fields
+from helpdesk.intake.extract import read_report
 from helpdesk.mail.message import InboundMessage
-from helpdesk.rules.conditions import Decision
+from helpdesk.rules.conditions import Decision, normalise
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.rules.schema import Person
 from helpdesk.tickets.snapshot import TicketView, Workload
 from helpdesk.tickets.status import CLOSED, REOPENED, RESOLVED
+from helpdesk.workflow.confirmation import close_notice
 from helpdesk.workflow.feedback import own_words, read_feedback
+
+# What a "thanks" after closing is made of: courtesy, a repeated yes, a sign-off.
+_COURTESY_WORDS = (
+    "非常感谢|十分感谢|多谢|感谢|谢谢|谢谢你|谢谢您|谢谢你们|辛苦了|辛苦啦|辛苦|好的|好滴|好|收到|了解|明白|知道了|嗯|嗯嗯"
+    "|已解决|解决了|问题解决了|没问题了|满意|祝好|此致|敬礼|您好|你好|👍|🙏"
+    "|ok|okay|thanks|thank you|thanks a lot|thanks again|many thanks|thank you very much|thank you so much"
+    "|thx|cheers|great|perfect|got it|noted|fixed|resolved|satisfied|all good|works now|it works"
+    "|regards|best regards|kind regards|best|hi|hello"
+)
+_COURTESY = re.compile(
+    "|".join(
+        rf"(?<![a-z]){re.escape(w)}(?![a-z])" if w.isascii() else re.escape(w)
+        for w in sorted(_COURTESY_WORDS.split("|"), key=len, reverse=True)
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -27,22 +47,64 @@ class CustomerDecider:
     zone: tzinfo
 
     def customer_mail(
-        self, view: TicketView, mail: InboundMessage, now: datetime, workload: Workload
+        self,
+        view: TicketView,
+        mail: InboundMessage,
+        now: datetime,
+        workload: Workload,
+        message_id: str = "",
     ) -> list[Effect]:
-        """A resolved ticket's customer confirms and rates; a closed one's customer reopens it;
-        on a ticket being worked, the customer's words reach its owner."""
+        """A resolved ticket's customer confirms and rates; a closed one's customer reopens it
+        (thanks alone do not); on a ticket being worked, the customer's words reach its owner,
+        and the details it still misses are read from them."""
         plan = Plan(view, now)
         sender = mail.sender.email
         if view.status == CLOSED:
+            words = own_words(mail)
+            if courtesy_only(words, mail.sender.name, sender):
+                plan.record(
+                    sender,
+                    "courtesy_after_close",
+                    reason="only thanks or a confirmation after closing: the ticket stays closed",
+                )
+                return plan.effects
             why = {"zh": "客户在关闭后再次来信", "en": "the customer wrote again after closing"}
-            self._reopen(plan, sender, why, workload, raise_priority=False)
+            self._reopen(plan, sender, why, workload, words, raise_priority=False)
         elif view.status != RESOLVED:
+            if view.missing:
+                self._details(plan, mail, message_id or mail.message_id)
             words = mail.new_text or mail.text
             if words.strip():
                 self._to_owner(plan, words, mail)
         else:
             self._feedback(plan, sender, mail, workload)
         return plan.effects
+
+    def _details(self, plan: Plan, mail: InboundMessage, message_id: str) -> None:
+        """An urgent ticket is worked while its customer sends what was missing: read it as
+        fields, and ask again for what is still missing while requests are left."""
+        missing = plan.view.missing
+        found = read_report(self.rules.catalog.fields, mail, frozenset(missing))
+        fill_fields(plan, found, message_id)
+        left = plan.view.missing
+        if not found:
+            return
+        if not left:
+            plan.record(mail.sender.email, "information_complete")
+            if plan.view.incomplete:
+                plan.set(incomplete=False)
+        elif plan.view.information_requests < self.rules.catalog.max_information_requests:
+            requests = plan.view.information_requests + 1
+            plan.set(information_requests=requests)
+            plan.add(
+                Notify(
+                    "information_request",
+                    automatic=True,
+                    missing=tuple(left),
+                    extra={"customer_name": mail.sender.name},
+                )
+            )
+            plan.record("intake", "information_requested", {"missing": left, "request": requests})
 
     def _feedback(self, plan: Plan, sender: str, mail: InboundMessage, workload: Workload) -> None:
         """Close or reopen only on an answer understood; else the owner reads it and the customer
@@ -57,9 +119,11 @@ class CustomerDecider:
             plan.record(sender, "feedback", detail, reason="the customer's answer was understood")
             if feedback.happy:
                 plan.state(CLOSED, sender, "the customer confirmed the solution")
+                said = {language: feedback.describe(language) for language in ("zh", "en")}
+                plan.add(close_notice(said, plan.view.language))
             else:
                 why = {language: feedback.describe(language) for language in ("zh", "en")}
-                self._reopen(plan, sender, why, workload, raise_priority=True)
+                self._reopen(plan, sender, why, workload, words, raise_priority=True)
             return
         if not words.strip():
             # Only our own mail quoted back: no words arrived, so nothing changes, clocks included.
@@ -91,9 +155,16 @@ class CustomerDecider:
             plan.add(Notify("customer_reply", person=owner, extra=extra))
 
     def _reopen(
-        self, plan: Plan, actor: str, why: dict[str, str], workload: Workload, raise_priority: bool
+        self,
+        plan: Plan,
+        actor: str,
+        why: dict[str, str],
+        workload: Workload,
+        words: str,
+        raise_priority: bool,
     ) -> None:
-        """Reopen; on a bad rating first raise the priority, hand it one level up and tell the manager.
+        """Reopen; on a bad rating first raise the priority and hand it one level up. The owner,
+        the previous owner and the manager get the customer's words; the customer is told.
 
         `why` holds the reason in each language: English for the event, each person's own in their mail.
         """
@@ -119,9 +190,12 @@ class CustomerDecider:
         # The resolution clock starts on reopening, at the priority just raised.
         plan.state(REOPENED, actor, why["en"])
         manager = directory.manager_of(plan.view.team, previous)
-        recipients = {p.id: p for p in (directory.person(plan.view.owner), manager) if p}
+        owner = directory.person(plan.view.owner)
+        recipients = {p.id: p for p in (owner, previous, manager) if p}
         for person in recipients.values():
-            plan.add(Notify("reopened", person=person.id, extra={"why": why[person.language]}))
+            extra = {"why": why[person.language], "message": words.strip()}
+            plan.add(Notify("reopened", person=person.id, extra=extra))
+        plan.add(Notify("reopen_notice", extra={"why": why[plan.view.language]}))
 
     def _next_level(self, view: TicketView, current: Person | None, workload: Workload) -> Person | None:
         """Junior → a senior of the team; senior (or no team) → the person they report to."""
@@ -134,3 +208,14 @@ class CustomerDecider:
         if current and current.reports_to:
             return directory.person(current.reports_to)
         return directory.manager_of(view.team, current)
+
+
+def courtesy_only(words: str, name: str, address: str) -> bool:
+    """Whether `words` say nothing but thanks or a yes (and sign with the sender's name): no
+    question, no complaint, no new detail. Empty words (only our mail quoted back) count too."""
+    text = normalise(words)
+    for own in (name, address, address.partition("@")[0]):
+        if own.strip():
+            text = text.replace(normalise(own), " ")
+    rest = _COURTESY.sub(" ", text)
+    return not re.sub(r"[\W_]+", "", rest)
