@@ -28,6 +28,11 @@ DAY = click.DateTime(["%Y-%m-%d"])
 @click.option("--priority", help="Only this priority: its name or label (e.g. fatal, 致命).")
 @click.option("--team", help="Only this team: its name or label (e.g. operations, 运维组).")
 @click.option("--owner", help="Only tickets owned by this person: staff id or email address.")
+@click.option(
+    "--customer",
+    help="Only this customer's tickets: part of the requester's address or name (e.g. example.cn), or of"
+    " the company named in the report.",
+)
 @click.option("--overdue", is_flag=True, help="Only tickets with a deadline passed and not met.")
 @click.option("--since", type=DAY, help="Created on or after this day (YYYY-MM-DD, desk time).")
 @click.option("--until", type=DAY, help="Created on or before this day (YYYY-MM-DD, desk time).")
@@ -42,6 +47,7 @@ def tickets_list(
     priority: str | None,
     team: str | None,
     owner: str | None,
+    customer: str | None,
     overdue: bool,
     since: datetime | None,
     until: datetime | None,
@@ -59,6 +65,7 @@ def tickets_list(
         priority=_name(rules, "priority", priority) if priority else None,
         team=_name(rules, "team", team) if team else None,
         owner=_person(rules, owner) if owner else None,
+        customer=customer or None,
         overdue=overdue,
         since=since.replace(tzinfo=zone) if since else None,
         until=(until.replace(tzinfo=zone) + timedelta(days=1)) if until else None,

@@ -16,7 +16,7 @@ from helpdesk.config import load_config
 from helpdesk.daemon import Helpdesk
 from helpdesk.demo import customer_mail
 from helpdesk.tickets.db import make_engine, session_factory
-from helpdesk.tickets.models import OutboxMail, Ticket
+from helpdesk.tickets.models import OutboxMail, Ticket, TicketField
 from tests.conftest import SHIPPED_RULES
 
 LONG = "财务系统月底结账时报表导出一直失败并提示内存不足，已经重试多次仍然不行，请尽快处理" * 2
@@ -77,6 +77,31 @@ def test_filters(desk):
     assert zh == en == [vpn]
     wrong = cli(path, "tickets", "list", "--status", "frobbed")
     assert wrong.exit_code == 1 and "no state 'frobbed'; known:" in wrong.output
+
+
+def test_customer_by_address_name_or_company(desk):
+    path, (old, vpn, printer) = desk
+    engine = make_engine(load_config(path).database.url)
+    with session_factory(engine).begin() as session:
+        ticket = session.scalar(select(Ticket).where(Ticket.number == printer))
+        session.add(
+            TicketField(
+                ticket=ticket,
+                name="company",
+                value="华信科技有限公司",
+                message_id="<sig@example.cn>",
+                line=9,
+                source="signature",
+                updated_at=datetime.now(UTC),
+            )
+        )
+    engine.dispose()
+    assert numbers_of(path, "--customer", "a@example") == [old]
+    assert numbers_of(path, "--customer", "乙") == [vpn]  # the requester's name
+    assert numbers_of(path, "--customer", "华信科技") == [printer]  # the company read from the signature
+    assert numbers_of(path, "--customer", "EXAMPLE.CN") == [printer, vpn, old]  # any case
+    assert numbers_of(path, "--customer", "example.cn", "--type", "fault") == [printer, old]
+    assert numbers_of(path, "--customer", "%") == []  # a LIKE wildcard is only itself
 
 
 def test_an_80_column_table_keeps_every_number_whole(desk):

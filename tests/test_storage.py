@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from alembic.autogenerate import compare_metadata
@@ -12,9 +12,10 @@ from alembic.migration import MigrationContext
 from helpdesk.config import NumberingConfig
 from helpdesk.tickets.blobs import BlobStore
 from helpdesk.tickets.db import make_engine, session_factory, upgrade
-from helpdesk.tickets.models import Base
+from helpdesk.tickets.models import Base, Ticket, TicketClock, TicketField
 from helpdesk.tickets.numbering import next_number, subject_tag
 from helpdesk.tickets.repository import Repository
+from helpdesk.tickets.store_operator import TicketFilter
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -85,3 +86,56 @@ def test_blob_store_is_content_addressed(tmp_path):
     assert store.put(b"log line\n") == digest
     assert store.get(digest) == b"log line\n"
     assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == [digest]
+
+
+def test_ticket_filters_run_in_the_database(db_url):
+    """The customer filter (address, name or company field, any case, wildcards literal) and overdue."""
+    engine = make_engine(db_url)
+    upgrade(engine)
+    now = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    with session_factory(engine).begin() as session:
+        for n, (email, name, company) in enumerate(
+            [("Li.Lei@Example.cn", "李雷", None), ("ann@acme.com", "Ann 100%", "华信科技有限公司")], start=1
+        ):
+            ticket = Ticket(
+                number=f"202612-{n:03d}",
+                subject="s",
+                status="new",
+                requester_email=email,
+                requester_name=name,
+                language="zh",
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(ticket)
+            if company:
+                session.add(
+                    TicketField(
+                        ticket=ticket,
+                        name="company",
+                        value=company,
+                        message_id="<m@x>",
+                        line=1,
+                        source="signature",
+                        updated_at=now,
+                    )
+                )
+            session.add(
+                TicketClock(
+                    ticket=ticket,
+                    name="resolution",
+                    started_at=now,
+                    due_at=now + timedelta(hours=n * 2 - 3),  # the first is past due at `now`
+                )
+            )
+    with session_factory(engine)() as session:
+        repo = Repository(session)
+
+        def numbers(**given) -> list[str]:
+            return [t.number for t in repo.find_tickets(TicketFilter(**given), now)]
+
+        assert numbers(customer="example.CN") == ["202612-001"]
+        assert numbers(customer="华信") == ["202612-002"]
+        assert numbers(customer="100%") == ["202612-002"] and numbers(customer="1%") == []
+        assert numbers(overdue=True) == ["202612-001"]
+    engine.dispose()

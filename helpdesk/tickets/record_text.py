@@ -60,8 +60,29 @@ SOURCES = {
     "attachment": ("{when} {sender} 邮件的附件", "an attachment of the mail from {sender}, {when}"),
     "signature": ("{when} {sender} 邮件的签名", "the signature of the mail from {sender}, {when}"),
     "domain": ("发件人的域名", "the sender's domain"),
-    "directory": ("客户名录", "the customer directory"),
+    "customers": ("客户名录", "the customer list"),
     "command": ("{when} {sender} 的命令", "a command from {sender}, {when}"),
+}
+# The record's own fields (intake/record_fields.py) where the catalog gives them no label, and the
+# values of the fixed vocabularies among them.
+RECORD_FIELDS = {
+    "company": ("公司", "company"),
+    "department": ("部门", "department"),
+    "phone": ("联系电话", "phone"),
+    "impact": ("影响范围", "impact scope"),
+    "frequency": ("出现频率", "frequency"),
+    "nature": ("问题性质", "nature"),
+    "customer_priority": ("客户期望优先级", "customer's priority"),
+    "expected_live": ("期望上线时间", "expected go-live"),
+    "cause": ("原因分析", "cause"),
+}
+VALUES = {
+    "intermittent": ("偶现", "intermittent"),
+    "persistent": ("持续", "persistent"),
+    "functional": ("功能", "functional"),
+    "performance": ("性能", "performance"),
+    "compatibility": ("兼容", "compatibility"),
+    "environment": ("环境", "environment"),
 }
 CLOCK_STATES = {
     "met": ("已达成", "met"),
@@ -134,7 +155,7 @@ class RecordText:
             ("status", self.label("state", r["status"])),
             ("type", self.label("type", r["type"])),
             ("subcategory", r["subcategory"]),
-            ("nature", r["nature"]),
+            ("nature", self.value(r["nature"])),
             ("priority", self.label("priority", r["priority"])),
             ("team", self.label("team", r["team"]) if r["team"] else None),
             ("owner", owner if r["owner"] else None),
@@ -159,10 +180,20 @@ class RecordText:
         section = Section(self.word("fields"))
         by_id = {m["message_id"]: m for m in r["messages"]}
         for name, item in r["fields"].items():
-            where = self._where(item, by_id)
-            value = self.pick(f"{item['value']}（{where}）", f"{item['value']} ({where})")
-            section.pairs.append((self.label("field", name), value))
+            where, value = self._where(item, by_id), self.value(item["value"])
+            text = self.pick(f"{value}（{where}）", f"{value} ({where})")
+            section.pairs.append((self.field(name), text))
         return section
+
+    def field(self, name: str) -> str:
+        """A field's label: the catalog's, else the record field's, else its name."""
+        if name in self.rules.catalog.fields or name not in RECORD_FIELDS:
+            return self.label("field", name)
+        return self.word(name, RECORD_FIELDS)
+
+    def value(self, value: str | None) -> str | None:
+        """A value of a fixed vocabulary (persistent, performance…) in words; any other as it is."""
+        return self.word(value, VALUES) if value in VALUES else value
 
     def _where(self, item: dict, by_id: dict[str, dict]) -> str:
         message = by_id.get(item["message_id"], {})

@@ -5,14 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from helpdesk.tickets.models import (
     OutboxMail,
     Ticket,
     TicketClock,
+    TicketField,
 )
+
+# The record fields that name the customer's organisation (intake/record_fields.py).
+CUSTOMER_FIELDS = ("company",)
 
 
 class OperatorQueries:
@@ -37,6 +41,8 @@ class OperatorQueries:
             query = query.where(Ticket.created_at >= filters.since)
         if filters.until is not None:
             query = query.where(Ticket.created_at < filters.until)
+        if filters.customer:
+            query = query.where(_customer(filters.customer.strip().lower()))
         if filters.overdue:
             late = select(TicketClock.ticket_id).where(
                 TicketClock.met_at.is_(None), TicketClock.paused_at.is_(None), TicketClock.due_at <= now
@@ -57,6 +63,19 @@ class TicketFilter:
     overdue: bool = False
     since: datetime | None = None
     until: datetime | None = None
+    customer: str | None = None
+
+
+def _customer(wanted: str):
+    """Tickets whose requester's address or name, or company field, contains `wanted` (any case)."""
+    companies = select(TicketField.ticket_id).where(
+        TicketField.name.in_(CUSTOMER_FIELDS), func.lower(TicketField.value).contains(wanted, autoescape=True)
+    )
+    return or_(
+        func.lower(Ticket.requester_email).contains(wanted, autoescape=True),
+        func.lower(Ticket.requester_name).contains(wanted, autoescape=True),
+        Ticket.id.in_(companies),
+    )
 
 
 def tickets_by_state(session: Session) -> dict[str, int]:
