@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from helpdesk.mail.charsets import WORD as _WORD
-from helpdesk.mail.charsets import decode_raw_header, decode_words, neutralise
+from helpdesk.mail.charsets import decode_raw, decode_words, neutralise
 from helpdesk.mail.message import Address
 
 _SPECIALS = frozenset('<>,:;@"()[]\\')
@@ -34,24 +34,25 @@ class AddressList:
     problems: tuple[str, ...]
 
 
-def parse_address_headers(values: list[str]) -> AddressList:
-    """Every mailbox in the raw (undecoded) values of one address header, in order."""
+def parse_address_headers(values: list[str], hints: tuple[str, ...] = ()) -> AddressList:
+    """Every mailbox in the raw (undecoded) values of one address header, in order; raw 8-bit
+    bytes are read trying `hints` (the charsets the message declares elsewhere) first."""
     addresses: list[Address] = []
     problems: list[str] = []
     for value in values:
-        found = parse_address_list(_unfold(value))
+        found = parse_address_list(_unfold(value, hints), hints)
         addresses.extend(found.addresses)
         problems.extend(found.problems)
     return AddressList(tuple(addresses), tuple(problems))
 
 
-def parse_address_list(value: str) -> AddressList:
+def parse_address_list(value: str, hints: tuple[str, ...] = ()) -> AddressList:
     """The mailboxes of one raw address-list value; group names are dropped, their members kept."""
     addresses: list[Address] = []
     problems: list[str] = []
     element: list[_Token] = []
     depth = 0
-    for token in [*_tokens(value), _Token("special", ",")]:
+    for token in [*_tokens(value), _Token("special", ";")]:  # the end closes the last mailbox
         if token.kind == "special" and token.text in "<>":
             depth += 1 if token.text == "<" else -1
         ends = token.kind == "special" and depth <= 0 and token.text in ",;"
@@ -65,9 +66,13 @@ def parse_address_list(value: str) -> AddressList:
             element.append(token)
             continue
         if any(t.kind != "space" and t.kind != "comment" for t in element):
-            mailbox = _mailbox(element)
+            mailbox = _mailbox(element, hints)
             if isinstance(mailbox, Address):
                 addresses.append(mailbox)
+            elif token.text == "," and all(t.kind in ("atom", "quoted", "space") for t in element):
+                # "Doe, John <j@x>" with the name unquoted: the words before the comma are its start.
+                element, depth = [*element, _Token("quoted", ",")], 0
+                continue
             else:
                 problems.append(mailbox)
         element, depth = [], 0
@@ -84,12 +89,10 @@ def quoted_name(address: Address) -> str:
     return f"{name} <{address.email}>"
 
 
-def _unfold(value: str) -> str:
-    """One logical line; raw 8-bit bytes (no RFC 2047) are read by their detected charset first."""
-    text = re.sub(r"\r?\n(?=[ \t])", "", value)
-    if any("\udc80" <= ch <= "\udcff" for ch in text):
-        text = decode_raw_header(text.encode("utf-8", "surrogateescape"))
-    return text
+def _unfold(value: str, hints: tuple[str, ...]) -> str:
+    """One logical line; raw 8-bit bytes outside encoded words are read by their detected charset
+    first, those inside a word stay for the word's own charset."""
+    return decode_raw(re.sub(r"\r?\n(?=[ \t])", "", value), hints)
 
 
 def _tokens(value: str) -> list[_Token]:
@@ -165,7 +168,7 @@ def _comment(value: str, start: int) -> tuple[str, int]:
     return "".join(out), len(value) + 1
 
 
-def _mailbox(tokens: list[_Token]) -> Address | str:
+def _mailbox(tokens: list[_Token], hints: tuple[str, ...]) -> Address | str:
     """One name-addr or addr-spec as an Address, or the reason it is none."""
     shown = "".join(t.text for t in tokens).strip()[:120]
     if any(t.kind == "broken" for t in tokens):
@@ -177,7 +180,7 @@ def _mailbox(tokens: list[_Token]) -> Address | str:
         email = _addr_spec(tokens)
         if email is None:
             return f"not an address: {shown!r}"
-        return Address(_name(tokens, comments_only=True) if comments else "", email)
+        return Address(_name(tokens, True, hints) if comments else "", email)
     if len(opens) != 1 or len(closes) != 1 or closes[0] < opens[0]:
         return f"more or fewer than one <address> in {shown!r}"
     after = tokens[closes[0] + 1 :]
@@ -188,7 +191,7 @@ def _mailbox(tokens: list[_Token]) -> Address | str:
     email = _addr_spec(inner[route[-1] + 1 :] if route else inner)  # obsolete source route dropped
     if email is None:
         return f"not an address: {shown!r}"
-    return Address(_name(tokens[: opens[0]], comments_only=False), email)
+    return Address(_name(tokens[: opens[0]], False, hints), email)
 
 
 def _addr_spec(tokens: list[_Token]) -> str | None:
@@ -214,14 +217,25 @@ def _addr_spec(tokens: list[_Token]) -> str | None:
     return f"{local}@{domain}".lower()
 
 
-def _name(tokens: list[_Token], comments_only: bool) -> str:
-    """The display name: RFC 2047 words decoded only now, after the address was fixed."""
-    parts: list[str] = []
+def _name(tokens: list[_Token], comments_only: bool, hints: tuple[str, ...]) -> str:
+    """The display name, decoded only now that the address is fixed: each word, quoted string and
+    comment on its own (RFC 2047 per word, the space between two encoded words dropped), in the
+    order written; a comment beside a phrase keeps its parentheses, "@" and "." stay text."""
+    parts: list[tuple[str, bool | None]] = []  # (text, whether it is one whole encoded word)
     for token in tokens:
         if comments_only and token.kind != "comment":
             continue
-        if token.kind in ("atom", "quoted", "comment") or (token.kind == "special" and token.text == "."):
-            parts.append(token.text)
+        if token.kind == "comment":
+            text = decode_words(token.text, hints)
+            parts.append((f" {text} " if comments_only else f" ({text}) ", False))
+        elif token.kind in ("atom", "quoted") or (token.kind == "special" and token.text in ".@"):
+            whole_word = token.kind == "atom" and bool(_WORD.fullmatch(token.text))
+            parts.append((decode_words(token.text, hints), whole_word))
         elif token.kind == "space" and parts:
-            parts.append(" ")
-    return neutralise(decode_words("".join(parts)))
+            parts.append((" ", None))
+    kept = [
+        text
+        for index, (text, word) in enumerate(parts)
+        if not (word is None and 0 < index < len(parts) - 1 and parts[index - 1][1] and parts[index + 1][1])
+    ]
+    return neutralise("".join(kept))

@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
+import contextlib
+import functools
 import re
 import unicodedata
 
-import charset_normalizer
+from helpdesk.mail.detect import detect, naturalness
 
 # Mail clients label text with the old standard but write characters only the superset has
 # (e.g. 镕 or 啰 in "gb2312" mail), so decoding by the label alone loses them.
@@ -31,31 +33,42 @@ SUPERSETS = {
     "us-ascii": "utf-8",
     "ascii": "utf-8",
     "unicode-1-1-utf-7": "utf-7",
+    # Logical and explicit bidi variants name the same bytes as the plain ISO charset.
+    "iso-8859-6-i": "iso8859_6",
+    "iso-8859-6-e": "iso8859_6",
+    "iso-8859-8-i": "iso8859_8",
+    "iso-8859-8-e": "iso8859_8",
 }
+# Python codecs that are no charset a mail may name: each would decode by a rule, not a table.
+_NOT_CHARSETS = frozenset({"undefined", "unicode-escape", "raw-unicode-escape", "idna", "punycode"})
 ISO2022JP = {"iso-2022-jp", "csiso2022jp", "iso2022jp", "iso-2022-jp-ms", "cp50220", "cp50221"}
 
-_CHINESE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef\u2018-\u201d]")
 _ESCAPE = re.compile(rb"\x1b(\$@|\$B|\$\(D|\(B|\(J|\(I)")
 # One RFC 2047 word; each part excludes "?", so a failed match never backtracks far.
 WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?]*)\?=")
 _MOST_WORDS = 200  # encoded words decoded in one header; each may need a charset detector's guess
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
+_HIGH = bytes(range(0x80, 0x100))
 _HEX = re.compile(rb"=([0-9A-Fa-f]{2})")
 # Bidirectional overrides and isolates reorder what a reader sees ("gpj.exe" shown as "exe.jpg").
-_SAMPLE = 256 * 1024  # bytes charset-normalizer reads to guess a charset
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def codec_for(charset: str | None) -> str | None:
     """The Python codec that reads `charset` best, or None when Python knows no such codec."""
-    if not charset:
-        return None
-    name = charset.strip().strip('"').lower()
-    name = SUPERSETS.get(name, name)
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        return None
+    name = _label(charset)
+    for candidate in (name, name.removeprefix("x-")) if name else ():
+        try:
+            info = codecs.lookup(SUPERSETS.get(candidate, candidate))
+            b"".decode(info.name)  # a bytes-to-bytes codec (base64, zlib, rot13…) refuses here
+        except (LookupError, ValueError):  # ValueError: NUL or 8-bit bytes in the name
+            continue
+        return None if info.name in _NOT_CHARSETS else info.name
+    return None
+
+
+def _label(charset: str | None) -> str:
+    return (charset or "").strip().strip('"').strip().lower()
 
 
 def decode_iso2022jp(data: bytes) -> str:
@@ -94,50 +107,74 @@ def _decode_iso2022_run(run: bytes, mode: bytes) -> str:
     return bytes(sjis).decode("cp932", "replace")
 
 
-def decode_bytes(data: bytes, charset: str | None) -> tuple[str, str | None]:
+def decode_bytes(data: bytes, charset: str | None, hints: tuple[str, ...] = ()) -> tuple[str, str | None]:
     """Decode `data` declared as `charset`; return (text, defect or None).
 
-    Undeclared or unknown charsets are detected (UTF-8 first, then charset-normalizer); a
-    declared charset that does not fit is detected too, and the defect says so.
+    The declared charset is trusted first: bytes it cannot read cost one U+FFFD each while
+    they are few (at most one in ten of the non-ASCII characters). When it fails badly, or is
+    missing, unknown or no charset at all (`rot13`, `base64`…), the bytes are detected: UTF-8
+    first, then `hints` (the charsets the message declares elsewhere) and the usual charsets,
+    by how natural each reading looks (helpdesk.mail.detect). ISO-2022-JP is 7-bit: 8-bit
+    bytes under that label are UTF-8 or Shift_JIS.
     """
-    name = (charset or "").strip().strip('"').lower()
+    name = _label(charset)
     if name in ISO2022JP:
-        return decode_iso2022jp(data), None
+        if b"\x1b$" in data or data.isascii():
+            return decode_iso2022jp(data), None
+        return _fallback(data, ("cp932", *hints), None), _misfit(charset)
     codec = codec_for(name)
-    if codec:
-        try:
-            return data.decode(codec), None
-        except UnicodeDecodeError:
-            text = _detect(data)
-            return text, f"charset {charset!r} does not fit the bytes; detected instead"
-    text = _detect(data)
-    if name:
-        return text, f"unknown charset {charset!r}; detected instead"
-    return text, None
+    if codec is None:
+        defect = f"unknown charset {charset!r}; detected instead" if name else None
+        return _fallback(data, hints, None), defect
+    if _single_byte(codec) and not data.isascii():
+        # Valid UTF-8 under a Latin or Cyrillic label: no real 8-bit text forms its sequences.
+        with contextlib.suppress(UnicodeDecodeError):
+            return data.decode("utf-8"), _misfit(charset)
+    try:
+        return data.decode(codec), None
+    except UnicodeDecodeError:
+        pass
+    with contextlib.suppress(UnicodeDecodeError):  # UTF-8 this long is never a coincidence
+        return data.decode("utf-8"), _misfit(charset)
+    replaced = data.decode(codec, "replace")
+    if _few_errors(replaced, data):
+        return replaced, f"bytes that charset {charset!r} cannot read are shown as U+FFFD"
+    return _fallback(data, (codec, *hints), replaced), _misfit(charset)
 
 
-def _detect(data: bytes) -> str:
-    """UTF-8, else GB18030 when it reads as Chinese, else charset-normalizer's best guess.
+@functools.cache
+def _single_byte(codec: str) -> bool:
+    """Whether `codec` reads each byte as one character (Latin-1, windows-1251, KOI8-R…)."""
+    return len(_HIGH.decode(codec, "replace")) == len(_HIGH)
 
-    Our senders write Chinese or English; short GBK text is often guessed as Korean or
-    Cyrillic by statistical detectors, so a clean GB18030 reading that is mostly Han wins.
-    """
+
+def _misfit(charset: str | None) -> str:
+    return f"charset {charset!r} does not fit the bytes; detected instead"
+
+
+def _few_errors(replaced: str, data: bytes) -> bool:
+    """Whether a reading with replacements lost at most one character in ten of its non-ASCII ones."""
+    bad = replaced.count("\ufffd") - data.count(b"\xef\xbf\xbd")
+    return bad * 10 <= _wide(replaced) - bad
+
+
+def _fallback(data: bytes, hints: tuple[str, ...], declared: str | None) -> str:
+    """UTF-8, else UTF-8 with a few bad bytes, else the most natural of the hinted and usual charsets;
+    `declared` (the declared charset's reading with replacements) when it reads better still."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    try:
-        text = data.decode("gb18030")
-    except UnicodeDecodeError:
-        text = ""
-    wide = _wide(text)
-    if wide and _chinese(text) >= 0.9 * wide:
-        return text
-    # The detector reads a sample; the whole text is then decoded by its guess, in one pass.
-    best = charset_normalizer.from_bytes(data[:_SAMPLE]).best()
-    if best is not None:
-        return data.decode(best.encoding, "replace")
-    return data.decode("gb18030", "replace")
+    utf8 = data.decode("utf-8", "replace")
+    if _few_errors(utf8, data):
+        return utf8
+    codecs_ = tuple(c for c in (codec_for(h) for h in hints) if c)
+    found = detect(data, codecs_)
+    if found is None:
+        return declared if declared is not None else data.decode("cp1252", "replace")
+    if declared is not None and naturalness(declared) > naturalness(found[0]) + 0.05:
+        return declared
+    return found[0]
 
 
 def _wide(text: str) -> int:
@@ -145,49 +182,52 @@ def _wide(text: str) -> int:
     return len(text) - len(text.encode("ascii", "ignore"))
 
 
-def _chinese(text: str) -> int:
-    return len(text) - len(_CHINESE.sub("", text))
-
-
-def decode_header_value(raw: str | None) -> str:
+def decode_header_value(raw: str | None, hints: tuple[str, ...] = ()) -> str:
     """Decode one header: RFC 2047 encoded words by superset codecs, raw 8-bit bytes by detection.
 
-    The stdlib (compat32) hands raw 8-bit header bytes over as surrogate escapes; they are
-    recovered and detected (once, for the whole value) rather than shown as garbage. Encoded
-    words are found by WORD in one linear pass: the stdlib's decode_header takes quadratic time
-    on a header of many unclosed `=?…?q?` openers.
+    The stdlib (compat32) hands raw 8-bit header bytes over as surrogate escapes; outside the
+    encoded words they are recovered and detected (`hints`: the charsets the message declares
+    elsewhere, tried first), inside one they are read by the word's own charset. Encoded words
+    are found by WORD in one linear pass: the stdlib's decode_header takes quadratic time on a
+    header of many unclosed `=?…?q?` openers.
     """
     if not raw:
         return ""
-    text = _FOLD.sub("", raw)
-    if any("\udc80" <= ch <= "\udcff" for ch in text):
-        text = decode_raw_header(text.encode("utf-8", "surrogateescape"))
-    return neutralise(decode_words(text))
+    return neutralise(decode_words(decode_raw(_FOLD.sub("", raw), hints), hints))
 
 
-def decode_raw_header(data: bytes) -> str:
+def decode_raw(text: str, hints: tuple[str, ...] = ()) -> str:
+    """`text` with its raw 8-bit bytes (surrogate escapes) outside encoded words decoded; the
+    words are left as written, raw bytes and all, for decode_words to read by their charset."""
+    if not _has_raw(text):
+        return text
+    out: list[str] = []
+    pos = 0
+    for match in WORD.finditer(text):
+        out.append(_decode_gap(text[pos : match.start()], hints))
+        out.append(match.group(0))
+        pos = match.end()
+    out.append(_decode_gap(text[pos:], hints))
+    return "".join(out)
+
+
+def _has_raw(text: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
+def _decode_gap(text: str, hints: tuple[str, ...]) -> str:
+    return decode_raw_header(text.encode("utf-8", "surrogateescape"), hints) if _has_raw(text) else text
+
+
+def decode_raw_header(data: bytes, hints: tuple[str, ...] = ()) -> str:
     """Raw 8-bit header bytes (no RFC 2047) as text whose ASCII characters are the input's ASCII
     bytes, so an address structure read from it is the one that was sent.
 
-    A multi-byte codec consumes its trail bytes (GBK's "@" or "\\" inside a character), which
-    reading byte by byte would mistake for structure; a detector's guess that rewrites ASCII
-    (UTF-16 for short Big5 or broken UTF-8) is refused.
+    UTF-8 first (one bad byte costs one U+FFFD), then the message's own charsets and the usual
+    ones by how natural each reading looks; every candidate keeps ASCII as ASCII (a multi-byte
+    codec consumes only its own trail bytes, GBK's "@" or "\\" inside a character).
     """
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    for codec in ("gb18030", "cp950"):
-        try:
-            text = data.decode(codec)
-        except UnicodeDecodeError:
-            continue
-        if _chinese(text) >= 0.9 * _wide(text):
-            return text
-    text = decode_bytes(data, None)[0]
-    if [ch for ch in text if ch < "\x80"] == [chr(b) for b in data if b < 0x80]:
-        return text
-    return data.decode("utf-8", "replace")
+    return _fallback(data, hints, None)
 
 
 def neutralise(text: str) -> str:
@@ -199,7 +239,7 @@ def neutralise(text: str) -> str:
     return " ".join(cleaned.split())
 
 
-def decode_words(text: str) -> str:
+def decode_words(text: str, hints: tuple[str, ...] = ()) -> str:
     """Decode the RFC 2047 encoded words in `text` (superset codecs); other text stays as it is.
 
     Whitespace between two adjacent encoded words is dropped (RFC 2047 §6.2); a word that
@@ -213,14 +253,14 @@ def decode_words(text: str) -> str:
         between = text[pos : match.start()]
         if pos == 0 or between.strip():
             out.append(between)
-        decoded = _decode_word(match.group(1), match.group(2), match.group(3))
+        decoded = _decode_word(match.group(1), match.group(2), match.group(3), hints)
         out.append(match.group(0) if decoded is None else decoded)
         pos = match.end()
     out.append(text[pos:])
     return "".join(out)
 
 
-def _decode_word(charset: str, encoding: str, payload: str) -> str | None:
+def _decode_word(charset: str, encoding: str, payload: str, hints: tuple[str, ...]) -> str | None:
     charset = charset.partition("*")[0]  # RFC 2231 language suffix: utf-8*zh
     data = payload.encode("utf-8", "surrogateescape")
     try:
@@ -230,4 +270,4 @@ def _decode_word(charset: str, encoding: str, payload: str) -> str | None:
             raw = _HEX.sub(lambda m: bytes((int(m.group(1), 16),)), data.replace(b"_", b" "))
     except (binascii.Error, ValueError):
         return None
-    return decode_bytes(raw, charset)[0]
+    return decode_bytes(raw, charset, hints)[0]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import email.utils
-import mimetypes
 import re
 from email.message import Message
 from email.parser import BytesParser
@@ -13,11 +12,12 @@ from email.policy import Policy, compat32
 from helpdesk.errors import ParseError
 from helpdesk.mail.addresses import AddressList, parse_address_headers, quoted_name
 from helpdesk.mail.automatic import automatic_reason
-from helpdesk.mail.charsets import decode_bytes, decode_header_value
+from helpdesk.mail.charsets import decode_header_value
 from helpdesk.mail.html import html_to_text, without_quotes
 from helpdesk.mail.language import detect_language
 from helpdesk.mail.limits import LimitExceeded, MailLimits
-from helpdesk.mail.message import Address, Attachment, InboundMessage
+from helpdesk.mail.message import Address, InboundMessage
+from helpdesk.mail.parts import declared_charsets, walk
 from helpdesk.mail.reply import split_reply
 
 _MSGID = re.compile(r"<([^<>\s]+)>")
@@ -27,6 +27,8 @@ _ADDRESS_HEADERS = frozenset(
     | {"resent-from", "resent-sender", "resent-to", "resent-cc"}
 )
 DEFAULT_LIMITS = MailLimits()
+_OBSOLETE_NAME = re.compile(rb"^([!-9;-~]+)[ \t]+:", re.MULTILINE)
+_INDENTED_FIRST = re.compile(rb"\A[ \t]+(?=[!-9;-~]+[ \t]*:)")
 
 
 def parse_message(
@@ -68,6 +70,15 @@ def _check_size(raw: bytes, limits: MailLimits) -> None:
         )
 
 
+def _repair_head(raw: bytes) -> bytes:
+    """`raw` with the header block's harmless damage mended: a UTF-8 BOM or blanks before the
+    first header go, and obsolete `From  :` (blanks before the colon, RFC 5322 §4.5) loses them."""
+    raw = _INDENTED_FIRST.sub(b"", raw.removeprefix(b"\xef\xbb\xbf"))
+    ends = [found for found in (raw.find(b"\n\n"), raw.find(b"\n\r\n")) if found >= 0]
+    end = min(ends) if ends else len(raw)
+    return _OBSOLETE_NAME.sub(rb"\1:", raw[:end]) + raw[end:]
+
+
 class _Budget:
     """Counts the MIME parts of one mail as the parser attaches them, and stops it at the limits."""
 
@@ -104,18 +115,19 @@ class _Part(Message):
 def _parse(
     raw: bytes, own_addresses: frozenset[str], default_language: str, limits: MailLimits
 ) -> InboundMessage:
-    root: Message = BytesParser(_Budget(limits).factory, policy=compat32).parsebytes(raw)
+    root: Message = BytesParser(_Budget(limits).factory, policy=compat32).parsebytes(_repair_head(raw))
     if not root.keys():
         raise ParseError("no mail headers found")
     defects = _defects(root)
-    lists = {name: _address_list(root, name) for name in _ADDRESS_HEADERS}
+    hints = declared_charsets(root)
+    lists = {name: _address_list(root, name, hints) for name in _ADDRESS_HEADERS}
     sender = _sender(lists["from"])
     for name in ("reply-to", "sender", "to", "cc"):
         defects.extend(f"{name} header: {problem}" for problem in lists[name].problems)
     # Every top-level header, decoded: rules may test any of them. Address headers are shown
     # as the parsed mailboxes, each name quoted, so a name never reads as an address.
     headers = tuple(
-        (name, _shown(value) if name.lower() in lists else decode_header_value(value))
+        (name, _shown(value, hints) if name.lower() in lists else decode_header_value(value, hints))
         for name, value in root.raw_items()
     )
 
@@ -124,7 +136,7 @@ def _parse(
         return next((v for k, v in headers if k.lower() == wanted), None)
 
     subject = header("Subject") or ""
-    plain, html, attachments = _walk(root, defects)
+    plain, html, attachments = walk(root, defects, hints)
     plain = _cut(plain, limits.max_body_chars, "text", defects, "limits.max_body_chars")
     html = _cut_html(html, limits.max_html_bytes, defects)
     if plain.strip():
@@ -193,9 +205,9 @@ def _first_id(value: str | None) -> str:
     return found.group(1) if found else value.strip().strip("<>")
 
 
-def _address_list(root: Message, name: str) -> AddressList:
+def _address_list(root: Message, name: str, hints: tuple[str, ...]) -> AddressList:
     """The mailboxes of every `name` header, parsed from the raw value before any decoding."""
-    return parse_address_headers([str(v) for k, v in root.raw_items() if k.lower() == name])
+    return parse_address_headers([str(v) for k, v in root.raw_items() if k.lower() == name], hints)
 
 
 def _sender(found: AddressList) -> Address:
@@ -210,8 +222,8 @@ def _sender(found: AddressList) -> Address:
     return found.addresses[0]
 
 
-def _shown(value: str) -> str:
-    return ", ".join(quoted_name(a) for a in parse_address_headers([str(value)]).addresses)
+def _shown(value: str, hints: tuple[str, ...]) -> str:
+    return ", ".join(quoted_name(a) for a in parse_address_headers([str(value)], hints).addresses)
 
 
 def _date(value: str | None, defects: list[str]):
@@ -219,72 +231,9 @@ def _date(value: str | None, defects: list[str]):
         return None
     try:
         return email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):  # 99999999999: no date, as if missing
         defects.append(f"unreadable Date header: {value!r}")
         return None
-
-
-def _walk(root: Message, defects: list[str]) -> tuple[str, str, list[Attachment]]:
-    """Collect body text (plain and HTML) and attachments from the MIME tree."""
-    plains: list[str] = []
-    htmls: list[str] = []
-    attachments: list[Attachment] = []
-    stack: list[Message] = [root]  # popped from the end: children pushed in reverse keep mail order
-    while stack:
-        part = stack.pop()
-        content_type = part.get_content_type()
-        if content_type == "message/rfc822" or (
-            part.is_multipart() and part.get_content_disposition() == "attachment"
-        ):
-            attachments.append(_attached_message(part, len(attachments)))
-            continue
-        if part.is_multipart():
-            stack.extend(reversed([p for p in part.get_payload() if isinstance(p, Message)]))
-            continue
-        filename = _filename(part)
-        disposition = part.get_content_disposition()
-        if content_type in ("text/plain", "text/html") and not filename and disposition != "attachment":
-            text = _text_of(part, defects)
-            (plains if content_type == "text/plain" else htmls).append(text)
-            continue
-        data = part.get_payload(decode=True) or b""
-        name = filename or f"part-{len(attachments) + 1}{_extension(content_type)}"
-        attachments.append(Attachment(name, content_type, data, inline=disposition == "inline"))
-    return "\n\n".join(p for p in plains if p.strip()), "\n".join(htmls), attachments
-
-
-def _attached_message(part: Message, index: int) -> Attachment:
-    inner = part.get_payload()
-    body = inner[0] if isinstance(inner, list) and inner else part
-    data = body.as_bytes() if isinstance(body, Message) else b""
-    name = _filename(part) or f"message-{index + 1}.eml"
-    return Attachment(name, "message/rfc822", data)
-
-
-def _text_of(part: Message, defects: list[str]) -> str:
-    payload = part.get_payload(decode=True) or b""
-    text, defect = decode_bytes(payload, part.get_content_charset())
-    if defect:
-        defects.append(defect)
-    return text.replace("\r\n", "\n")
-
-
-def _filename(part: Message) -> str:
-    """The part's file name: RFC 2231 parameters, RFC 2047 words and raw 8-bit all decoded."""
-    for header in ("content-disposition", "content-type"):
-        key = "filename" if header == "content-disposition" else "name"
-        value = part.get_param(key, header=header)
-        if value is None:
-            continue
-        if isinstance(value, tuple):  # RFC 2231: (charset, language, percent-decoded text)
-            charset, _lang, text = value
-            return decode_bytes(text.encode("latin-1", "surrogateescape"), charset)[0].strip()
-        return decode_header_value(email.utils.unquote(value))
-    return ""
-
-
-def _extension(content_type: str) -> str:
-    return mimetypes.guess_extension(content_type) or ".bin"
 
 
 def _defects(root: Message) -> list[str]:
