@@ -1,0 +1,91 @@
+"""Where a label stands in a report, and the text that follows it: "版本: 3.2.1", or a table's next cell.
+
+A label counts wherever it stands in a line ("补充：版本 3.2.1，出错时间今天 9:05"), followed by
+its value; in a table (cells apart by a tab, two or more spaces or a bar, as pasted from Excel or
+Word, or an HTML table as text) a cell holding only the label gives the next cell as its value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+# Reads the value from `rest` (what follows the label; a whole cell when `cell`), given all lines
+# and the 1-based line number, for values that continue below the label.
+# A line longer than this is no field line; the patterns read only its start, so any line costs the same.
+LONGEST_LINE = 2000
+COLON = re.compile(r"\s*+[:：]\s*+")
+_QUOTE_MARK = re.compile(r"^\s*+[>＞]")
+Reader = Callable[[str, bool, list[str], int], "str | None"]
+_CELLS = re.compile(r"\t++|[ \u3000]{2,}+|\s*+[|｜]\s*+")
+_CELL_END = re.compile(r"\s*+[:：]$")
+NEXT_LABEL = re.compile(r"\s++[^\s:：，,。]{1,8}\s*+[:：]|[\t]|[ \u3000]{2,}+")
+NEXT_LINE_LABEL = re.compile(r"^\s*+[^\s:：]{1,16}\s*+[:：]")
+
+
+@dataclass(frozen=True)
+class Found:
+    """A field value and where it came from: the line of the text (1-based, 0 for none), and its
+    source: text, attachment, signature, domain or customers (rules/customers.yaml)."""
+
+    value: str
+    line: int
+    source: str = "text"
+
+
+def report_lines(text: str) -> list[str]:
+    """The text's lines as the readers see them: '>'-quoted history blanked, each line bounded."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return ["" if _QUOTE_MARK.match(line) else line[:LONGEST_LINE] for line in lines]
+
+
+def label_pattern(labels: Iterable[str]) -> re.Pattern[str] | None:
+    """One pattern for all `labels`, longest first; English labels only as whole words."""
+    ordered = sorted(set(labels), key=len, reverse=True)
+    if not ordered:
+        return None
+    words = "|".join(
+        rf"(?<![a-z]){re.escape(label)}(?![a-z])" if label.isascii() else re.escape(label)
+        for label in ordered
+    )
+    return re.compile(rf"(?:{words})", re.IGNORECASE)
+
+
+def find_labelled(
+    pattern: re.Pattern[str] | None,
+    lines: list[str],
+    read: Reader,
+    refuse: Callable[[str, int], bool] | None = None,
+) -> tuple[str, int] | None:
+    """The first value after one of the labels, and its line; `refuse(line, start)` skips a label."""
+    if pattern is None:
+        return None
+    for number, line in enumerate(lines, 1):
+        for found in pattern.finditer(line):
+            if refuse is not None and refuse(line, found.start()):
+                continue
+            value = read(line[found.end() :], False, lines, number)
+            if value:
+                return value, number
+        if value := _in_cells(pattern, line, read, lines, number):
+            return value, number
+    return None
+
+
+def _in_cells(pattern: re.Pattern[str], line: str, read: Reader, lines: list[str], number: int) -> str | None:
+    if not _CELLS.search(line.strip()):
+        return None
+    cells = [cell.strip() for cell in _CELLS.split(line.strip())]
+    for index, cell in enumerate(cells[:-1]):
+        name = _CELL_END.sub("", cell)
+        value = read(cells[index + 1], True, lines, number) if name and pattern.fullmatch(name) else None
+        if value:
+            return value
+    return None
+
+
+def until_next_label(value: str) -> str:
+    """A one-line value without the next "label: value" on its line ("华信科技 所属部门：财务部")."""
+    found = NEXT_LABEL.search(value)
+    return value[: found.start()] if found else value

@@ -1,0 +1,263 @@
+"""The record's own fields, read from the mail where the customer states them: company, department,
+phone, impact scope, frequency, problem nature, their own priority and the go-live date they want.
+
+Labels in Chinese and English ("公司：", "所属部门", "联系电话", "影响范围", "出现频率：偶现",
+"问题性质", "期望优先级：P1", "期望上线时间：2026-12-15"), then the signature (the closing lines
+of the text and the block below a "-- "), then the sender's domain: `customers` (rules/customers.yaml)
+names its company, else a company's own domain stands for it. Frequency and nature are stored as
+values (intermittent / persistent; functional / performance / compatibility / environment), the
+customer's priority as they wrote it (P0–P3 upper-cased), a phone masked like `helpdesk.mail.redact`
+masks a mobile, the go-live date resolved ("YYYY-MM-DD").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from helpdesk.intake import labels, when
+from helpdesk.intake.labels import Found
+from helpdesk.intake.phones import PHONE, find_phone, mask_phone
+from helpdesk.intake.signature import (
+    closing_lines,
+    company_in_line,
+    company_of_domain,
+    department_in_line,
+    signature_block,
+)
+
+LABELS = {
+    "company": [
+        *("公司名称", "客户名称", "单位名称", "企业名称", "所属公司", "所属单位", "公司", "单位", "客户"),
+        *("company name", "company", "customer name", "organisation", "organization"),
+    ],
+    "department": ["所属部门", "部门名称", "部门", "科室", "department", "dept"],
+    "phone": [
+        *("联系电话", "联系方式", "手机号码", "手机号", "手机", "电话", "座机"),
+        *("contact number", "telephone", "phone", "mobile", "tel"),
+    ],
+    "impact": [
+        *("影响范围", "影响面", "影响用户", "影响人数", "受影响用户", "受影响范围"),
+        *("impact scope", "impact", "affected users", "affected"),
+    ],
+    "frequency": [
+        *("出现频率", "发生频率", "复现频率", "复现情况", "是否必现", "频率"),
+        *("frequency", "reproducibility", "how often"),
+    ],
+    "nature": ["问题性质", "问题类型", "故障类型", "性质", "nature", "problem type", "issue type"],
+    "customer_priority": [
+        *("期望优先级", "优先级", "紧急程度", "紧急度", "期望级别"),
+        *("expected priority", "priority", "urgency"),
+    ],
+    "expected_live": [
+        *(
+            "期望上线时间",
+            "期望上线日期",
+            "希望上线时间",
+            "希望上线日期",
+            "要求上线时间",
+            "上线时间",
+            "上线日期",
+        ),
+        *("期望完成时间", "希望完成时间", "要求完成时间", "期望交付时间", "截止时间", "截止日期"),
+        *("expected go-live date", "expected go-live", "go-live date", "go-live", "target date", "due date"),
+        *("needed by", "deadline"),
+    ],
+}
+_PATTERNS = {name: labels.label_pattern(words) for name, words in LABELS.items()}
+_INTERMITTENT = re.compile(
+    r"偶现|偶发|偶尔|偶然|时好时坏|时有时无|间歇|不定时|不定期|有时(?!间)|intermittent|sometimes|occasionally"
+    r"|randomly|from time to time|now and then|not always|once in a while",
+    re.I,
+)
+_PERSISTENT = re.compile(
+    r"持续|必现|每次|总是|始终|一直(?=[^，。,.\n]{0,6}?(?:报错|失败|错|卡|不|无法|没|停|转圈|超时|异常|空白|白屏|提示|显示))"
+    r"|100\s*%|persistent|constant|continuous|every time|each time|consistently|all the time"
+    r"|always (?:fails|crashes|happens|shows|returns|errors|hangs)",
+    re.I,
+)
+_NATURES = (
+    ("functional", re.compile(r"功能|functional|function", re.I)),
+    ("performance", re.compile(r"性能|performance|慢|slow", re.I)),
+    ("compatibility", re.compile(r"兼容|compatib", re.I)),
+    ("environment", re.compile(r"环境|environment", re.I)),
+)
+_NATURE_SAID = re.compile(
+    r"(功能|性能|兼容性?|环境)(?:方面的?|上的?)?问题|\b(functional|performance|compatibility|environment(?:al)?)"
+    r"\s++(?:problem|issue|bug)",
+    re.I,
+)
+_P_LEVEL = re.compile(r"(?<![A-Za-z0-9])[Pp]([0-3])(?![0-9A-Za-z])")
+_P_CONTEXT = re.compile(r"优先级|级别|priority|urgen|紧急|按|定为|[级]|问题|故障|处理", re.I)
+_PRIORITY_WORD = re.compile(
+    r"紧急|致命|严重|一般|轻微|高|中|低|urgent|critical|high|medium|normal|low|fatal|severe|minor", re.I
+)
+_SCOPE = re.compile(
+    r"所有用户|全部用户|全体用户|所有人|全公司|全体员工|所有员工|所有门店|全部门店|所有客户"
+    r"|\b(?:all (?:of )?(?:our )?(?:users|staff|employees|customers|stores|branches|offices)|every user"
+    r"|everyone|the whole company|company-wide)\b",
+    re.I,
+)
+_WRAP = 60  # a line this long that stops mid-sentence was wrapped by the mail client
+_SENTENCE_END = re.compile(r"(?<=[A-Za-z)])[.!?](?=\s|$)")
+_LIVE_SAID = re.compile(
+    r"(?:上线|go[- ]live|launch|deliver(?:ed)?|needed|ready)\s*+(?:by|before|on)\s++", re.I
+)
+_LIVE_AFTER = re.compile(r"\s*+(?:之|以)?前\s*+(?:上线|完成|交付)")
+
+
+def read_record(
+    text: str, whole_text: str, sender_email: str, reference: datetime | None, customers: Mapping[str, str]
+) -> dict[str, Found]:
+    """The record fields `text` (the new words) states, with the signature in `whole_text` and the
+    sender's domain for the company; `reference` (local) resolves the go-live date."""
+    lines = labels.report_lines(text)
+    closing = closing_lines(lines, signature_block(whole_text, text))
+    found: dict[str, Found] = {}
+    for name, clean in _CLEANERS.items():
+        hit = labels.find_labelled(_PATTERNS[name], lines, _reader(clean, reference))
+        if hit:
+            found[name] = Found(*hit)
+    unlabelled: dict[str, Callable[[], Found | None]] = {
+        "company": lambda: _company_in(closing) or _company_of(sender_email, customers),
+        "phone": lambda: _phone_in(closing),
+        "impact": lambda: _said(lines, _SCOPE, lambda m: m.group(0)),
+        "frequency": lambda: (
+            _said(lines, _INTERMITTENT, lambda _: "intermittent")
+            or _said(lines, _PERSISTENT, lambda _: "persistent")
+        ),
+        "nature": lambda: _said(lines, _NATURE_SAID, lambda m: _nature(m.group(0))),
+        "customer_priority": lambda: _said(lines, _P_LEVEL, _stated_level),
+        "expected_live": lambda: _live_in(lines, reference),
+    }
+    for name, look in unlabelled.items():
+        if name not in found and (hit := look()):
+            found[name] = hit
+    if "department" not in found and (hit := _department_in(closing, found.get("company"))):
+        found["department"] = hit
+    return found
+
+
+def _reader(clean: Callable[[str, datetime | None], str | None], reference: datetime | None) -> labels.Reader:
+    def read(rest: str, cell: bool, lines: list[str], number: int) -> str | None:
+        colon = labels.COLON.match(rest)
+        if colon is None and not cell:
+            return None
+        value = labels.until_next_label(rest[colon.end() :] if colon else rest)
+        if not cell:
+            value = _wrapped(value, lines, number)
+        value = value.strip(" 。.;；，,")
+        return clean(value, reference) if value else None
+
+    return read
+
+
+def _wrapped(value: str, lines: list[str], number: int) -> str:
+    """An English value that a mail client wrapped onto the next line, up to its sentence's end."""
+    following = lines[number] if number < len(lines) else ""
+    wrapped = len(lines[number - 1]) >= _WRAP and value[-1:].isalpha() and value.isascii()
+    if wrapped and following.strip() and not labels.NEXT_LINE_LABEL.match(following):
+        value = f"{value} {following.strip()}"
+    end = _SENTENCE_END.search(value)
+    return value[: end.start()] if end else value
+
+
+def _as_written(value: str, _: datetime | None) -> str | None:
+    return value
+
+
+def _phone(value: str, _: datetime | None) -> str | None:
+    found = PHONE.search(value)
+    return mask_phone(found.group(0)) if found else None
+
+
+def _frequency(value: str, _: datetime | None) -> str | None:
+    if _INTERMITTENT.search(value):
+        return "intermittent"
+    return "persistent" if _PERSISTENT.search(value) else None
+
+
+def _nature(value: str, _: datetime | None = None) -> str | None:
+    return next((name for name, pattern in _NATURES if pattern.search(value)), None)
+
+
+def _priority(value: str, _: datetime | None) -> str | None:
+    if level := _P_LEVEL.search(value):
+        return f"P{level.group(1)}"
+    word = _PRIORITY_WORD.match(value)
+    return word.group(0) if word else None
+
+
+def _live(value: str, reference: datetime | None) -> str | None:
+    found = when.WHEN.search(value)
+    if found and reference is not None:
+        resolved = when.resolve(found.group(0), reference, future=True)
+        if resolved:
+            return resolved
+    return value
+
+
+_CLEANERS: dict[str, Callable[[str, datetime | None], str | None]] = {
+    "company": _as_written,
+    "department": _as_written,
+    "phone": _phone,
+    "impact": _as_written,
+    "frequency": _frequency,
+    "nature": _nature,
+    "customer_priority": _priority,
+    "expected_live": _live,
+}
+
+
+def _said(
+    lines: list[str], pattern: re.Pattern[str], value: Callable[[re.Match[str]], str | None]
+) -> Found | None:
+    """The first line that says it without a label, as `value` reads the match."""
+    for number, line in enumerate(lines, 1):
+        for found in pattern.finditer(line):
+            if result := value(found):
+                return Found(result, number)
+    return None
+
+
+def _stated_level(found: re.Match[str]) -> str | None:
+    """'按P1处理', 'P0故障', 'priority P2': a P-level that the words around it make a priority."""
+    around = found.string[max(0, found.start() - 8) : found.end() + 8]
+    return f"P{found.group(1)}" if _P_CONTEXT.search(around.replace(found.group(0), " ")) else None
+
+
+def _live_in(lines: list[str], reference: datetime | None) -> Found | None:
+    """'12月20日前上线', 'needed by December 18': a go-live date stated in a sentence."""
+    for number, line in enumerate(lines, 1):
+        for found in when.WHEN.finditer(line):
+            before = line[max(0, found.start() - 16) : found.start()]
+            if _LIVE_AFTER.match(line, found.end()) or _LIVE_SAID.search(before[-12:]):
+                return Found(_live(found.group(0), reference) or found.group(0), number)
+    return None
+
+
+def _company_in(closing: list[tuple[str, int]]) -> Found | None:
+    for line, number in closing:
+        if name := company_in_line(line):
+            return Found(name, number, "signature")
+    return None
+
+
+def _company_of(sender_email: str, customers: Mapping[str, str]) -> Found | None:
+    found = company_of_domain(sender_email, customers)
+    return Found(*found) if found else None
+
+
+def _phone_in(closing: list[tuple[str, int]]) -> Found | None:
+    for line, number in closing:
+        if phone := find_phone(line):
+            return Found(phone, number, "signature")
+    return None
+
+
+def _department_in(closing: list[tuple[str, int]], company: Found | None) -> Found | None:
+    for line, number in closing:
+        if name := department_in_line(line, company.value if company else None):
+            return Found(name, number, "signature")
+    return None
