@@ -30,7 +30,7 @@ class IntakeDecider:
         """Fields, rules, owner; then the acknowledgement (asking for what is missing) and, when
         nothing is, the assignment notice; then the clocks."""
         plan = Plan(view, now)
-        found = read_report(self.rules.catalog.fields, mail)
+        found = read_report(self.rules.catalog.fields, mail, zone=self.zone)
         fill_fields(plan, found, message_id)
         facts = Facts(mail, {name: f.value for name, f in found.items()}, now.astimezone(self.zone))
         decision = self.rules.router.decide(facts)
@@ -94,7 +94,7 @@ class IntakeDecider:
     ) -> list[Effect]:
         """Merge what the reply gives; go on when complete, ask again, or go on flagged incomplete."""
         plan = Plan(view, now)
-        found = read_report(self.rules.catalog.fields, mail, frozenset(view.missing))
+        found = read_report(self.rules.catalog.fields, mail, frozenset(view.missing), zone=self.zone)
         fill_fields(plan, found, message_id)
         missing = plan.view.missing
         if not missing:
