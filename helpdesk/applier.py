@@ -18,6 +18,7 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from helpdesk import knowledge
 from helpdesk.calendar import person_zone
 from helpdesk.config import Config
 from helpdesk.effects import (
@@ -121,6 +122,7 @@ class Applier:
         if target == CLOSED:
             ticket.closed_at = ticket.archived_at = now
             repo.add_event(ticket, now, effect.actor, "archived", _archive(ticket))
+            knowledge.archive(repo.session, ticket, now, self.rules)  # the knowledge entry, masked
         if not effect.recorded:
             repo.add_event(
                 ticket, now, effect.actor, "status_changed", {"from": old, "to": target}, reason=effect.why
