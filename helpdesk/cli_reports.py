@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
+from rich.table import Table
 
-from helpdesk.console import State, console, errors, say
+from helpdesk.console import State, console, errors, plain, say
 from helpdesk.rules.load import load_rules
 from helpdesk.tickets.repository import Repository
 
@@ -95,11 +96,15 @@ def digest(state: State, to_print: bool, send: bool, day, manager: str | None, h
 @click.command()
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First day (desk time).")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day, included (default: today).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts (times in seconds).")
 @click.pass_obj
 def report(state: State, since, until, as_json: bool) -> None:
-    """Statistics for any period: tickets by type, priority and team, SLA compliance, satisfaction."""
+    """Statistics for any period, in the desk's language: tickets by type, priority and team, SLA
+    compliance, satisfaction, average and median first response and resolution time, the reopen
+    (二次处理) rate, and each engineer's open, overdue and resolved tickets."""
     from helpdesk.clock import SystemClock
+    from helpdesk.tickets.figures import manager_figures
+    from helpdesk.tickets.report_text import ReportText
     from helpdesk.tickets.statistics import Scope, statistics
 
     config, repo = state.repository()
@@ -108,14 +113,23 @@ def report(state: State, since, until, as_json: bool) -> None:
     end = (until.replace(tzinfo=zone) if until else datetime.now(zone).replace(hour=0, minute=0)) + timedelta(
         days=1
     )
-    figures = statistics(repo, Scope(None), start, end, SystemClock().now())
+    now = SystemClock().now()
+    figures = statistics(repo, Scope(None), start, end, now) | manager_figures(
+        repo, Scope(None), start, end, now
+    )
     figures["overdue"] = [o | {"due": o["due"].astimezone(zone).isoformat()} for o in figures["overdue"]]
     if as_json:
         click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
         return
-    say(f"{start.date()} – {(end - timedelta(days=1)).date()}: {figures['tickets']} tickets")
-    for key in ("by_type", "by_priority", "by_team", "satisfaction"):
-        say(f"  {key.replace('_', ' ')}: " + (", ".join(f"{k} {v}" for k, v in figures[key].items()) or "-"))
-    for priority, row in figures["compliance"].items():
-        say(f"  deadlines {priority}: {row['rate']}% on time ({row['met']} met, {row['missed']} late)")
-    say(f"  escalations: {len(figures['escalations'])}; overdue now: {len(figures['overdue'])}")
+    text = ReportText(load_rules(config.paths.rules), config.default_language)
+    for line in text.lines(figures, start.date(), (end - timedelta(days=1)).date()):
+        say(line)
+    rows = text.engineers(figures)
+    if len(rows) > 1:
+        table = Table(box=None, padding=(0, 2, 0, 2), pad_edge=False, header_style="bold")
+        for position, heading in enumerate(rows[0]):
+            table.add_column(heading, justify="left" if position == 0 else "right", no_wrap=True)
+        for row in rows[1:]:
+            table.add_row(*plain(*row))
+        console.print()
+        console.print(table)
