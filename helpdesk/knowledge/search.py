@@ -77,7 +77,8 @@ def search(session: Session, text: str, filters: SearchFilter | None = None, lim
         return []
     order = {doc_id: position for position, doc_id in enumerate(ids)}
     documents = list(session.scalars(select(SearchDocument).where(SearchDocument.id.in_(ids))))
-    weighed = rank(query, documents, order)
+    # Nothing holding enough of the query: what holds most of it, rather than nothing at all.
+    weighed = rank(query, documents, order) or rank(query, documents, order, least=1 / query.size)
     with_entry = {doc.ticket_id for _, doc in weighed if doc.kind == KNOWLEDGE}
     hits: list[Hit] = []
     for share, doc in weighed:
