@@ -127,3 +127,42 @@ def test_quote_containers_without_an_attribution_line(container):
     html = f"<div>#note 收到</div>{container}<div>#assign zhang.min</div><div>#priority 低</div></div>"
     kept = html_to_text(without_quotes(html))
     assert "#note 收到" in kept and "#assign" not in kept and "#priority" not in kept
+
+
+@pytest.mark.parametrize(
+    ("sender", "sent"),
+    [
+        ("Von:", "Gesendet:"),  # German
+        ("De :", "Envoyé :"),  # French, a space before the colon
+        ("Da:", "Inviato:"),  # Italian
+        ("Van:", "Verzonden:"),  # Dutch
+        ("Od:", "Wysłano:"),  # Polish
+        ("От:", "Отправлено:"),  # Russian
+        ("Från:", "Skickat:"),  # Swedish
+        ("差出人:", "送信日時:"),  # Japanese
+        ("보낸 사람:", "보낸 날짜:"),  # Korean
+        ("寄件者:", "寄件日期:"),  # Traditional Chinese
+    ],
+)
+def test_outlooks_bordered_header_block_in_each_language(sender, sent):
+    html = (
+        "<div><p>Angehängt ist das Protokoll. / ログを添付します。</p>"
+        '<div style="border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm">'
+        f"<p><b>{sender}</b> Support &lt;support@example.com&gt;<br><b>{sent}</b> 21.11.2026 10:02</p></div>"
+        "<p>#assign li.na</p><p>#priority 紧急</p></div>"
+    )
+    kept = html_to_text(without_quotes(html))
+    assert "Angehängt ist das Protokoll." in kept and "#assign" not in kept and "#priority" not in kept
+
+
+@pytest.mark.parametrize(
+    "opener",
+    [
+        '<span id="OLK_SRC_BODY_SECTION">',  # Outlook for Mac
+        '<hr id="zwchr" data-marker="__DIVIDER__">',  # Zimbra
+    ],
+)
+def test_more_clients_quote_openers(opener):
+    html = f"<div>#note 已处理</div>{opener}<div>#assign zhang.min</div><div>#priority 低</div>"
+    kept = html_to_text(without_quotes(html))
+    assert "#note 已处理" in kept and "#assign" not in kept and "#priority" not in kept

@@ -63,6 +63,100 @@ LAYOUTS = {
         "The mail was sent from my laptop yesterday.\n来自财务部的同事也无法登录。",
         "The mail was sent from my laptop yesterday.\n来自财务部的同事也无法登录。",
     ),
+    "gmail_date_first_attribution": (
+        "Still failing.\n\n2016-03-03 17:21 GMT+01:00 Support <support@example.com>:\n\n> Please retry",
+        "Still failing.",
+    ),
+    "gmail_attribution_wrapped_over_three_lines": (
+        "Fixed, thanks.\n\nOn Sat, Nov 21, 2026 at 10:02 AM, Support Team\n<support@example.com>\n"
+        "wrote:\n\n> Hi",
+        "Fixed, thanks.",
+    ),
+    "starred_original_message": (
+        "See the log below.\n\n*-------- Original Message --------*\nSubject: Export\nDate: 21.11.2026\nold",
+        "See the log below.",
+    ),
+    "qq_original_line": ("好的\n\n------------------ Original ------------------\nFrom: x\nold", "好的"),
+    "zoho_dashed_attribution": (
+        "Done.\n\n---- On Sat, 21 Nov 2026 10:02:00 +0800 Support <support@example.com> wrote ----\n\nold",
+        "Done.",
+    ),
+    "typeapp_signature_with_link": (
+        "On my way.\n\nSent from TypeApp<http://www.typeapp.com/r>\n> old",
+        "On my way.",
+    ),
+    "mobile_signature_then_nothing_but_history": (
+        "好的\n\nGet Outlook for Android<https://aka.ms/ghei36>",
+        "好的",
+    ),
+    "gmail_forward_with_nothing_above_keeps_the_report": (
+        "---------- Forwarded message ---------\nFrom: Wang Fang <wang.fang@example.cn>\n"
+        "Date: Fri, Nov 20, 2026 at 4:40 PM\nSubject: Printer error\nTo: Li <li@example.cn>\n\n"
+        "The printer shows 0x80070005.\n\n> an older quote",
+        "---------- Forwarded message ---------\nFrom: Wang Fang <wang.fang@example.cn>\n"
+        "Date: Fri, Nov 20, 2026 at 4:40 PM\nSubject: Printer error\nTo: Li <li@example.cn>\n\n"
+        "The printer shows 0x80070005.",
+    ),
+    "apple_forward_with_nothing_above_keeps_the_report": (
+        "Begin forwarded message:\n\nFrom: Wang Fang <wang.fang@example.cn>\nSubject: Printer error\n"
+        "Date: 20 November 2026 at 16:40:00 CET\nTo: Li <li@example.cn>\n\nThe printer shows 0x80070005.",
+        "Begin forwarded message:\n\nFrom: Wang Fang <wang.fang@example.cn>\nSubject: Printer error\n"
+        "Date: 20 November 2026 at 16:40:00 CET\nTo: Li <li@example.cn>\n\nThe printer shows 0x80070005.",
+    ),
+    "forward_under_a_comment_is_cut": (
+        "FYI\n\n---------- Forwarded message ---------\nFrom: x <x@example.cn>\nDate: 2026-11-20\n\nold",
+        "FYI",
+    ),
+    # Never cut the writer's own words.
+    "a_line_mentioning_wrote_and_a_date_is_kept": (
+        "On 20 Nov 2026 I wrote:\n- the export fails\n- the log is attached\n"
+        "11月20日下午三点，我写道：\n导出失败",
+        "On 20 Nov 2026 I wrote:\n- the export fails\n- the log is attached\n"
+        "11月20日下午三点，我写道：\n导出失败",
+    ),
+    "a_date_alone_is_not_an_attribution": (
+        "2026-11-20 10:00 the export failed for wang@example.cn:\nerror 0x80070005",
+        "2026-11-20 10:00 the export failed for wang@example.cn:\nerror 0x80070005",
+    ),
+    "inline_answers_below_a_quote_under_text": (
+        "请看下面的回答。\n\n在 2026年11月21日 10:02，技术支持 <support@example.com> 写道：\n"
+        "> 1. 版本号？\n3.2.1\n> 2. 浏览器？\nChrome 120\n> 3. 出错时间？\n今天上午 9 点\n",
+        "请看下面的回答。\n\n3.2.1\nChrome 120\n今天上午 9 点",
+    ),
+    "bottom_posting_under_a_greeting": (
+        "Hi Anna,\n\nOn Sat, Nov 21, 2026 at 10:02 AM Anna <anna@example.com> wrote:\n> Which version?\n\n"
+        "Version 3.2.1, installed last week.\n\n-- \nLi",
+        "Hi Anna,\n\nVersion 3.2.1, installed last week.",
+    ),
+    "a_footer_below_the_quote_of_a_top_posted_reply_is_cut": (
+        "Works now.\n\nOn Sat, Nov 21, 2026 at 10:02 AM Anna <anna@example.com> wrote:\n> Please retry\n\n"
+        "This message is confidential.",
+        "Works now.",
+    ),
+    "a_command_typed_above_the_quote_survives": (
+        "#assign li.na\n#priority 高\n\nOn Sat, Nov 21, 2026 at 10:02 AM Li <li@example.cn> wrote:\n"
+        "> #assign zhang.min\n> [RESOLVED]",
+        "#assign li.na\n#priority 高",
+    ),
+    "quoted_commands_stay_cut": (
+        "好的\n\n-----原始邮件-----\n发件人: 李雷 <li@example.cn>\n发送时间: 2026年11月21日 10:02\n\n"
+        "#assign zhang.min\n[RESOLVED]",
+        "好的",
+    ),
+    "a_pasted_header_block_introduced_by_a_colon_is_kept": (
+        "我收到了下面这封邮件，是不是钓鱼邮件？原文如下：\n发件人：账户安全中心 <security@examp1e.com>\n"
+        "发送时间：2026年11月20日 09:00\n主题：您的邮箱即将停用\n\n请点击链接验证。\n\n我没有点链接。",
+        "我收到了下面这封邮件，是不是钓鱼邮件？原文如下：\n发件人：账户安全中心 <security@examp1e.com>\n"
+        "发送时间：2026年11月20日 09:00\n主题：您的邮箱即将停用\n\n请点击链接验证。\n\n我没有点链接。",
+    ),
+    "a_pasted_header_block_without_a_date_is_kept": (
+        "邮件头是这样的\n发件人：张三\n主题：发票\n后面就没有内容了。",
+        "邮件头是这样的\n发件人：张三\n主题：发票\n后面就没有内容了。",
+    ),
+    "a_rule_line_inside_the_text_is_kept": (
+        "第一步已完成\n--------------------\n第二步失败",
+        "第一步已完成\n--------------------\n第二步失败",
+    ),
 }
 
 

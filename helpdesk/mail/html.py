@@ -1,9 +1,10 @@
 """Turn an HTML body into readable plain text, and find the part of an HTML reply its writer wrote.
 
 Mail clients mark quoted history by structure rather than by text: a `<blockquote>`, Gmail's
-`gmail_quote`, Outlook's `divRplyFwdMsg`/`appendonsend` or its bordered header block, Foxmail's
-`origbody`, QQ Mail's `QQMailQuote`, Thunderbird's `moz-cite-prefix`. The quote is dropped from
-the tag stream (one pass of the stdlib's tolerant HTML parser) before the text is read.
+`gmail_quote`, Outlook's `divRplyFwdMsg`/`appendonsend`/`OLK_SRC_BODY_SECTION` or its bordered
+header block (in any language), Foxmail's `origbody`, QQ Mail's `QQMailQuote`, Thunderbird's
+`moz-cite-prefix`, Zimbra's `zwchr` divider. The quote is dropped from the tag stream (one pass
+of the stdlib's tolerant HTML parser) before the text is read.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from html.parser import HTMLParser
 from inscriptis import get_text
 from inscriptis.css_profiles import CSS_PROFILES
 from inscriptis.model.config import ParserConfig
+
+from helpdesk.mail.reply_words import words
 
 _CONFIG = ParserConfig(css=CSS_PROFILES["strict"], display_links=False)
 _BLANKS = re.compile(r"\n[ \t]*(\n[ \t]*){2,}")
@@ -34,15 +37,14 @@ _HISTORY_IDS = frozenset(
         "mail-editor-reference-message-container",  # new Outlook, Outlook for Mac
         "ms-outlook-mobile-reference-message",  # Outlook for iOS and Android
         "isreplycontent",  # NetEase 163/126
+        "olk_src_body_section",  # Outlook for Mac
+        "zwchr",  # Zimbra's divider above the quoted mail
     }
 )
 _HISTORY_MARKS = ("foxmail_quote", "foxmailquote", "qqmail_quote", "qqmailquote")
-# Outlook's reply header: a block with a top border whose first lines are From:/Sent: (or Chinese).
+# Outlook's reply header: a block with a top border whose first lines are From:/Sent: in any
+# language of attribution/*.yaml (Von:/Gesendet:, De :/Envoyé :, 发件人：/发送时间：, 差出人:/送信日時:).
 _BORDER_TOP = re.compile(r"border-top\s*:\s*(solid|[0-9.]+\s*(pt|px|cm|mm)\s+solid)", re.I)
-_HEADER_FROM = re.compile(r"(^|\n|\s)\**+(From|发件人|發件人|寄件者)\s*+\**+\s*+[:：]", re.I)
-_HEADER_SENT = re.compile(
-    r"(^|\n|\s)\**+(Sent|Date|发送时间|發送時間|日期|寄件日期|时间)\s*+\**+\s*+[:：]", re.I
-)
 _HEADER_WINDOW = 600  # characters of text after a bordered block's start that may hold its header
 _COMMENT_CLOSE = re.compile(r"--!?\s*+>")
 
@@ -121,8 +123,8 @@ class _QuoteStripper(HTMLParser):
         self.out.append(escape(data, quote=False))
         if self.candidate is not None:
             self.candidate_text.append(data[:_HEADER_WINDOW])  # the window is all that is read
-            seen = "".join(self.candidate_text)[:_HEADER_WINDOW]
-            if _HEADER_FROM.search(seen) and _HEADER_SENT.search(seen):
+            seen = "\n".join(self.candidate_text)[:_HEADER_WINDOW]  # one field per fragment
+            if words().sender_field.search(seen) and words().dated_field.search(seen):
                 del self.out[self.candidate :]
                 self.cut = True
             elif len(seen) >= _HEADER_WINDOW:

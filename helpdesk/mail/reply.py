@@ -39,13 +39,18 @@ def split_reply(text: str) -> str:
     if kind == "signature":
         return head
     if head:
-        answers = _answers(lines, cut, trailing=False)
+        answers = _answers(lines, cut, trailing=_greeting(head))
         return f"{head}\n\n{answers}" if answers else head
     if kind == "forward":
         return _forwarded(lines, cut)
     if kind in {"separator", "header"}:
         return ""  # a quoted mail with nothing written above it
     return _answers(lines, cut, trailing=True)
+
+
+def _greeting(head: str) -> bool:
+    """A lone "Hi John," above the quote: the writer answers below it (bottom posting)."""
+    return "\n" not in head and len(head) <= 40 and head.endswith((",", "，", ":", "："))
 
 
 def _first_cut(lines: list[str]) -> tuple[int, str] | None:
@@ -78,7 +83,8 @@ def _answers(lines: list[str], start: int, trailing: bool) -> str:
     """The writer's lines between '>'-quoted ones, from `start` on, until unmarked history or a signature.
 
     Text after the last quote is an answer too when the writer answered between quotes, or
-    wrote nothing above them (bottom posting); otherwise it is a list footer or a disclaimer.
+    wrote nothing but a greeting above them (bottom posting); otherwise it is a list footer or
+    a disclaimer.
     A history with no '>' line at all is a quote from a client that marks nothing: no answers.
     """
     runs: list[tuple[int, int]] = []  # first and last line of each answer

@@ -63,7 +63,7 @@ def signature_start(lines: list[str], index: int) -> int | None:
         return None
     if text in _SOLO_SIGNATURES or _UNDERLINE.fullmatch(text):
         return index
-    bare = _LINK_TAIL.sub("", text)  # "Get Outlook for iOS<https://aka.ms/o0ukef>"
+    bare = _LINK_TAIL.sub("", text).rstrip(".。")  # "Get Outlook for iOS<https://aka.ms/o0ukef>"
     if words().signature.fullmatch(bare):
         return index
     if words().card.fullmatch(bare):
@@ -98,9 +98,9 @@ def attribution_end(lines: list[str], index: int) -> int | None:
     if end is None or end == index:
         return end
     # A wrapped match that also reads from a later line leaves this line to the writer, unless
-    # the date or the address is on this line ("On Sat, … Support <" / "support@x.com> wrote:").
+    # the date or the address starts on this line ("On Sat, … Support <" / "support@x.com> wrote:").
     first = mark(lines[index])
-    if _DATE.search(first) or "@" in first:
+    if _DATE.search(first) or "@" in first or first.rfind("<") > first.rfind(">"):
         return end
     for later in range(index + 1, end + 1):
         if _window_end(lines, later, end + 1) is not None:

@@ -36,6 +36,8 @@ class Words:
     field: re.Pattern[str]  # a header line; group 1 is the field name
     table_field: re.Pattern[str]  # NetEase MailMaster's "| 发件人 | … |" rows
     kinds: dict[str, str]  # squeezed field name -> "from", "date" or "other"
+    sender_field: re.Pattern[str]  # "From:", "Von:", "发件人：" anywhere in a text, after a space
+    dated_field: re.Pattern[str]  # "Sent:", "Gesendet:", "发送时间：" likewise
     separators: frozenset[str]  # lower-case phrases, forwards included
     forwards: frozenset[str]
     signature: re.Pattern[str]
@@ -66,6 +68,8 @@ def words() -> Words:
         field=re.compile(rf"\**+\s*+({names}){_FIELD_END}", re.I),
         table_field=re.compile(rf"\|\s*+({names})\s*+\|", re.I),
         kinds=kinds,
+        sender_field=_anywhere(merged["from"]),
+        dated_field=_anywhere(merged["date"]),
         separators=frozenset(p.lower() for p in merged["separators"] | merged["forwards"]),
         forwards=frozenset(p.lower() for p in merged["forwards"]),
         signature=_lines(merged["signatures"]),
@@ -84,6 +88,10 @@ def _table(kind: str) -> str:
 
 def _longest_first(values: set[str]) -> tuple[str, ...]:
     return tuple(sorted((v.lower() for v in values), key=lambda v: (-len(v), v)))
+
+
+def _anywhere(names: set[str]) -> re.Pattern[str]:
+    return re.compile(rf"(?:^|\s)\**+(?:{_alternation({n.lower() for n in names})}){_FIELD_END}", re.I)
 
 
 def _reversed_ending(verbs: set[str]) -> re.Pattern[str]:

@@ -1,0 +1,270 @@
+"""Reply stripping in each language a support desk meets: the attribution lines of Gmail, Apple
+Mail and Thunderbird, Outlook's header block and "Original Message" line, and the mobile signature,
+as each client writes them in that language; the reply above them is the new text, exactly."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpdesk.mail.reply import split_reply
+
+HEADER = (
+    "{from_}: Support <support@example.com>\n{sent}: {date}\n{to}: {name}\n"
+    "{subject}: RE: [#202611-0001] {topic}"
+)
+LANGUAGES = {
+    "en": {
+        "reply": "The export works again after the update.\n\nThanks,\nAnna",
+        "gmail": "On Sat, Nov 21, 2026 at 10:02 AM Support <support@example.com> wrote:",
+        "apple": "On 21 Nov 2026, at 10:02, Support <support@example.com> wrote:",
+        "thunderbird": "On 11/21/26 10:02 AM, Support wrote:",
+        "header": ("From", "Sent", "Saturday, November 21, 2026 10:02 AM", "To", "Subject", "Export fails"),
+        "separator": "-----Original Message-----",
+        "signature": "Sent from my iPhone",
+    },
+    "de": {
+        "reply": "Der Export funktioniert nach dem Update wieder.\n\nViele Grüße\nJonas",
+        "gmail": "Am Sa., 21. Nov. 2026 um 10:02 Uhr schrieb Support <support@example.com>:",
+        "apple": "Am 21.11.2026 um 10:02 schrieb Support <support@example.com>:",
+        "thunderbird": "Am 21.11.26 um 10:02 schrieb Support:",
+        "header": (
+            "Von",
+            "Gesendet",
+            "Samstag, 21. November 2026 10:02",
+            "An",
+            "Betreff",
+            "Export schlägt fehl",
+        ),
+        "separator": "-----Ursprüngliche Nachricht-----",
+        "signature": "Von meinem iPhone gesendet",
+    },
+    "fr": {
+        "reply": "L'export fonctionne de nouveau après la mise à jour.\n\nCordialement,\nCamille",
+        "gmail": "Le sam. 21 nov. 2026 à 10:02, Support <support@example.com> a écrit :",
+        "apple": "Le 21 nov. 2026 à 10:02, Support <support@example.com> a écrit :",
+        "thunderbird": "Le 21/11/2026 à 10:02, Support a écrit :",
+        "header": ("De ", "Envoyé ", "samedi 21 novembre 2026 10:02", "À ", "Objet ", "L'export échoue"),
+        "separator": "-----Message d'origine-----",
+        "signature": "Envoyé de mon iPhone",
+    },
+    "es": {
+        "reply": "La exportación vuelve a funcionar tras la actualización.\n\nSaludos,\nLucía",
+        "gmail": "El sáb, 21 nov 2026 a las 10:02, Support (<support@example.com>) escribió:",
+        "apple": "El 21 nov 2026, a las 10:02, Support <support@example.com> escribió:",
+        "header": ("De", "Enviado el", "sábado, 21 de noviembre de 2026 10:02", "Para", "Asunto", "Falla"),
+        "separator": "-----Mensaje original-----",
+        "signature": "Enviado desde mi iPhone",
+    },
+    "it": {
+        "reply": "L'esportazione funziona di nuovo dopo l'aggiornamento.\n\nCordiali saluti,\nMarco",
+        "gmail": "Il giorno sab 21 nov 2026 alle ore 10:02 Support <support@example.com> ha scritto:",
+        "apple": "Il giorno 21 nov 2026, alle ore 10:02, Support <support@example.com> ha scritto:",
+        "header": (
+            "Da",
+            "Inviato",
+            "sabato 21 novembre 2026 10:02",
+            "A",
+            "Oggetto",
+            "Esportazione non riuscita",
+        ),
+        "separator": "-----Messaggio originale-----",
+        "signature": "Inviato da iPhone",
+    },
+    "pt": {
+        "reply": "A exportação voltou a funcionar depois da atualização.\n\nObrigado,\nJoão",
+        "gmail": "Em sáb., 21 de nov. de 2026 às 10:02, Support <support@example.com> escreveu:",
+        "apple": "Em 21 de nov. de 2026, à(s) 10:02, Support <support@example.com> escreveu:",
+        "header": (
+            "De",
+            "Enviado",
+            "sábado, 21 de novembro de 2026 10:02",
+            "Para",
+            "Assunto",
+            "A exportação falha",
+        ),
+        "separator": "-----Mensagem original-----",
+        "signature": "Enviado do meu iPhone",
+    },
+    "nl": {
+        "reply": "De export werkt weer na de update.\n\nMet vriendelijke groet,\nDaan",
+        "gmail": "Op za 21 nov 2026 om 10:02 schreef Support <support@example.com>:",
+        "apple": "Op 21 nov 2026 om 10:02 heeft Support <support@example.com> het volgende geschreven:",
+        "thunderbird": "Op 21-11-2026 om 10:02 schreef Support:",
+        "header": (
+            "Van",
+            "Verzonden",
+            "zaterdag 21 november 2026 10:02",
+            "Aan",
+            "Onderwerp",
+            "Export mislukt",
+        ),
+        "separator": "-----Oorspronkelijk bericht-----",
+        "signature": "Verzonden vanaf mijn iPhone",
+    },
+    "pl": {
+        "reply": "Eksport znowu działa po aktualizacji.\n\nPozdrawiam,\nPiotr",
+        "gmail": "sob., 21 lis 2026 o 10:02 Support <support@example.com> napisał(a):",
+        "apple": "Wiadomość napisana przez Support <support@example.com> w dniu 21.11.2026, o godz. 10:02:",
+        "thunderbird": "W dniu 21.11.2026 o 10:02, Support pisze:",
+        "header": ("Od", "Wysłano", "sobota, 21 listopada 2026 10:02", "Do", "Temat", "Eksport nie działa"),
+        "separator": "-----Wiadomość oryginalna-----",
+        "signature": "Wysłane z iPhone'a",
+    },
+    "ru": {
+        "reply": "Экспорт снова работает после обновления.\n\nСпасибо,\nИван",
+        "gmail": "сб, 21 нояб. 2026 г. в 10:02, Support <support@example.com>:",
+        "apple": "21 нояб. 2026 г., в 10:02, Support <support@example.com> написал(а):",
+        "thunderbird": "21.11.2026 10:02, Support пишет:",
+        "header": (
+            "От",
+            "Отправлено",
+            "суббота, 21 ноября 2026 г. 10:02",
+            "Кому",
+            "Тема",
+            "Экспорт не работает",
+        ),
+        "separator": "-----Исходное сообщение-----",
+        "signature": "Отправлено с iPhone",
+    },
+    "uk": {
+        "reply": "Експорт знову працює після оновлення.\n\nДякую,\nОлена",
+        "gmail": "сб, 21 лист. 2026 р. о 10:02 Support <support@example.com> пише:",
+        "apple": "21 лист. 2026 р. о 10:02 Support <support@example.com> написав(ла):",
+        "header": (
+            "Від",
+            "Надіслано",
+            "субота, 21 листопада 2026 р. 10:02",
+            "Кому",
+            "Тема",
+            "Експорт не працює",
+        ),
+        "separator": "-----Вихідне повідомлення-----",
+        "signature": "Надіслано з iPhone",
+    },
+    "sv": {
+        "reply": "Exporten fungerar igen efter uppdateringen.\n\nMvh,\nErik",
+        "gmail": "Den lör 21 nov. 2026 kl 10:02 skrev Support <support@example.com>:",
+        "apple": "21 nov. 2026 kl. 10:02 skrev Support <support@example.com>:",
+        "header": ("Från", "Skickat", "den 21 november 2026 10:02", "Till", "Ämne", "Exporten misslyckas"),
+        "separator": "-----Ursprungligt meddelande-----",
+        "signature": "Skickat från min iPhone",
+    },
+    "nb": {
+        "reply": "Eksporten virker igjen etter oppdateringen.\n\nHilsen\nKari",
+        "gmail": "lør. 21. nov. 2026 kl. 10:02 skrev Support <support@example.com>:",
+        "apple": "21. nov. 2026 kl. 10:02 skrev Support <support@example.com>:",
+        "header": ("Fra", "Sendt", "lørdag 21. november 2026 10:02", "Til", "Emne", "Eksporten feiler"),
+        "separator": "-----Opprinnelig melding-----",
+        "signature": "Sendt fra min iPhone",
+    },
+    "da": {
+        "reply": "Eksporten virker igen efter opdateringen.\n\nMed venlig hilsen\nMads",
+        "gmail": "Den lør. 21. nov. 2026 kl. 10.02 skrev Support <support@example.com>:",
+        "apple": "Den 21. nov. 2026 kl. 10.02 skrev Support <support@example.com>:",
+        "header": ("Fra", "Sendt", "21. november 2026 10:02", "Til", "Emne", "Eksporten fejler"),
+        "separator": "-----Oprindelig meddelelse-----",
+        "signature": "Sendt fra min iPhone",
+    },
+    "ja": {
+        "reply": "アップデート後、エクスポートは再び動作しています。\n\nよろしくお願いいたします。\n佐藤",
+        "gmail": "2026年11月21日(土) 10:02 Support <support@example.com>:",
+        "apple": "2026/11/21 10:02、Support <support@example.com>のメール:",
+        "header": (
+            "差出人",
+            "送信日時",
+            "2026年11月21日 土曜日 10:02",
+            "宛先",
+            "件名",
+            "エクスポートが失敗する",
+        ),
+        "separator": "-----元のメッセージ-----",
+        "signature": "iPhoneから送信",
+    },
+    "ko": {
+        "reply": "업데이트 후 내보내기가 다시 작동합니다.\n\n감사합니다.\n김민준",
+        "gmail": "2026년 11월 21일 (토) 오전 10:02, Support <support@example.com>님이 작성:",
+        "apple": "2026. 11. 21. 오전 10:02, Support <support@example.com> 작성:",
+        "header": (
+            "보낸 사람",
+            "보낸 날짜",
+            "2026년 11월 21일 토요일 오전 10:02",
+            "받는 사람",
+            "제목",
+            "내보내기 실패",
+        ),
+        "separator": "-----원본 메시지-----",
+        "signature": "iPhone에서 보냄",
+    },
+    "zh_hant": {
+        "reply": "更新後匯出功能已恢復正常。\n\n謝謝\n陳大文",
+        "gmail": "Support <support@example.com> 於 2026年11月21日 週六 上午10:02寫道：",
+        "apple": "2026年11月21日 上午10:02，Support <support@example.com> 寫道：",
+        "header": ("寄件者", "寄件日期", "2026年11月21日 上午 10:02", "收件者", "主旨", "匯出失敗"),
+        "separator": "-----原始郵件-----",
+        "signature": "從我的 iPhone 傳送",
+    },
+    "zh_hans": {
+        "reply": "升级以后导出功能恢复正常了。\n\n谢谢\n李雷",
+        "gmail": "Support <support@example.com> 于2026年11月21日周六 10:02写道：",
+        "apple": "2026年11月21日 10:02，Support <support@example.com> 写道：",
+        "thunderbird": "在 2026/11/21 10:02, Support 写道:",
+        "header": ("发件人", "发送时间", "2026年11月21日 10:02", "收件人", "主题", "导出失败"),
+        "separator": "-----原始邮件-----",
+        "signature": "发自我的iPhone",
+    },
+}
+QUOTE = "> Hello, please try the export again.\n>\n> #assign li.na\n> [RESOLVED]"
+UNMARKED = "Hello, please try the export again.\n\n#assign li.na\n[RESOLVED]"
+
+
+def header_block(language: str) -> str:
+    from_, sent, date, to, subject, topic = LANGUAGES[language]["header"]
+    return HEADER.format(from_=from_, sent=sent, date=date, to=to, name="Li", subject=subject, topic=topic)
+
+
+def wrapped(attribution: str) -> str:
+    """The attribution as Gmail wraps it at 78 columns: the address on the next line."""
+    at = attribution.find("<")
+    return attribution if at < 0 else f"{attribution[: at + 1]}\n{attribution[at + 1 :]}"
+
+
+def cases(language: str) -> dict[str, str]:
+    """Each layout of `language` as a whole mail body, the reply on top."""
+    table = LANGUAGES[language]
+    reply = table["reply"]
+    found = {
+        f"{client}": f"{reply}\n\n{table[client]}\n\n{QUOTE}"
+        for client in ("gmail", "apple", "thunderbird")
+        if client in table
+    }
+    found["gmail_wrapped"] = f"{reply}\n\n{wrapped(table['gmail'])}\n\n{QUOTE}"
+    found["outlook_header"] = f"{reply}\n\n{header_block(language)}\n\n{UNMARKED}"
+    found["outlook_underline_header"] = f"{reply}\n\n{'_' * 32}\n{header_block(language)}\n\n{UNMARKED}"
+    found["separator"] = f"{reply}\n\n{table['separator']}\n{header_block(language)}\n\n{UNMARKED}"
+    found["mobile_signature"] = f"{reply}\n\n{table['signature']}\n\n{table['gmail']}\n\n{QUOTE}"
+    return found
+
+
+CASES = [(language, layout) for language in sorted(LANGUAGES) for layout in sorted(cases(language))]
+
+
+@pytest.mark.parametrize(("language", "layout"), CASES)
+def test_the_reply_above_the_history_exactly(language, layout):
+    assert split_reply(cases(language)[layout]) == LANGUAGES[language]["reply"]
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_an_inline_answer_under_the_languages_attribution_is_kept(language):
+    text = f"{LANGUAGES[language]['gmail']}\n> Which version?\n3.2.1\n> Which browser?\nChrome\n"
+    assert split_reply(text) == "3.2.1\nChrome"
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_an_attribution_over_unmarked_lines_keeps_no_quoted_command(language):
+    """An attribution with an address opens history even when the client marks no quoted line."""
+    apple = LANGUAGES[language]["apple"]
+    assert split_reply(f"{apple}\n\n{UNMARKED}") == ""
+    assert (
+        split_reply(f"{LANGUAGES[language]['reply']}\n\n{apple}\n\n{UNMARKED}")
+        == LANGUAGES[language]["reply"]
+    )
