@@ -271,3 +271,38 @@ def test_a_customer_can_have_its_own_deadlines(make_config, sqlite_url, account,
     app.run_once()
     assert clocks(app)["first_response"].due_at.astimezone(SH) == datetime(2026, 11, 23, 10, 5, tzinfo=SH)
     app.close()
+
+
+def test_an_eta_is_the_plan_and_passing_or_moving_it_is_told(app, account, smtp, clock):
+    account.deliver(customer_mail(CUSTOMER, "系统宕机", FATAL))
+    app.run_once()
+    [notice] = mails_to(smtp, "wang.wei@example.com")
+    clock.advance(timedelta(minutes=5))
+    account.deliver(
+        staff_reply(notice, "王伟 <wang.wei@example.com>", "Re: [处理中] ", "#eta 2026-11-23 11:30")
+    )
+    app.run_once()
+    state = clocks(app)
+    assert state["plan"].met_at is not None and state["plan"].breached_at is None  # the plan, in time
+    assert state["eta"].due_at.astimezone(SH) == datetime(2026, 11, 23, 11, 30, tzinfo=SH)
+
+    clock.advance(timedelta(minutes=86))  # 11:31, not resolved
+    app.run_once()
+    passed = [m for m in mails_to(smtp, "wang.wei@example.com") if "预计完成时间已过" in m["Subject"]]
+    assert len(passed) == 1 and "2026-11-23 11:30" in passed[0].get_body(("plain",)).get_content()
+    manager = [m["Subject"] for m in mails_to(smtp, "liu.yang@example.com")]
+    assert sum("预计完成超时" in s for s in manager) == 1
+
+    account.deliver(
+        staff_reply(
+            notice, "王伟 <wang.wei@example.com>", "Re: ", "#reason 等待厂商补丁\n#eta 2026-11-23 16:00"
+        )
+    )
+    app.run_once()
+    [moved] = [m for m in mails_to(smtp, "liu.yang@example.com") if "预计完成时间已调整" in m["Subject"]]
+    text = moved.get_body(("plain",)).get_content()
+    assert "2026-11-23 11:30" in text and "2026-11-23 16:00" in text and "等待厂商补丁" in text
+    # The one who moved it has the receipt, not an alert.
+    assert not any("预计完成时间已调整" in m["Subject"] for m in mails_to(smtp, "wang.wei@example.com"))
+    running = {c.name: c for c in clocks(app).values() if c.met_at is None}
+    assert running["eta"].due_at.astimezone(SH) == datetime(2026, 11, 23, 16, 0, tzinfo=SH)

@@ -84,7 +84,7 @@ class CustomerDecider:
         """An urgent ticket is worked while its customer sends what was missing: read it as
         fields, and ask again for what is still missing while requests are left."""
         missing = plan.view.missing
-        found = read_report(self.rules.catalog.fields, mail, frozenset(missing))
+        found = read_report(self.rules.catalog.fields, mail, frozenset(missing), zone=self.zone)
         fill_fields(plan, found, message_id)
         left = plan.view.missing
         if not found:
