@@ -73,11 +73,12 @@ def load_labelled(session: Session, rules, email: str = "customer@example.com") 
         ticket = _ticket(f"202611-{position + 1:03d}", spec, at, email)
         ticket.closed_at = ticket.archived_at = at if spec["status"] == "closed" else None
         session.add(ticket)
-        session.flush()
-        if ticket.status == "closed":
-            knowledge.archive(session, ticket, at, rules)
         tickets[key] = ticket
+    session.flush()
     knowledge.refresh(session, rules)
+    for ticket in tickets.values():
+        if ticket.status == "closed":
+            knowledge.archive(session, ticket, ticket.archived_at, rules)
     return tickets
 
 
