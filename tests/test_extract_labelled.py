@@ -22,6 +22,7 @@ from helpdesk.rules.load import load_rules
 from tests.conftest import MAILS, SHIPPED_RULES
 
 LABELLED = MAILS / "extract_labelled_reports.yaml"
+HOLDOUT = MAILS / "extract_holdout_reports.yaml"  # written after the reader was tuned on the first
 _MARKER = re.compile(r"^\s*+(?:\|\s*+)?(?:\d{1,2}\s*+(?:[.、)）|]|$)|[（(]\d{1,2}[)）]|[-*•·●◆▪])\s*+")
 _EDGES = " \t\"'“”‘’「」『』。.;；，,!！|"
 
@@ -108,17 +109,18 @@ def scored_fields(data: dict) -> list[str]:
     return names
 
 
-@pytest.fixture(scope="module")
-def tallies() -> dict[str, Tally]:
-    data = labelled_set()
+@pytest.fixture(scope="module", params=[LABELLED, HOLDOUT], ids=["labelled", "holdout"])
+def tallies(request) -> dict[str, Tally]:
+    data = labelled_set(request.param)
     return score(read_labelled(data), scored_fields(data))
 
 
-def test_the_set_covers_every_field_the_reader_knows(tallies):
+def test_the_set_covers_every_field_the_reader_knows():
+    data = labelled_set()
     assert {
         "occurred_at", "error_message", "system_version", "steps", "company", "department", "phone",
         "impact", "frequency", "nature", "customer_priority", "expected_live",
-    } <= tallies.keys()  # fmt: skip
+    } <= set(scored_fields(data))  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -129,5 +131,5 @@ def test_the_set_covers_every_field_the_reader_knows(tallies):
     ],
 )  # fmt: skip
 def test_recall_and_precision_per_field_meet_the_target(tallies, name):
-    tally = tallies[name]
+    tally = tallies.get(name, Tally())
     assert tally.recall >= 0.9 and tally.precision >= 0.95, "\n".join(tally.misses)

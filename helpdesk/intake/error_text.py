@@ -18,11 +18,14 @@ ERROR_TEXT = re.compile(
     r"|\b(?:ORA|ERR|E)-?\d{3,}\b.*"
 )
 _HEX = re.compile(r"(?<![\w])0x[0-9A-Fa-f]{4,8}(?![\w])")
-_CODE_WORDS = re.compile(r"错误码|错误代码|错误号|代码|error\s*+code|code|错误|error|失败|fail", re.I)
+_CODE_WORDS = re.compile(
+    r"错误码|错误代码|错误号|代码|error\s*+code|code|错误|报错|出错|error|失败|fail", re.I
+)
 # What stands right before a quote that is the message: the verb or noun that shows it.
 _SHOWS = re.compile(
-    r"(?:提示|报错|报|错误|出错|显示|弹出|弹窗|写着|内容|信息|说|saying|says|said|shows|showing|displays"
-    r"|reads|with|message|error|popup)\s*+(?:了|为|是|框|窗|出)?\s*+[:：,，]?\s*+$",
+    r"(?:提示|报错|报|错误|出错|显示|弹出|弹窗|写着|内容|信息|说|(?<![a-z])(?:saying|says|said|shows|showing"
+    r"|displays|reads|with|message|error|popup|getting|gets|got|get|see|seeing|saw|receive|received))"
+    r"\s*+(?:了|为|是|框|窗|出)?\s*+[:：,，]?\s*+$",
     re.I,
 )
 # An error described without quotes, after the verb that shows it: "页面显示数据加载失败".
@@ -33,7 +36,8 @@ _SHOWN = re.compile(
 )
 _FAILURE = re.compile(
     r"失败|错误|异常|无法|不能|超时|拒绝|不存在|已满|找不到|未找到|超限|超过|不足|不允许|禁止|过期|不正确"
-    r"|denied|failed|failure|error|not found|invalid|timeout|timed out|refused|expired|not allowed|unable",
+    r"|denied|failed|failure|error|not found|invalid|timeout|timed out|refused|rejected|expired|not allowed"
+    r"|unable|exceeds",
     re.I,
 )
 
@@ -72,7 +76,8 @@ def error_value(value: str) -> str | None:
 def _shown_quote(line: str) -> re.Match[str] | None:
     """The first quotation that a showing word introduces ("提示“…”", 'says "…"')."""
     for quoted in QUOTED.finditer(line):
-        if _SHOWS.search(line[max(0, quoted.start() - 24) : quoted.start()]):
+        shown = _SHOWS.search(line[max(0, quoted.start() - 24) : quoted.start()])
+        if shown or _FAILURE.search(quoted.group(1)):
             return quoted
     return None
 

@@ -67,13 +67,15 @@ LABELS = {
 }
 _PATTERNS = {name: labels.label_pattern(words) for name, words in LABELS.items()}
 _INTERMITTENT = re.compile(
-    r"偶现|偶发|偶尔|偶然|时好时坏|时有时无|间歇|不定时|不定期|有时(?!间)|intermittent|sometimes|occasionally"
-    r"|randomly|from time to time|now and then|not always|once in a while",
+    r"偶现|偶发|偶尔|偶然|时[好快有能行灵]时[坏慢无不]|间歇|不定时|不定期|有时(?!间)"
+    r"|intermittent|sometimes|occasionally|randomly|from time to time|now and then|not always"
+    r"|once in a while",
     re.I,
 )
 _PERSISTENT = re.compile(
     r"持续|必现|每次|总是|始终|一直(?=[^，。,.\n]{0,6}?(?:报错|失败|错|卡|不|无法|没|停|转圈|超时|异常|空白|白屏|提示|显示))"
-    r"|100\s*%|persistent|constant|continuous|every time|each time|consistently|all the time"
+    r"|[一二三四五六七八九十几两\d]+次都(?:不|没|失败|报错|一样)|100\s*+%|persistent|constant|continuous"
+    r"|every time|each time|consistently|all the time"
     r"|always (?:fails|crashes|happens|shows|returns|errors|hangs)",
     re.I,
 )
@@ -99,6 +101,14 @@ _SCOPE = re.compile(
     r"|everyone|the whole company|company-wide)\b",
     re.I,
 )
+_COUNTED = re.compile(
+    r"((?:about|around|over|more than|approximately|nearly|almost)?\s*+\d+\s++(?:[a-z]+\s++)?"
+    r"(?:users|managers|employees|people|staff|colleagues|stores|customers|agents|accounts))"
+    r"\s++(?:are|were|is|have been|got)?\s*+"
+    r"(?:affected|impacted)"
+    r"|((?:约|大约|将近|超过)?\d+\s*+多?(?:个|名|位|家)?(?:用户|人|同事|门店|员工|客户|部门))(?:都|均)?受到?影响",
+    re.I,
+)
 _WRAP = 60  # a line this long that stops mid-sentence was wrapped by the mail client
 _SENTENCE_END = re.compile(r"(?<=[A-Za-z)])[.!?](?=\s|$)")
 _LIVE_SAID = re.compile(
@@ -122,7 +132,10 @@ def read_record(
     unlabelled: dict[str, Callable[[], Found | None]] = {
         "company": lambda: _company_in(closing) or _company_of(sender_email, customers),
         "phone": lambda: _phone_in(closing),
-        "impact": lambda: _said(lines, _SCOPE, lambda m: m.group(0)),
+        "impact": lambda: (
+            _said(lines, _SCOPE, lambda m: m.group(0))
+            or _said(lines, _COUNTED, lambda m: m.group(1) or m.group(2))
+        ),
         "frequency": lambda: (
             _said(lines, _INTERMITTENT, lambda _: "intermittent")
             or _said(lines, _PERSISTENT, lambda _: "persistent")

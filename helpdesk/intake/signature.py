@@ -18,18 +18,21 @@ _MARKER = re.compile(
 )
 _ZH_COMPANY = re.compile(
     r"[\u4e00-\u9fffA-Za-z0-9（）()·]{2,40}?(?:股份有限公司|有限责任公司|有限公司|集团有限公司|集团|研究院|研究所|医院|大学|银行)"
+    r"(?=$|[\s,，|｜/（(])"
 )
 _EN_COMPANY = re.compile(
     r"\b[A-Z][\w&'.-]*+(?:\s++[A-Z&][\w&'.-]*+){0,5}?,?\s++(?:Co\.,?\s*+Ltd\.?|Ltd\.?|Limited|Inc\.?|GmbH|LLC"
     r"|Corp\.?|Corporation|PLC|S\.A\.|AG|Pty Ltd)(?![\w])"
 )
-_CELL = re.compile(r"\s*+[|｜/，,]\s*+|\t|\s{2,}|(?<=[\u4e00-\u9fff])\s++(?=[\u4e00-\u9fff])")
+_CELL = re.compile(r"\s*+[|｜/，,]\s*+|\t|\s{2,}|(?<=[\u4e00-\u9fff])\s++|\s++(?=[\u4e00-\u9fff])")
 _ZH_DEPARTMENT = re.compile(
     r"^(?![全内外总这那本])[\u4e00-\u9fff]{1,12}?(?:事业部|部门|部|中心|科|处|办公室|室|组)$"
 )
 _EN_DEPARTMENT = re.compile(
-    r"^(?:(?:[A-Z][a-z]+|IT|HR|R&D)\s++){1,3}(?:Department|Dept\.?|Team)$|^Department of [A-Z][\w ]+$"
+    r"^(?:(?:[A-Z][a-z]+|IT|HR|R&D)\s++){1,3}(?:Department|Dept\.?|Team|Desk|Division|Office|Unit)$"
+    r"|^Department of [A-Z][\w ]+$"
 )
+_LABELLED = re.compile(r"^[^\s:：]{1,16}\s*+[:：]")
 _SENTENCE = re.compile(r"[。！？!?]|[.](?=\s)")
 _ACTION = re.compile(r"进入|打开|点击|然后|再|到|去|在|从|选择|切换")
 _FREE_MAIL = frozenset(
@@ -61,7 +64,9 @@ def closing_lines(lines: list[str], block: list[str]) -> list[tuple[str, int]]:
 
 
 def company_in_line(line: str) -> str | None:
-    """A company named by its legal form ("华信科技有限公司", "Acme Widgets Ltd.")."""
+    """A company named by its legal form ("华信科技有限公司", "Acme Widgets Ltd.") on a signature line."""
+    if not _signature_line(line):
+        return None
     found = _ZH_COMPANY.search(line) or _EN_COMPANY.search(line)
     return found.group(0).strip() if found else None
 
@@ -73,13 +78,19 @@ def department_in_line(line: str, company: str | None) -> str | None:
         rest = text[len(company) :].strip(" ,，|｜/-—")
         if rest and len(rest) <= 30 and not re.search(r"[\d@:：]", rest):
             return rest
-    if len(text) > 40 or _SENTENCE.search(text) or step_line(text):
-        return None  # a sentence or a step, not a signature line
+    if not _signature_line(text):
+        return None
     for cell in _CELL.split(text):
         cell = cell.strip()
         if (_ZH_DEPARTMENT.match(cell) and not _ACTION.match(cell)) or _EN_DEPARTMENT.match(cell):
             return cell
     return None
+
+
+def _signature_line(line: str) -> bool:
+    """Short, and neither a sentence, a step nor a "label: value" line."""
+    text = line.strip()
+    return len(text) <= 40 and not (_SENTENCE.search(text) or step_line(text) or _LABELLED.match(text))
 
 
 def company_of_domain(email: str, customers: Mapping[str, str]) -> tuple[str, int, str] | None:
