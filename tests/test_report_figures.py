@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from click.testing import CliRunner
 from rich.cells import cell_len
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from helpdesk.cli import main
@@ -15,7 +16,7 @@ from helpdesk.tickets.db import make_engine, session_factory, upgrade
 from helpdesk.tickets.figures import manager_figures
 from helpdesk.tickets.models import Event, Ticket, TicketClock
 from helpdesk.tickets.repository import Repository
-from helpdesk.tickets.statistics import Scope
+from helpdesk.tickets.statistics import Scope, statistics
 from tests.conftest import SHIPPED_RULES
 
 DAY = datetime(2026, 11, 10, 0, 0, tzinfo=UTC)
@@ -107,6 +108,24 @@ def test_figures_on_both_databases(db_url):
     assert ops["first_response"]["average"] == 1800 and "chen.jie" not in ops["engineers"]
 
 
+def test_the_digest_statistics_on_both_databases(db_url):
+    seed(db_url)
+    engine = make_engine(db_url)
+    with session_factory(engine)() as session:
+        ops = statistics(
+            Repository(session), Scope(frozenset({"operations"})), DAY, DAY + timedelta(days=1), NOW
+        )
+    engine.dispose()
+    assert ops["tickets"] == 3 and ops["by_priority"] == {"fatal": 2, "general": 1}
+    assert ops["by_type"] == {"-": 3} and ops["by_team"] == {"operations": 3}
+    assert ops["compliance"] == {
+        "fatal": {"met": 2, "missed": 0, "rate": 100},
+        "general": {"met": 1, "missed": 0, "rate": 100},
+    }
+    assert [(o["number"], o["clock"]) for o in ops["overdue"]] == [("202611-003", "resolution")]
+    assert ops["escalations"] == [] and ops["waiting"] == [] and ops["satisfaction"] == {}
+
+
 def test_nothing_in_the_period(db_url):
     seed(db_url)
     engine = make_engine(db_url)
@@ -145,3 +164,32 @@ def test_report_shows_the_figures_in_the_desks_language(tmp_path, sqlite_url):
     assert not [word for word in ("首次响应", "二次处理", "在手") if word in en.output]
     data = json.loads(report(tmp_path, sqlite_url, "zh", "--until", "2026-11-10", "--json").output)
     assert data["first_response"]["median"] == 1200 and data["engineers"]["zhang.min"]["overdue"] == 1
+
+
+def test_the_statements_do_not_grow_with_the_tickets(sqlite_url):
+    """Set-based: the same number of statements for 4 tickets as for 44 (no query per row)."""
+    seed(sqlite_url)
+    engine = make_engine(sqlite_url)
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+
+    def count() -> int:
+        statements.clear()
+        with session_factory(engine)() as session:
+            repo = Repository(session)
+            for scope in (Scope(None), Scope(frozenset({"operations"}))):
+                statistics(repo, scope, DAY, DAY + timedelta(days=1), NOW)
+                manager_figures(repo, scope, DAY, DAY + timedelta(days=1), NOW)
+        return len(statements)
+
+    few = count()
+    with session_factory(engine).begin() as session:
+        for n in range(10, 50):
+            row = ticket(session, n, priority="general", owner="li.na", status="resolved", team="operations")
+            row.resolved_at = DAY + n * MINUTE
+            session.add(clock(row, "first_response", DAY + n * MINUTE, DAY + 120 * MINUTE))
+            session.add(
+                Event(ticket=row, at=DAY, actor="sla", kind="escalated", detail={"clock": "x", "to": "y"})
+            )
+    assert count() == few
+    engine.dispose()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, case, func, literal, select, true
+from sqlalchemy import ColumnElement, Select, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from helpdesk.tickets.models import Event, Ticket, TicketClock
@@ -31,7 +31,7 @@ def manager_figures(repo: Repository, scope: Scope, start: datetime, end: dateti
     """
     session = repo.session
     seconds = _seconds_between(session)
-    in_scope = _in_scope(scope)
+    in_scope = scope.where()
     response = (
         select(
             Ticket.priority,
@@ -55,10 +55,6 @@ def manager_figures(repo: Repository, scope: Scope, start: datetime, end: dateti
         "reopened": _reopened(session, resolved & in_scope),
         "engineers": _engineers(session, in_scope, resolved, now),
     }
-
-
-def _in_scope(scope: Scope) -> ColumnElement[bool]:
-    return true() if scope.teams is None else Ticket.team.in_(sorted(scope.teams))
 
 
 def _seconds_between(session: Session):

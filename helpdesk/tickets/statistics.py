@@ -3,11 +3,10 @@ SLA compliance and satisfaction, over a period and the teams a person manages.""
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, case, func, select, true
 
 from helpdesk.tickets.models import Event, Ticket, TicketClock
 from helpdesk.tickets.repository import Repository
@@ -19,86 +18,74 @@ class Scope:
 
     teams: frozenset[str] | None = None
 
-    def covers(self, ticket: Ticket) -> bool:
-        return self.teams is None or ticket.team in self.teams
+    def where(self) -> ColumnElement[bool]:
+        """The scope as a condition on tickets, for set-based queries."""
+        return true() if self.teams is None else Ticket.team.in_(sorted(self.teams))
 
 
 def statistics(repo: Repository, scope: Scope, start: datetime, end: datetime, now: datetime) -> dict:
-    """Everything the digest and the report print, for tickets created in [start, end)."""
+    """Everything the digest and the report print, for tickets created in [start, end): a fixed
+    number of set-based statements, whatever the number of tickets."""
     session = repo.session
-    created = [
-        t
-        for t in session.scalars(select(Ticket).where(Ticket.created_at >= start, Ticket.created_at < end))
-        if scope.covers(t)
-    ]
-    escalations = [
-        (event, event.ticket)
-        for event in session.scalars(
-            select(Event)
-            .where(Event.kind == "escalated", Event.at >= start, Event.at < end)
-            .order_by(Event.id)
+    mine = scope.where()
+    created = (Ticket.created_at >= start) & (Ticket.created_at < end) & mine
+    escalations = session.execute(
+        select(Ticket.number, Ticket.subject, Event.detail)
+        .join(Ticket, Ticket.id == Event.ticket_id)
+        .where(Event.kind == "escalated", Event.at >= start, Event.at < end, mine)
+        .order_by(Event.id)
+    ).all()
+    overdue = session.execute(
+        select(Ticket.number, Ticket.subject, TicketClock.name, TicketClock.due_at, Ticket.owner)
+        .join(Ticket, Ticket.id == TicketClock.ticket_id)
+        .where(TicketClock.met_at.is_(None), TicketClock.due_at <= now, Ticket.status != "closed", mine)
+        .order_by(TicketClock.due_at, TicketClock.id)
+    ).all()
+    waiting = session.execute(
+        select(Ticket.number, Ticket.subject, Ticket.status)
+        .where(Ticket.status.in_(["info_pending", "resolved"]), mine)
+        .order_by(Ticket.id)
+    ).all()
+    met = (TicketClock.met_at.is_not(None)) & (TicketClock.met_at >= start) & (TicketClock.met_at < end)
+    compliance = session.execute(
+        select(
+            Ticket.priority,
+            func.sum(case((TicketClock.breached_at.is_(None), 1), else_=0)),
+            func.sum(case((TicketClock.breached_at.is_not(None), 1), else_=0)),
         )
-        if scope.covers(event.ticket)
-    ]
-    overdue = [
-        clock
-        for clock in session.scalars(
-            select(TicketClock)
-            .where(TicketClock.met_at.is_(None), TicketClock.due_at <= now)
-            .order_by(TicketClock.due_at)
-        )
-        if scope.covers(clock.ticket) and clock.ticket.status != "closed"
-    ]
-    waiting = [
-        t
-        for t in session.scalars(select(Ticket).where(Ticket.status.in_(["info_pending", "resolved"])))
-        if scope.covers(t)
-    ]
-    ended = [
-        clock
-        for clock in session.scalars(
-            select(TicketClock).where(
-                TicketClock.met_at.is_not(None), TicketClock.met_at >= start, TicketClock.met_at < end
-            )
-        )
-        if scope.covers(clock.ticket)
-    ]
-    compliance: dict[str, dict[str, int]] = {}
-    for clock in ended:
-        row = compliance.setdefault(clock.ticket.priority or "-", {"met": 0, "missed": 0})
-        row["met" if clock.breached_at is None else "missed"] += 1
-    rated = [
-        t for t in session.scalars(select(Ticket).where(Ticket.satisfaction.is_not(None))) if scope.covers(t)
-    ]
-    rated = [t for t in rated if t.closed_at is None or start <= t.closed_at < end]
+        .join(Ticket, Ticket.id == TicketClock.ticket_id)
+        .where(met, mine)
+        .group_by(Ticket.priority)
+    ).all()
+    rated = Ticket.satisfaction.is_not(None) & mine
+    rated &= Ticket.closed_at.is_(None) | ((Ticket.closed_at >= start) & (Ticket.closed_at < end))
     return {
-        "tickets": len(created),
+        "tickets": session.scalar(select(func.count()).where(created)),
         "escalations": [
-            {
-                "number": t.number,
-                "subject": t.subject,
-                "clock": e.detail.get("clock"),
-                "to": e.detail.get("to"),
-            }
-            for e, t in escalations
+            {"number": number, "subject": subject, "clock": detail.get("clock"), "to": detail.get("to")}
+            for number, subject, detail in escalations
         ],
         "overdue": [
-            {
-                "number": c.ticket.number,
-                "subject": c.ticket.subject,
-                "clock": c.name,
-                "due": c.due_at,
-                "owner": c.ticket.owner,
-            }
-            for c in overdue
+            {"number": number, "subject": subject, "clock": clock, "due": due, "owner": owner}
+            for number, subject, clock, due, owner in overdue
         ],
-        "waiting": [{"number": t.number, "subject": t.subject, "status": t.status} for t in waiting],
-        "by_type": dict(Counter(t.type or "-" for t in created).most_common()),
-        "by_priority": dict(Counter(t.priority or "-" for t in created).most_common()),
-        "by_team": dict(Counter(t.team or "-" for t in created).most_common()),
+        "waiting": [{"number": n, "subject": subject, "status": status} for n, subject, status in waiting],
+        "by_type": _counts(repo, Ticket.type, created),
+        "by_priority": _counts(repo, Ticket.priority, created),
+        "by_team": _counts(repo, Ticket.team, created),
         "compliance": {
-            priority: {**row, "rate": round(100 * row["met"] / (row["met"] + row["missed"]))}
-            for priority, row in sorted(compliance.items())
+            priority or "-": {
+                "met": int(kept),
+                "missed": int(late),
+                "rate": round(100 * kept / (kept + late)),
+            }
+            for priority, kept, late in sorted(compliance, key=lambda row: row[0] or "-")
         },
-        "satisfaction": dict(Counter(t.satisfaction for t in rated).most_common()),
+        "satisfaction": _counts(repo, Ticket.satisfaction, rated),
     }
+
+
+def _counts(repo: Repository, column, where: ColumnElement[bool]) -> dict[str, int]:
+    """{value: tickets} for the tickets `where` selects, most first ('-' for none)."""
+    rows = repo.session.execute(select(column, func.count()).where(where).group_by(column)).all()
+    return dict(sorted(((name or "-", count) for name, count in rows), key=lambda row: (-row[1], row[0])))
