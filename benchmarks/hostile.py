@@ -2,7 +2,9 @@
 
 Feeds every mail of tests/support/hostile.py through Pipeline.process on a fresh SQLite database
 and prints, per mail, the seconds it took, what became of it and the peak RSS so far; then the
-slowest mail and the run's peak RSS (resource.getrusage). With --isolate each mail runs in its own
+slowest mail and the run's peak RSS (resource.getrusage), and how many quarantined mails were
+readable (tests/support/hostile.readable(): bad charset labels, an impossible Date) — the figure to
+keep at zero. With --isolate each mail runs in its own
 process, stopped after --timeout seconds, so code that backtracks for minutes still gives figures.
 Run: python benchmarks/hostile.py [--isolate --timeout 60] [--only NAME ...]
 """
@@ -23,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support, w
 from helpdesk.config import load_config
 from helpdesk.daemon import Helpdesk
 from helpdesk.pipeline import MailSource
-from tests.support.hostile import catalogue
+from tests.support.hostile import catalogue, readable
 
 
 def _app() -> Helpdesk:
@@ -89,6 +91,9 @@ def main() -> None:
     print(f"\n{len(rows)} mails, total {sum(r[1] for r in rows):.1f} s")
     print(f"slowest: {slowest[0]} {slowest[1]:.2f} s ({slowest[2]})")
     print(f"peak RSS: {peak:.1f} MiB{' (largest of the per-mail processes)' if args.isolate else ''}")
+    held = [row[0] for row in rows if row[2] == "quarantined"]
+    wrongly = [name for name in held if name in readable()]
+    print(f"quarantined: {len(held)}, of which readable: {len(wrongly)} {' '.join(wrongly)}".rstrip())
 
 
 if __name__ == "__main__":

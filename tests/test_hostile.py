@@ -205,3 +205,16 @@ def test_hostile_mails_over_real_imap_become_tickets_or_quarantine_and_stay_in_t
     assert blobs and all(p.name == hashlib.sha256(p.read_bytes()).hexdigest() for p in blobs)
     assert {r.sha256 for r in rows} == {p.name for p in blobs}
     app.close()
+
+
+@pytest.mark.parametrize("name", sorted(hostile.readable()))
+def test_a_readable_mail_is_never_quarantined_for_a_bad_label_or_date(name):
+    mail = parse_message(hostile.readable()[name]())
+    if name.endswith("_word"):
+        assert mail.subject == hostile.TEXT
+    elif name.endswith("_name"):
+        assert [a.filename for a in mail.attachments] == [hostile.FILE_NAME]
+    else:
+        assert mail.text == hostile.TEXT
+    if name == "date_impossible":
+        assert mail.date is None and any("99999999999" in d for d in mail.defects)

@@ -60,7 +60,7 @@ def codec_for(charset: str | None) -> str | None:
     for candidate in (name, name.removeprefix("x-")) if name else ():
         try:
             info = codecs.lookup(SUPERSETS.get(candidate, candidate))
-            b"".decode(info.name)  # a bytes-to-bytes codec (base64, zlib, rot13…) refuses here
+            b"a".decode(info.name)  # a bytes-to-bytes codec (base64, zlib, rot13…) refuses here
         except (LookupError, ValueError):  # ValueError: NUL or 8-bit bytes in the name
             continue
         return None if info.name in _NOT_CHARSETS else info.name

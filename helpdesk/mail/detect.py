@@ -27,6 +27,7 @@ DEFAULTS = ("gb18030", "cp950", "cp932", "cp949", "cp1252", "koi8_r", "cp1251", 
 _SAMPLE = 256 * 1024  # bytes charset-normalizer reads
 _SCORED = 8_000  # characters of each reading that are scored
 _MARGIN = 0.05  # how much better a later candidate must read to displace an earlier one
+_HINT_MARGIN = 0.15  # … to displace a charset the message itself declares
 _NATURAL = 0.9  # a reading this good needs no help from charset-normalizer's guesses
 _ASCII = bytes(range(0x20, 0x7F))
 _RUNS = re.compile(r"[^\x00-\x7f]+")
@@ -45,12 +46,12 @@ def detect(data: bytes, hints: tuple[str, ...] = ()) -> tuple[str, str] | None:
     `hints` are codecs the message declares elsewhere; they are tried first.
     """
     candidates = list(dict.fromkeys((*hints, *DEFAULTS)))
-    best = _best(data, candidates)
+    best = _best(data, candidates, len(hints))
     if best is None or best[0] < _NATURAL:
         guesses = [m.encoding for m in charset_normalizer.from_bytes(data[:_SAMPLE])][:3]
         extra = [g for g in guesses if g not in candidates and _keeps_ascii(g)]
         if extra:
-            found = _best(data, extra)
+            found = _best(data, extra, 0)
             if found is not None and (best is None or found[0] > best[0] + _MARGIN):
                 best = found
     return None if best is None else (best[1], best[2])
@@ -65,16 +66,20 @@ def _keeps_ascii(codec: str) -> bool:
         return False
 
 
-def _best(data: bytes, candidates: list[str]) -> tuple[float, str, str] | None:
+def _best(data: bytes, candidates: list[str], hinted: int) -> tuple[float, str, str] | None:
+    """The most natural strict reading; the first `hinted` candidates (the message's own
+    charsets) are displaced only by a clearly better one."""
     best: tuple[float, str, str] | None = None
-    for codec in candidates:
+    margin = _MARGIN
+    for index, codec in enumerate(candidates):
         try:
             text = data.decode(codec)
         except (UnicodeDecodeError, LookupError):
             continue
         score = naturalness(text)
-        if best is None or score > best[0] + _MARGIN:
+        if best is None or score > best[0] + margin:
             best = (score, text, codecs.lookup(codec).name)
+            margin = _HINT_MARGIN if index < hinted else _MARGIN
     return best
 
 
@@ -98,7 +103,8 @@ def naturalness(text: str) -> float:
             frequent += verdict == 1 and ch in _FREQUENT
     if not counted:
         return 1.1
-    return (common + 0.1 * frequent) / counted - mess_ratio(sample) / 2
+    # Frequent letters count only with enough of them: one "Ž" is no evidence of Czech.
+    return common / counted + 0.1 * frequent / max(counted, 5) - mess_ratio(sample) / 2
 
 
 def _judge(ch: str, run: str, index: int, before: str, after: str, weight: float) -> float | None:
@@ -110,7 +116,7 @@ def _judge(ch: str, run: str, index: int, before: str, after: str, weight: float
     if any(low <= code <= high for low, high in _CJK_LETTERS):
         if _latin_neighbours(prev, nxt):
             return 0
-        return 1 if _common_cjk(ch) else 0.5  # GBK's rarer characters (镕) are real, if rare
+        return 1 if common_cjk(ch) else 0.5  # GBK's rarer characters (镕) are real, if rare
     if 0xFF61 <= code <= 0xFF9F:  # half-width katakana: a Shift_JIS reading of Chinese or Latin bytes
         return 0
     category = unicodedata.category(ch)
@@ -147,7 +153,7 @@ def _cjk(ch: str) -> bool:
     return "\u3000" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7a3" or "\uff00" <= ch <= "\uffef"
 
 
-def _common_cjk(ch: str) -> bool:
+def common_cjk(ch: str) -> bool:
     """Kana, a KS X 1001 Hangul syllable, or a Han character of GB2312 level 1 or Big5's common set."""
     if "\u3040" <= ch <= "\u30ff":
         return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Callable
+from urllib.parse import quote
 
 SPACES = " " * 40_000
 CJK = "中" * 40_000
@@ -116,6 +117,51 @@ def huge_header(size: int) -> bytes:
     return mail("body", subject=folded)
 
 
+# Names that are no charset: Python's bytes-to-bytes codecs, its "undefined", and broken labels.
+BAD_CHARSETS = {
+    "rot13": b"rot13",
+    "zlib": b"zlib",
+    "base64": b"base64",
+    "hex": b"hex",
+    "uu": b"uu",
+    "bz2": b"bz2",
+    "quopri": b"quopri",
+    "undefined": b"undefined",
+    "nul": b"utf-8\x00",
+    "eight_bit": b"utf-\xe9",
+}
+TEXT = "打印机报错，无法打印"
+FILE_NAME = "报错.log"
+
+
+def labelled(label: str, charset: bytes) -> dict[str, Callable[[], bytes]]:
+    """Three readable mails naming `charset`: for the text part, an encoded subject, a file name."""
+    word = b"=?" + charset + b"?b?" + base64.b64encode(TEXT.encode()) + b"?="
+    name = b"filename*=" + charset + b"''" + quote(FILE_NAME).encode()
+    found = {
+        "part": lambda: mail(TEXT, subject=f"part {label}").replace(b"utf-8", charset, 1),
+        "word": lambda: mail(TEXT, subject="@").replace(b"Subject: @", b"Subject: " + word),
+        "name": lambda: attachment_named("@").replace(b"; @", b"; " + name),
+    }
+    return {f"charset_{label}_{where}": _own_id(build, f"{label}.{where}") for where, build in found.items()}
+
+
+def _own_id(build: Callable[[], bytes], tag: str) -> Callable[[], bytes]:
+    """`build` with a Message-ID of its own: the variants differ only after the ID was made."""
+    return lambda: build().replace(b"@hostile.example>", f".{tag}@hostile.example>".encode(), 1)
+
+
+def readable() -> dict[str, Callable[[], bytes]]:
+    """Hostile mails a person can read whole: each must become a ticket, never be quarantined."""
+    found: dict[str, Callable[[], bytes]] = {}
+    for label, charset in BAD_CHARSETS.items():
+        found.update(labelled(label, charset))
+    found["date_impossible"] = lambda: mail(TEXT, subject="date").replace(
+        b"Date: Mon, 2 Nov 2026 10:00:00 +0800", b"Date: 99999999999"
+    )
+    return found
+
+
 def catalogue() -> dict[str, Callable[[], bytes]]:
     """Every hostile mail by name; each is built only when called."""
     found: dict[str, Callable[[], bytes]] = {
@@ -166,4 +212,5 @@ def catalogue() -> dict[str, Callable[[], bytes]]:
             "message_over_26mb": lambda: mail(b"A" * (26 * 1024 * 1024), subject="too big"),
         }
     )
+    found.update(readable())
     return found
