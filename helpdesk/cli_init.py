@@ -20,7 +20,7 @@ CONFIG = """\
 # environment, e.g. from secrets.env (systemd: EnvironmentFile=; a shell: set -a; . ./secrets.env).
 
 support_address: support@example.com   # EDIT: the address customers write to
-support_name: "技术支持 Support"          # EDIT: the name on every mail we send
+support_name: {zh: 技术支持中心, en: Technical Support}   # EDIT: the name we sign and send with, per language
 timezone: Asia/Shanghai                  # EDIT: the desk's time zone
 default_language: zh                     # zh or en, when a customer's language cannot be told
 

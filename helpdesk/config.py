@@ -267,9 +267,25 @@ class LimitsConfig(_Section):
     )
 
 
+class SupportName(_Section):
+    """The name our mail is signed and sent with (From), one per language; a single string
+    serves both."""
+
+    zh: str = "技术支持中心"
+    en: str = "Technical Support"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_for_both(cls, value: object) -> object:
+        return {"zh": value, "en": value} if isinstance(value, str) else value
+
+    def of(self, language: str) -> str:
+        return self.zh if language == "zh" else self.en
+
+
 class Config(_Section):
     support_address: str = "support@example.com"
-    support_name: str = "技术支持 Support"
+    support_name: SupportName = SupportName()
     timezone: str = "Asia/Shanghai"
     default_language: Literal["zh", "en"] = "zh"
     auto_reply_daily_limit: int = Field(

@@ -36,7 +36,7 @@ def test_every_problem_in_one_run(tmp_path):
         encoding="utf-8",
     )
     ack = tmp_path / "templates" / "en" / "acknowledgement.txt.j2"
-    ack.write_text(ack.read_text(encoding="utf-8").replace("{{ ticket.number }}", "{{ tickett.number }}", 1))
+    ack.write_text(ack.read_text(encoding="utf-8").replace("ticket.number", "tickett.number", 1))
     # In the branch taken only when nothing is missing: found by the second, empty, sample.
     zh_ack = tmp_path / "templates" / "zh" / "acknowledgement.txt.j2"
     text = zh_ack.read_text(encoding="utf-8")

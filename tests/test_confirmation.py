@@ -12,7 +12,9 @@ from sqlalchemy import select
 
 from helpdesk.clock import ManualClock
 from helpdesk.daemon import Helpdesk
+from helpdesk.outbound.examples import Examples
 from helpdesk.outbound.render import Renderer
+from helpdesk.rules.load import load_rules
 from helpdesk.tickets.models import Event
 from tests.conftest import SHIPPED_RULES
 from tests.test_workflow import CUSTOMER, START, body, mails_to, open_ticket, reply, ticket_now
@@ -146,14 +148,13 @@ def test_a_reply_that_only_quotes_the_resolution_changes_nothing(app, account, s
 
 
 def test_the_question_speaks_one_language():
-    renderer = Renderer(Path(__file__).resolve().parent.parent / "templates" / "email")
-    context = {
-        "ticket": {"number": "202611-0001", "subject": "登录"},
-        "solution": "",
-        "customer_name": "",
-        "support_name": "",
-        "closes_without_answer": True,
-    }
-    zh, en = (renderer.render("confirmation_unclear", lang, context) for lang in ("zh", "en"))
-    assert not any(c.isascii() and c.isalpha() for c in zh.subject + zh.text.replace("202611-0001", ""))
-    assert not any("\u4e00" <= c <= "\u9fff" for c in (en.subject + en.text).replace("登录", ""))
+    examples = Examples(
+        load_rules(SHIPPED_RULES), Renderer(Path(__file__).resolve().parent.parent / "templates" / "email")
+    )
+    zh, en = (
+        examples.render("confirmation_unclear", lang, examples.ticket(lang, "fault", "resolved"))
+        for lang in ("zh", "en")
+    )
+    assert not any(c.isascii() and c.isalpha() for c in (zh.subject + zh.text).replace("OA", ""))
+    assert not any("\u4e00" <= c <= "\u9fff" for c in en.subject + en.text)
+    assert "若4天内（2026-11-27 10:00 前）未收到您的回复" in zh.text

@@ -107,7 +107,7 @@ def test_a_staff_keyword_that_fails_authentication_changes_nothing_and_is_answer
     assert [r.kind for r in of(Record, effects)] == ["commands_refused"]
     (receipt,) = of(Notify, effects)
     assert receipt.template == "receipt" and receipt.person == "wang.wei"
-    assert receipt.extra["rejected"][0]["why"] == refused.why
+    assert receipt.extra["rejected"][0]["why"] == {"code": "unverified", "args": {"detail": refused.why}}
 
 
 def test_resolved_by_keyword_mails_the_solution_and_stops_the_first_response_clock(staff):
@@ -224,7 +224,11 @@ def test_a_refused_command_or_keyword_leaves_an_event_and_a_receipt(staff):
     effects = staff.staff_mail(view, reply, RULES.directory.person("wang.wei"), TRUSTED, NOW)
     assert not of(ChangeState, effects) and not [s for s in of(Set, effects) if "priority" in s.changes]
     (event,) = [r for r in of(Record, effects) if r.kind == "commands_rejected"]
-    assert [r["line"] for r in event.detail["rejected"]] == ["#优先级 超级紧急", "[released]"]
+    assert [r["line"] for r in event.detail["rejected"]] == [
+        "#优先级 超级紧急",
+        {"zh": "[已上线]", "en": "[Released]"},
+    ]
+    assert [r["why"]["code"] for r in event.detail["rejected"]] == ["unknown_priority", "move_not_allowed"]
     (receipt,) = of(Notify, effects)
     assert receipt.template == "receipt" and len(receipt.extra["rejected"]) == 2
 

@@ -69,7 +69,8 @@ def test_digest_figures_for_a_seeded_day(config, account, smtp, clock):
     assert [(e["clock"], e["to"]) for e in day["escalations"]] == [("first_response", "liu.yang")]
     assert {o["clock"] for o in day["overdue"]} == {"first_response"}
     assert [w["status"] for w in day["waiting"]] == ["info_pending"]
-    assert "新工单 3 个" in text and "首次响应超时 → liu.yang" in text and "故障报修 2" in text
+    assert "新工单 3 个" in text and "首次响应超时，已升级至刘洋" in text and "故障报修 2" in text
+    assert "liu.yang" not in text and "first_response" not in text  # people by name, clocks in words
     app.close()
 
 

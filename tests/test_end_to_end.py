@@ -55,8 +55,10 @@ def test_mail_becomes_one_ticket_and_one_acknowledgement(make_config, db_url, ac
     with app.sessions() as session:
         [inbound] = session.scalars(select(Message).where(Message.direction == "in")).all()
     assert ack["In-Reply-To"] == f"<{inbound.message_id}>"
-    body = ack.get_body(("plain",)).get_content()
-    assert "您好，已收到您的需求，我们将尽快处理并同步进展。" in body and ticket.number in body
+    body = ack.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert body.startswith("李雷，您好：\n\n已收到您的需求，我们将尽快处理并同步进展。")
+    assert ticket.number in body
+    assert body.count("您好") == 1  # one greeting
     assert "已收到您的需求" in ack.get_body(("html",)).get_content()
     assert account.count("INBOX") == 0 and account.count("Processed") == 1
     # A second run finds nothing new and sends nothing more.
@@ -70,10 +72,9 @@ def test_english_mail_gets_english_acknowledgement(make_config, sqlite_url, acco
     app.run_once()
     ack = parsed(smtp.received[0])
     assert "We have received your request: Export fails" in ack["Subject"]
-    assert (
-        "Hello, we have received your request and will keep you informed."
-        in ack.get_body(("plain",)).get_content()
-    )
+    text = ack.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert text.startswith("Hello Anna,\n\nWe have received your request and will keep you informed.")
+    assert text.count("Hello") == 1 and "技术支持" not in text and ack["From"].startswith("Technical Support")
     app.close()
 
 

@@ -65,8 +65,8 @@ def test_a_forged_engineer_changes_nothing_and_the_real_one_hears_of_it(app, acc
     assert len(mails_to(smtp, "li.lei@example.cn")) == to_customer  # nothing relayed
     receipt = mails_to(smtp, "wang.wei@example.com")[-1]
     text = body(receipt)
-    assert "#priority 低" in text and "[resolved]" in text and "（给客户的回复内容）" in text
-    assert "no DKIM or DMARC pass for example.com from mx.example.com" in text
+    assert "#priority 低" in text and "[已解决]" in text and "给客户的回复内容" in text
+    assert "未通过我方邮件服务器的发件人验证（DKIM/DMARC）" in text and "[resolved]" not in text
     with app.sessions() as session:
         [refused] = session.scalars(select(Event).where(Event.kind == "commands_refused")).all()
     assert refused.detail["internal"] is True
@@ -83,7 +83,7 @@ def test_a_stamp_from_another_server_vouches_for_nothing(app, account, smtp):
     account.deliver(with_stamps(reply(notice, ENGINEER, "Re: [RESOLVED] ", "好了"), other))
     app.run_once()
     assert ticket_now(app).status == "assigned"
-    assert "no Authentication-Results from mx.example.com" in body(mails_to(smtp, "wang.wei@example.com")[-1])
+    assert "未通过我方邮件服务器的发件人验证" in body(mails_to(smtp, "wang.wei@example.com")[-1])
 
 
 def test_a_forged_ack_does_not_stop_an_escalation(app, account, smtp, clock):

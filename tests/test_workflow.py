@@ -94,7 +94,8 @@ def test_fault_from_first_mail_to_archive(app, account, smtp):
     assert "处理中" in update["Subject"] and "已收到，正在排查。" in body(update)
     assert "发送时间" not in body(update)  # the engineer's quoted history never reaches the customer
     receipt = mails_to(smtp, "wang.wei@example.com")[-1]
-    assert "回执" in receipt["Subject"] and "✓ 处理中" not in body(receipt) and "In progress" in body(receipt)
+    assert "回执" in receipt["Subject"] and "✓ 状态改为“处理中”" in body(receipt)
+    assert "In progress" not in body(receipt)
 
     account.deliver(
         reply(update, "王伟 <wang.wei@example.com>", "Re: ", "#note 验证码服务缓存被写满，导致校验失败")
@@ -168,7 +169,7 @@ def test_illegal_transition_is_refused_with_the_allowed_ones(app, account, smtp)
     app.run_once()
     assert ticket_now(app).status == "assigned"
     receipt = body(mails_to(smtp, "wang.wei@example.com")[-1])
-    assert "Assigned → Testing is not allowed; from here: Acknowledged, In progress" in receipt
+    assert "不能从“待处理”改为“测试中”；当前可改为：已接收、处理中" in receipt
 
 
 def test_commands(app, account, smtp):
@@ -187,13 +188,14 @@ def test_commands(app, account, smtp):
     assert ticket.priority == "fatal"  # 紧急 is urgency's first rank: fatal on the severity scale
     assert ticket.eta == datetime(2026, 11, 24, 10, 0, tzinfo=UTC) and ticket.collaborators == ["chen.jie"]
     receipt = body(mails_to(smtp, "wang.wei@example.com")[-1])
-    assert "✓ #优先级 紧急" in receipt and "✗ #frobnicate：unknown command" in receipt
+    assert "✓ #优先级 紧急" in receipt and "✗ #frobnicate：未知命令" in receipt
     assert "已定位，明天修复。" in body(mails_to(smtp, "li.lei@example.cn")[-1])
 
     before = len(mails_to(smtp, "li.lei@example.cn"))
     account.deliver(reply(notice, "王伟 <wang.wei@example.com>", "Re: ", "#eta 2026-11-25 18:00"))
     app.run_once()
-    assert "moving the ETA needs the reason" in body(mails_to(smtp, "wang.wei@example.com")[-1])
+    refused = body(mails_to(smtp, "wang.wei@example.com")[-1])
+    assert "调整预计完成时间，需在其上一行用 #原因 写明原因" in refused
     account.deliver(
         reply(notice, "王伟 <wang.wei@example.com>", "Re: ", "#reason 等待厂商补丁\n#eta 2026-11-25 18:00")
     )
@@ -244,7 +246,7 @@ def test_request_from_first_mail_to_archive(app, account, smtp):
     account.deliver(reply(notice, pm, "Re: [已上线] ", "上线了"))
     app.run_once()
     assert ticket_now(app).status == "assigned"
-    assert "Assigned → Released is not allowed; from here: Acknowledged, Evaluating" in body(
+    assert "不能从“待处理”改为“已上线”；当前可改为：已接收、评估中" in body(
         mails_to(smtp, "sun.li@example.com")[-1]
     )
     for keyword, state in [
@@ -357,7 +359,7 @@ def test_commands_need_dkim_when_configured(make_config, sqlite_url, account, sm
     account.deliver(reply(notice, "王伟 <wang.wei@example.com>", "Re: [RESOLVED] ", "好了"))
     app.run_once()
     assert ticket_now(app).status == "assigned"
-    assert "no Authentication-Results from mx.example.com" in body(mails_to(smtp, "wang.wei@example.com")[-1])
+    assert "未通过我方邮件服务器的发件人验证" in body(mails_to(smtp, "wang.wei@example.com")[-1])
     signed = "mx.example.com; dkim=pass header.d=example.com; dmarc=pass header.from=example.com"
     account.deliver(
         reply(notice, "王伟 <wang.wei@example.com>", "Re: [RESOLVED] ", "好了", Authentication_Results=signed)
@@ -380,7 +382,7 @@ def test_an_eta_moved_at_short_notice_is_flagged_late(app, account, smtp):
     app.run_once()
     receipt = body(mails_to(smtp, "wang.wei@example.com")[-1])
     assert (
-        "✓ #eta 2026-11-24 18:00" in receipt and "flagged late: less than 1bd before the old ETA" in receipt
+        "✓ #eta 2026-11-24 18:00" in receipt and "已执行，但距原预计完成时间已不足1个工作日" in receipt
     )
     with app.sessions() as session:
         moved = session.scalars(select(Event).where(Event.kind == "command_eta")).all()[-1]

@@ -21,6 +21,10 @@ class Notifier:
     renderer: Renderer
     clock: Clock
 
+    def voice(self) -> dict:
+        """What every template is given about us: our name and signature in each language."""
+        return {"support_names": self.config.support_name.model_dump()}
+
     def enqueue_rendered(
         self, repo: Repository, rendered: Rendered, *, recipient: str, kind: str
     ) -> OutboxMail:
@@ -43,7 +47,7 @@ class Notifier:
         now = self.clock.now()
         outgoing = compose(
             rendered,
-            sender_name=self.config.support_name,
+            sender_name=self.config.support_name.of(rendered.language),
             sender_address=self.config.support_address,
             recipient=recipient,
             tag=tag,
@@ -85,9 +89,7 @@ class Notifier:
         """
         now = self.clock.now()
         tag = subject_tag(self.config.numbering, ticket.number)
-        rendered = self.renderer.render(
-            template, language, {**context, "tag": tag, "support_name": self.config.support_name}
-        )
+        rendered = self.renderer.render(template, language, {**context, "tag": tag, **self.voice()})
         thread = repo.thread_ids(ticket)
         row = self._queue(
             repo,

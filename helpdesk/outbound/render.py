@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from helpdesk.errors import TemplateError
+from helpdesk.outbound import phrases
+from helpdesk.outbound.phrases_reasons import say
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,11 @@ class Renderer:
             undefined=jinja2.StrictUndefined,
             autoescape=lambda name: bool(name and name.endswith(".html.j2")),
             keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
         )
+        self.env.globals |= {"line": _line, "row": _row}
+        self.env.filters |= {"say": _say, "duration": _duration}
 
     def render(self, name: str, language: str, context: dict) -> Rendered:
         """Render mail `name` in `language` (or the fallback language when it has no such template)."""
@@ -44,13 +50,14 @@ class Renderer:
                 html_template = self.env.get_template(f"{lang}/{name}.html.j2")
             except jinja2.TemplateNotFound:
                 html_template = None  # the text part, wrapped, stands in for the HTML part
+            voiced = voice(lang, context)
             try:
                 subject_block = text_template.blocks.get("subject")
                 if subject_block is None:
                     raise TemplateError(f"{lang}/{name}.txt.j2 has no {{% block subject %}}")
-                subject = " ".join("".join(subject_block(text_template.new_context(context))).split())
-                text = text_template.render(context).strip() + "\n"
-                html = html_template.render(context) if html_template else _wrap(text, subject, lang)
+                subject = " ".join("".join(subject_block(text_template.new_context(voiced))).split())
+                text = _tidy(text_template.render(voiced))
+                html = html_template.render(voiced) if html_template else _wrap(text, subject, lang)
                 return Rendered(subject=subject, text=text, html=html, language=lang)
             except jinja2.TemplateError as exc:
                 raise TemplateError(f"template {lang}/{name} failed: {exc}") from exc
@@ -84,13 +91,60 @@ class Renderer:
                     for sample, strict in ((SAMPLE, True), (_emptied(SAMPLE), False)):
                         found.clear()
                         try:
-                            template.render(sample)
+                            template.render(voice(lang, sample))
                         except Exception as exc:  # a filter or test failing on a sample value
                             if strict:
                                 problems.append(f"{self.root / path}: {type(exc).__name__}: {exc}")
                         # With every value empty, only a name nobody passes is the template's fault.
                         problems += [p for p in found if strict or p.endswith(" is undefined")]
         return list(dict.fromkeys(problems))
+
+
+def voice(language: str, context: dict) -> dict:
+    """The context with the house voice for `language`: one greeting (to the staff member the mail
+    is for, else the customer), the closing line for that reader, the signature in the language,
+    and `lang` for the label and reason helpers."""
+    staff = "person_name" in context
+    name = context.get("person_name" if staff else "customer_name") or ""
+    names = context.get("support_names") or {}
+    return context | {
+        "lang": language,
+        "greeting": phrases.greeting(str(name), language),
+        "closing": phrases.CLOSING["staff" if staff else "customer"][language],
+        "support_name": names.get(language) or context.get("support_name", ""),
+        "footer": phrases.FOOTER[language],
+        "nothing": phrases.NOTHING[language],
+    }
+
+
+@jinja2.pass_context
+def _line(context: jinja2.runtime.Context, key: str, value: object) -> str:
+    """`工单编号：202611-001` / `Ticket number: 202611-001`: a label and its value, in the mail's language."""
+    language = context["lang"]
+    return f"{phrases.label(key, language)}{phrases.COLON[language]}{value}"
+
+
+@jinja2.pass_context
+def _row(context: jinja2.runtime.Context, key: str, value: object) -> Markup:
+    """The HTML table row of a label and its value."""
+    return Markup(
+        '<tr><td style="padding: 2px 12px 2px 0; color: #666; white-space: nowrap;">{}</td><td>{}</td></tr>'
+    ).format(phrases.label(key, context["lang"]), value)
+
+
+@jinja2.pass_context
+def _say(context: jinja2.runtime.Context, item: object) -> str:
+    return say(item, context["lang"])
+
+
+@jinja2.pass_context
+def _duration(context: jinja2.runtime.Context, text: str) -> str:
+    return phrases.duration(text, context["lang"])
+
+
+def _tidy(text: str) -> str:
+    """The text part without trailing spaces on its lines, ending in one newline."""
+    return "\n".join(line.rstrip() for line in text.strip().splitlines()) + "\n"
 
 
 def _recording(found: list[str], root: Path) -> type[jinja2.Undefined]:
@@ -117,54 +171,64 @@ _TICKET = {
     "number": "202611-001",
     "subject": "OA 无法登录",
     "status": "处理中",
-    "type": "故障",
-    "priority": "P1",
+    "state": "in_progress",
+    "type": "故障报修",
+    "kind": "fault",
+    "priority": "严重",
     "team": "运维组",
-    "owner": "王工",
-    "requester": "customer@example.com",
+    "owner": "王伟",
+    "requester": "李雷（li.lei@example.cn）",
     "created_local": "2026-11-23 10:00",
     "description": "登录时提示验证码错误",
     "incomplete": True,
 }
 _FIGURES = {
     "tickets": 3,
-    "by_type": {"故障": 2},
-    "by_priority": {"P1": 1},
+    "by_type": {"故障报修": 2},
+    "by_priority": {"严重": 1},
     "by_team": {"运维组": 3},
-    "compliance": {"P1": {"met": 1, "missed": 0, "rate": 100}},
+    "compliance": {"严重": {"met": 1, "missed": 0, "rate": 100}},
     "satisfaction": {"满意": 1},
 }
-_ROW = {"number": "202611-001", "subject": "OA", "clock": "解决", "due": "11-23 18:00", "owner": "王工"}
+_ROW = {"number": "202611-001", "subject": "OA", "clock": "解决", "due": "11-23 18:00", "owner": "王伟"}
 SAMPLE: dict = {
     "ticket": _TICKET,
-    "fields": [{"label": "版本", "value": "3.2.1"}],
+    "fields": [{"label": "系统版本", "value": "3.2.1"}],
     "missing": [{"label": "操作步骤", "hint": "每一步做了什么"}],
     "tag": "[#202611-001]",
-    "support_name": "技术支持 Support",
+    "support_names": {"zh": "技术支持中心", "en": "Technical Support"},
     "customer_name": "李雷",
-    "person_name": "王工",
+    "person_name": "王伟",
+    "people": {"li.lei@example.cn": "李雷"},
     "message": "已重启服务。",
     "solution": "清理缓存后恢复。",
+    "cause": "验证码服务缓存写满",
+    "moved": True,
+    "news": "工程师正在处理您反馈的问题。",
+    "next_update": "30分钟后",
+    "resolved": {"title": "问题已解决，请确认", "intro": "您反馈的问题已处理完毕。"},
+    "confirm": {"closes": True, "within": "4天", "after_reminder": "2天", "by": "2026-11-27 10:00"},
+    "durations": {"owner_confirmation": "1小时", "first_response": "30分钟", "resolution": "8小时"},
     "eta": "2026-11-24 18:00",
     "eta_reason": "等待厂商补丁",
     "attachments": ["screenshot.png"],
     "clock": "解决",
     "due": "2026-11-23 18:00",
     "level": 1,
-    "history": ["11-23 10:00 ← customer@example.com: OA 无法登录"],
-    "commands": ["#priority P1"],
-    "applied": ["priority P1"],
-    "rejected": [{"line": "#frobnicate", "why": "unknown command"}],
-    "why": "customer unsatisfied",
+    "history": [{"when": "11-23 10:00", "who": "li.lei@example.cn", "words": "OA 无法登录"}],
+    "commands": [{"zh": "#优先级", "en": "#priority"}],
+    "applied": ["#优先级 严重", {"code": "moved", "args": {"state": {"zh": "处理中", "en": "In progress"}}}],
+    "rejected": [{"line": "#frobnicate", "why": {"code": "unknown_command", "args": {}}}],
+    "why": "客户反馈：未解决，不满意",
     "closes_without_answer": True,
     "kinds": ["mobile", "id_card"],
     "day": "2026-11-22",
     "empty": False,
     "today": _FIGURES,
     "month": _FIGURES,
-    "escalations": [_ROW | {"to": "刘经理"}],
+    "escalations": [_ROW | {"to": "刘洋"}],
     "overdue": [_ROW],
-    "waiting": [_ROW | {"status": "待补充"}],
+    "waiting": [_ROW | {"status": "信息待补充"}],
 }
 
 
@@ -184,7 +248,10 @@ def _wrap(text: str, title: str, language: str) -> str:
     lang = "zh-CN" if language == "zh" else "en"
     return (
         f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title></head>\n"
-        "<body><pre style=\"white-space: pre-wrap; font-family: -apple-system, 'PingFang SC', "
-        f"'Microsoft YaHei', Arial, sans-serif; font-size: 14px;\">{escape(text)}</pre></body></html>\n"
+        '<body style="margin: 0; padding: 16px;"><div style="max-width: 640px;">'
+        '<pre style="white-space: pre-wrap; word-wrap: break-word; margin: 0; line-height: 1.6; '
+        "font-family: -apple-system, 'PingFang SC', 'Microsoft YaHei', Arial, sans-serif; font-size: 14px;\">"
+        f"{escape(text)}</pre></div></body></html>\n"
     )

@@ -8,11 +8,11 @@ from datetime import date, datetime, time, timedelta
 from helpdesk.calendar import person_zone
 from helpdesk.clock import Clock
 from helpdesk.config import Config
+from helpdesk.outbound import phrases
 from helpdesk.outbound.outbox import Notifier
 from helpdesk.outbound.render import Rendered, Renderer
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.rules.schema import Person
-from helpdesk.sla.escalation import clock_name
 from helpdesk.tickets.repository import Repository
 from helpdesk.tickets.statistics import Scope, statistics
 
@@ -49,34 +49,45 @@ class Digests:
         }
 
     def render(self, repo: Repository, person: Person, day: date) -> Rendered:
-        figures = self.figures(repo, person, day)
+        context = self.context(person, day, self.figures(repo, person, day))
+        return self.renderer.render("digest", person.language, context)
+
+    def context(self, person: Person, day: date, figures: dict) -> dict:
+        """What the digest template sees: every name, state and clock in the manager's language,
+        people by name, times on the manager's clock."""
         language = person.language
         daily = figures["day"]
         label = self.rules.labels.of
         zone = person_zone(person, self.config.zone)  # the day is the desk's; its times, the manager's
-        context = {
-            "support_name": self.config.support_name,
+
+        def name(person_id: str | None) -> str:
+            found = self.rules.directory.person(person_id)
+            return found.name if found else person_id or phrases.UNASSIGNED[language]
+
+        return self.notifier.voice() | {
             "person_name": person.name,
             "day": day.isoformat(),
             "empty": not (daily["tickets"] or daily["escalations"] or daily["overdue"] or daily["waiting"]),
             "today": self._labelled(daily, language),
             "month": self._labelled(figures["month"], language),
-            "escalations": [e | {"clock": clock_name(e["clock"], language)} for e in daily["escalations"]],
+            "escalations": [
+                e | {"clock": phrases.clock_name(e["clock"], language), "to": name(e["to"])}
+                for e in daily["escalations"]
+            ],
             "overdue": [
-                o | {"due": o["due"].astimezone(zone).strftime("%m-%d %H:%M")} for o in daily["overdue"]
+                o
+                | {
+                    "clock": phrases.clock_name(o["clock"], language),
+                    "due": o["due"].astimezone(zone).strftime("%m-%d %H:%M"),
+                    "owner": name(o["owner"]),
+                }
+                for o in daily["overdue"]
             ],
             "waiting": [w | {"status": label("state", w["status"], language)} for w in daily["waiting"]],
         }
-        return self.renderer.render("digest", language, context)
 
     def _labelled(self, figures: dict, language: str) -> dict:
         label = self.rules.labels.of
-        satisfaction = {
-            "satisfied": ("满意", "satisfied"),
-            "fair": ("基本满意", "fairly satisfied"),
-            "unsatisfied": ("不满意", "unsatisfied"),
-        }
-        pick = 0 if language == "zh" else 1
         return {
             "tickets": figures["tickets"],
             "by_type": {label("type", k, language): v for k, v in figures["by_type"].items()},
@@ -84,7 +95,7 @@ class Digests:
             "by_team": {label("team", k, language): v for k, v in figures["by_team"].items()},
             "compliance": {label("priority", k, language): v for k, v in figures["compliance"].items()},
             "satisfaction": {
-                satisfaction.get(k, (k, k))[pick]: v for k, v in figures["satisfaction"].items()
+                phrases.ANSWERS.get(k, {}).get(language, k): v for k, v in figures["satisfaction"].items()
             },
         }
 

@@ -9,19 +9,30 @@ from datetime import datetime, tzinfo
 
 from helpdesk.calendar import person_zone
 from helpdesk.effects import Notify, Plan
+from helpdesk.outbound.phrases import bilingual, duration
+from helpdesk.outbound.phrases_reasons import reason
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.rules.schema import Duration, Person
-from helpdesk.workflow.commands import COMMANDS, Command
+from helpdesk.workflow.commands import Command
 
 _ETA = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2}))?$")
 
 
+class Refused(ValueError):
+    """A command that cannot be carried out, with its coded reason (`phrases_reasons`)."""
+
+    def __init__(self, code: str, **args: object) -> None:
+        super().__init__(code)
+        self.reason = reason(code, **args)
+
+
 @dataclass
 class CommandEffects:
-    """What one mail's commands did: lines applied, (line, why) refused, notices for the customer."""
+    """What one mail's commands did: lines applied (as written, or a coded reason), (line, coded
+    reason) refused, notices for the customer."""
 
-    applied: list[str] = field(default_factory=list)
-    rejected: list[tuple[str, str]] = field(default_factory=list)
+    applied: list[str | dict] = field(default_factory=list)
+    rejected: list[tuple[str, dict]] = field(default_factory=list)
     notices: list[tuple[str, str]] = field(default_factory=list)
     internal: bool = False
     reason: str = ""
@@ -50,13 +61,12 @@ class Edit:
 def apply_command(edit: Edit, command: Command) -> None:
     """Plan one command line, recording the outcome in `edit.outcome` and an event on the ticket."""
     if command.name is None:
-        known = ", ".join(f"#{name}" for name in COMMANDS)
-        edit.outcome.rejected.append((command.line, f"unknown command (known: {known})"))
+        edit.outcome.rejected.append((command.line, reason("unknown_command")))
         return
     try:
         detail = HANDLERS[command.name](edit, command.arg)
-    except ValueError as exc:
-        edit.outcome.rejected.append((command.line, str(exc)))
+    except Refused as refused:
+        edit.outcome.rejected.append((command.line, refused.reason))
         return
     edit.outcome.applied.append(command.line)
     edit.plan.record(edit.person.email, f"command_{command.name}", detail, reason=command.line)
@@ -69,7 +79,8 @@ def _priority(edit: Edit, arg: str) -> dict:
     names |= {label.zh: name for name, label in rules.catalog.priorities.items()}
     names |= {label.en.lower(): name for name, label in rules.catalog.priorities.items()}
     if wanted not in names:
-        raise ValueError(f"unknown priority {arg!r} (known: {', '.join(rules.catalog.priorities)})")
+        known = [bilingual("priority", name, rules.labels) for name in rules.catalog.priorities]
+        raise Refused("unknown_priority", value=arg.strip(), known=known)
     view = edit.plan.view
     scale = rules.names.scale_of(view.type or "")
     chosen = names[wanted]
@@ -88,7 +99,7 @@ def _assign(edit: Edit, arg: str) -> dict:
         None,
     )
     if target is None:
-        raise ValueError(f"nobody called {arg!r} in staff.yaml")
+        raise Refused("unknown_person", value=arg.strip())
     old = edit.plan.view.owner
     edit.plan.set(owner=target.id, owner_confirmed_at=None)
     edit.plan.add(Notify("assignment", person=target.id))
@@ -98,7 +109,7 @@ def _assign(edit: Edit, arg: str) -> dict:
 def _eta(edit: Edit, arg: str) -> dict:
     found = _ETA.match(arg.strip())
     if not found:
-        raise ValueError("write the time as YYYY-MM-DD HH:MM")
+        raise Refused("eta_format")
     year, month, day, hour, minute = (
         int(g) if g else 18 if i == 3 else 0 for i, g in enumerate(found.groups())
     )
@@ -107,19 +118,15 @@ def _eta(edit: Edit, arg: str) -> dict:
     moving = old is not None and old != eta
     outcome = edit.outcome
     if moving and not outcome.reason:
-        raise ValueError("moving the ETA needs the reason on a #reason line above it")
+        raise Refused("eta_needs_reason")
     edit.plan.set(eta=eta)
     late = False
     if moving:
         outcome.notices.append(("eta", outcome.reason))
         late = _short_notice(edit, old, edit.now)
         if late:
-            outcome.rejected.append(
-                (
-                    f"#eta {arg.strip()}",
-                    f"applied, but flagged late: less than {edit.rules.sla.eta_notice} before the old ETA",
-                )
-            )
+            notice = {language: duration(edit.rules.sla.eta_notice, language) for language in ("zh", "en")}
+            outcome.rejected.append((f"#eta {arg.strip()}", reason("eta_late", notice=notice)))
     return {
         "from": old.isoformat() if old else None,
         "to": eta.isoformat(),
@@ -140,14 +147,14 @@ def _short_notice(edit: Edit, old: datetime, now: datetime) -> bool:
 
 def _reason(edit: Edit, arg: str) -> dict:
     if not arg.strip():
-        raise ValueError("#reason needs the reason after it")
+        raise Refused("reason_empty")
     edit.outcome.reason = arg.strip()
     return {"reason": edit.outcome.reason}
 
 
 def _solution(edit: Edit, arg: str) -> dict:
     if not arg.strip():
-        raise ValueError("#solution needs the solution after it or below it")
+        raise Refused("solution_empty")
     edit.plan.set(solution=arg.strip())
     return {"solution": arg.strip()}
 
@@ -164,7 +171,8 @@ def _type(edit: Edit, arg: str) -> dict:
     names |= {t.label.zh: name for name, t in rules.catalog.types.items()}
     names |= {t.label.en.lower(): name for name, t in rules.catalog.types.items()}
     if wanted not in names:
-        raise ValueError(f"unknown type {arg!r} (known: {', '.join(rules.catalog.types)})")
+        known = [bilingual("type", name, rules.labels) for name in rules.catalog.types]
+        raise Refused("unknown_type", value=arg.strip(), known=known)
     old, chosen = edit.plan.view.type, names[wanted]
     if edit.plan.view.priority in rules.names.scale_of(chosen):
         edit.plan.set(type=chosen)
@@ -178,8 +186,10 @@ def _collaborators(edit: Edit, arg: str) -> dict:
     people = {p.id.lower(): p.id for p in edit.rules.directory.people}
     people |= {p.email.lower(): p.id for p in edit.rules.directory.people}
     unknown = [w for w in wanted if w.lower() not in people]
-    if not wanted or unknown:
-        raise ValueError(f"not in staff.yaml: {', '.join(unknown) or '(nobody named)'}")
+    if not wanted:
+        raise Refused("nobody_named")
+    if unknown:
+        raise Refused("unknown_people", names=unknown)
     collaborators = sorted({*edit.plan.view.collaborators, *(people[w.lower()] for w in wanted)})
     edit.plan.set(collaborators=tuple(collaborators))
     return {"collaborators": collaborators}

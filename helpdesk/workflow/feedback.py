@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from helpdesk.mail.message import InboundMessage
 from helpdesk.mail.reply import split_reply
+from helpdesk.outbound.phrases import ANSWERS
 from helpdesk.rules.conditions import normalise
 
 RESULT, RATING = "result", "rating"
@@ -203,14 +204,8 @@ class Feedback:
         )
 
 
-LABELS = {
-    "resolved": {"zh": "已解决", "en": "resolved"},
-    "unresolved": {"zh": "未解决", "en": "not resolved"},
-    "partial": {"zh": "部分解决", "en": "partly resolved"},
-    "satisfied": {"zh": "满意", "en": "satisfied"},
-    "fair": {"zh": "基本满意", "en": "fairly satisfied"},
-    "unsatisfied": {"zh": "不满意", "en": "unsatisfied"},
-}
+# The answers' words in each language (record_text and the reopened mail show them).
+LABELS = ANSWERS
 
 
 def own_words(mail: InboundMessage) -> str:

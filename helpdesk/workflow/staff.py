@@ -11,6 +11,8 @@ from datetime import datetime, tzinfo
 
 from helpdesk.effects import Acknowledge, Authority, Effect, Notify, Plan, StopClock
 from helpdesk.mail.message import InboundMessage
+from helpdesk.outbound.phrases import bilingual
+from helpdesk.outbound.phrases_reasons import reason
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.rules.schema import Person
 from helpdesk.tickets.snapshot import TicketView
@@ -49,18 +51,18 @@ class StaffDecider:
         customer_template = None
         if keyword == "acknowledged" and _escalated_to(plan.view, person.id):
             plan.add(Acknowledge(person.id, person.email))
-            outcome.applied.append("[ACK] escalation acknowledged")
+            outcome.applied.append(reason("acknowledged"))
             keyword = None
         if keyword:
             customer_template = self._move(plan, keyword, person.email, outcome)
         words = "" if outcome.internal else text
         if customer_template or words or outcome.notices:
+            eta_reason = dict(outcome.notices).get("eta", "")
+            # A #reason that moved no ETA, on a mail that resolves or releases, is the cause.
+            cause = "" if eta_reason else outcome.reason
+            extra = {"eta_reason": eta_reason, "moved": customer_template is not None, "cause": cause}
             plan.add(
-                Notify(
-                    customer_template or "status_update",
-                    words=words,
-                    extra={"eta_reason": dict(outcome.notices).get("eta", "")},
-                ),
+                Notify(customer_template or "status_update", words=words, extra=extra),
                 StopClock("first_response"),
             )
         if outcome.rejected:
@@ -80,43 +82,38 @@ class StaffDecider:
         text: str,
     ) -> None:
         """Record what an unverified staff mail asked for, and send the genuine address a receipt."""
-        refused = lines + ([f"[{keyword}]"] if keyword else [])
+        refused: list = lines + ([keyword_line(keyword, self.rules.labels)] if keyword else [])
         if text.strip():
-            refused.append(_WORDS[person.language])
+            refused.append(reason("words"))
         confirming = plan.view.owner == person.id and plan.view.owner_confirmed_at is None
         if confirming:
-            refused.append(_CONFIRMATION[person.language])
+            refused.append(reason("confirmation"))
         plan.record(
             person.email, "commands_refused", {"commands": refused, "internal": True}, reason=authority.why
         )
+        why = reason("unverified", detail=authority.why)
         if refused:
-            plan.add(_receipt(person, CommandEffects(rejected=[(line, authority.why) for line in refused])))
+            plan.add(_receipt(person, CommandEffects(rejected=[(line, why) for line in refused])))
 
     def _move(self, plan: Plan, target: str, actor: str, outcome: CommandEffects) -> str | None:
         """Change state if the workflow allows it; returns the customer's template for the new state."""
         flow = self.rules.workflows.of(plan.view.type)
         current = plan.view.status
         allowed = flow.transitions.get(current, [])
-        label = self._state_label
+        labels = self.rules.labels
+        named = {"current": bilingual("state", current, labels), "target": bilingual("state", target, labels)}
+        line = keyword_line(target, labels)
         if target == current:
-            outcome.rejected.append((f"[{target}]", f"the ticket is already {label(target)}"))
+            outcome.rejected.append((line, reason("already_in_state", state=named["target"])))
             return None
         if target not in allowed:
-            options = ", ".join(label(s) for s in allowed) or "none (final state)"
-            outcome.rejected.append(
-                (f"[{target}]", f"{label(current)} → {label(target)} is not allowed; from here: {options}")
-            )
+            options = [bilingual("state", s, labels) for s in allowed]
+            why = reason("move_not_allowed", options=options, **named) if options else None
+            outcome.rejected.append((line, why or reason("final_state", **named)))
             return None
         plan.state(target, actor, "keyword in the subject")
-        outcome.applied.append(label(target))
+        outcome.applied.append(reason("moved", state=named["target"]))
         return flow.notify.get(target)
-
-    def _state_label(self, state: str) -> str:
-        return self.rules.labels.of("state", state, "en")
-
-
-_WORDS = {"zh": "（给客户的回复内容）", "en": "(your words for the customer)"}
-_CONFIRMATION = {"zh": "（确认接手本工单）", "en": "(confirming the assignment)"}
 
 
 def _escalated_to(view: TicketView, person_id: str) -> bool:
@@ -127,7 +124,20 @@ def _receipt(person: Person, outcome: CommandEffects) -> Notify:
     extra = {
         "applied": outcome.applied,
         "rejected": [{"line": line, "why": why} for line, why in outcome.rejected],
-        "commands": sorted(f"#{name}" for name in COMMANDS),
+        "commands": command_spellings(),
     }
     # A receipt answers the mail it reports on: automatic, so a loop with a robot dies at the cap.
     return Notify("receipt", person=person.id, automatic=True, extra=extra)
+
+
+def keyword_line(state: str, labels) -> dict[str, str]:
+    """A subject keyword as the receipt names it, in each language ("[处理中]", "[In progress]")."""
+    return {language: f"[{label}]" for language, label in bilingual("state", state, labels).items()}
+
+
+def command_spellings() -> list[dict[str, str]]:
+    """Each command as each language writes it: its first Chinese and its first English spelling."""
+    return [
+        {"zh": "#" + next(w for w in words if not w.isascii()), "en": f"#{words[0]}"}
+        for words in COMMANDS.values()
+    ]

@@ -1,0 +1,356 @@
+"""Example mails: every template, for a sample ticket of each type, in both languages, rendered
+through the same context code the daemon uses, so a support lead can review the wording
+(`helpdesk mails render docs/mails`) and a test can check every template speaks the house voice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from helpdesk.clock import ManualClock
+from helpdesk.config import Config
+from helpdesk.outbound.context import local_time, thread_history, ticket_context
+from helpdesk.outbound.outbox import Notifier
+from helpdesk.outbound.phrases import LANGUAGES, bilingual, clock_name
+from helpdesk.outbound.phrases_reasons import reason
+from helpdesk.outbound.render import Rendered, Renderer
+from helpdesk.rules.ruleset import RuleSet
+from helpdesk.sla.digest import Digests
+from helpdesk.tickets.models import Message, Ticket, TicketField
+from helpdesk.tickets.numbering import subject_tag
+from helpdesk.workflow.staff import command_spellings, keyword_line
+
+# Mails to staff (greeted by their name); every other template is a mail to the customer.
+STAFF = frozenset(
+    {
+        "assignment",
+        "customer_reply",
+        "deadline_warning",
+        "digest",
+        "escalation",
+        "progress_reminder",
+        "receipt",
+        "reopened",
+    }
+)
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, a Monday
+# Who writes, in each language: the customer, their report, and the staff member who reads.
+CUSTOMERS = {
+    "zh": {
+        "name": "李雷",
+        "email": "li.lei@example.cn",
+        "subject": "OA 无法登录",
+        "text": "您好，今天 9:05 起登录 OA 时提示“验证码错误”，版本 3.2.1。\n1. 打开登录页\n2. 输入账号密码",
+        "fields": {"occurred_at": "今天 9:05", "error_message": "验证码错误", "system_version": "3.2.1"},
+        "reply": "已经清理了缓存，还是提示验证码错误，请尽快处理，我们上午要用。",
+        "words": "已定位到验证码服务缓存写满，正在清理，预计半小时内恢复。",
+        "solution": "清理了验证码服务的缓存，并把缓存上限调大了一倍。",
+        "cause": "验证码服务的缓存被写满，新的验证码无法保存。",
+        "staff": "wang.wei",
+    },
+    "en": {
+        "name": "Anna Smith",
+        "email": "anna.smith@example.com",
+        "subject": "Cannot log in to OA",
+        "text": "Hello, since 9:05 today OA says 'invalid captcha' when I log in. Version 3.2.1.\n"
+        "1. Open the login page\n2. Enter the user name and password",
+        "fields": {
+            "occurred_at": "today 9:05",
+            "error_message": "invalid captcha",
+            "system_version": "3.2.1",
+        },
+        "reply": "I cleared the cache and it still says invalid captcha; we need it this morning.",
+        "words": "The captcha cache is full; we are clearing it and expect it back in half an hour.",
+        "solution": "We cleared the captcha service's cache and doubled its limit.",
+        "cause": "The captcha service's cache was full, so new captchas could not be stored.",
+        "staff": "emma.brown",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Example:
+    """One rendered example: which template, in which language, for which ticket, and how it reads."""
+
+    template: str
+    language: str
+    variant: str
+    rendered: Rendered
+
+
+class Examples:
+    """Builds sample tickets and renders templates for them as the daemon would."""
+
+    def __init__(self, rules: RuleSet, renderer: Renderer, config: Config | None = None) -> None:
+        self.rules = rules
+        self.renderer = renderer
+        self.config = config or Config()
+        self.notifier = Notifier(self.config, renderer, ManualClock(NOW))
+
+    def templates(self) -> list[str]:
+        """Every template in the folder (both languages), by name."""
+        root = Path(self.renderer.root)
+        return sorted({p.name.split(".")[0] for lang in LANGUAGES for p in (root / lang).glob("*.txt.j2")})
+
+    def to_staff(self, template: str) -> bool:
+        """Whether `template` is a mail to a staff member: one of ours, or one that names them."""
+        source = Path(self.renderer.root) / "zh" / f"{template}.txt.j2"
+        return template in STAFF or (source.exists() and "person_name" in source.read_text("utf-8"))
+
+    def ticket(self, language: str, type_: str, state: str) -> Ticket:
+        """A sample ticket of `type_` in `state`, as the customer writing `language` reported it."""
+        who = CUSTOMERS[language]
+        kind = self.rules.catalog.types[type_]
+        scale = self.rules.names.scale_of(type_)
+        ticket = Ticket(
+            number="202611-001",
+            subject=who["subject"],
+            status=state,
+            type=type_,
+            priority=scale[1] if len(scale) > 1 else kind.default_priority,
+            team="operations" if type_ == "fault" else "rnd",
+            owner=who["staff"],
+            requester_email=who["email"],
+            requester_name=who["name"],
+            language=language,
+            description=who["text"],
+            incomplete=False,
+            solution=who["solution"] if state in ("resolved", "closed") else "",
+            created_at=NOW - timedelta(minutes=30),
+            updated_at=NOW,
+            resolved_at=NOW if state in ("resolved", "closed") else None,
+            eta=NOW + timedelta(days=1),
+        )
+        staff = self.rules.directory.person(who["staff"])
+        said = (
+            (who["email"], who["text"], 30, "m1", "in"),
+            (self.config.support_address, "(acknowledgement)", 30, "m2", "out"),
+            (staff.email if staff else who["email"], who["words"], 15, "m3", "in"),
+            (who["email"], who["reply"], 5, "m4", "in"),
+        )
+        for sender, text, minutes, key, direction in said:
+            _message(ticket, direction, sender, text, NOW - timedelta(minutes=minutes), key)
+        report = ticket.messages[0]
+        for name, value in who["fields"].items():
+            if name in self.rules.catalog.fields:
+                ticket.fields.append(
+                    TicketField(
+                        name=name,
+                        value=value,
+                        message_id=report.message_id,
+                        line=1,
+                        source="body",
+                        updated_at=NOW,
+                    )
+                )
+        return ticket
+
+    def context(self, template: str, language: str, ticket: Ticket, extra: dict | None = None) -> dict:
+        """The context the applier (or the digest) builds for `template` to its reader."""
+        who = CUSTOMERS[language]
+        missing = list(self.rules.catalog.types[ticket.type].required[-2:])
+        fields = {f.name: f.value for f in ticket.fields}
+        zone = self.config.zone
+        context = ticket_context(self.rules, zone, ticket, fields, language, missing)
+        if self.to_staff(template):
+            staff = self.rules.directory.person(who["staff"])
+            context["person_name"] = staff.name if staff else ""
+            context["history"] = thread_history(ticket, zone)
+        else:
+            context |= {
+                "message": "",
+                "solution": ticket.solution,
+                "eta": local_time(ticket.eta, zone),
+                "eta_reason": "",
+                "customer_name": ticket.requester_name,
+            }
+        context |= _extras(self.rules, template, language, ticket) | (extra or {})
+        return context | {"tag": subject_tag(self.config.numbering, ticket.number)} | self.notifier.voice()
+
+    def render(self, template: str, language: str, ticket: Ticket, extra: dict | None = None) -> Rendered:
+        if template == "digest":
+            return self.renderer.render("digest", language, self.digest_context(language))
+        return self.renderer.render(template, language, self.context(template, language, ticket, extra))
+
+    def digest_context(self, language: str) -> dict:
+        person = next(p for p in self.rules.directory.people if p.role in ("manager", "director"))
+        person = person.model_copy(update={"language": language})
+        digests = Digests(self.config, self.rules, self.renderer, self.notifier, ManualClock(NOW))
+        figures = _figures(language)
+        return digests.context(person, date(2026, 11, 22), {"day": figures, "month": figures})
+
+    def variants(self, template: str) -> list[tuple[str, str, str, dict]]:
+        """(title, type, state, extra) for each way `template`'s wording differs by ticket."""
+        if template == "status_update":
+            found = [("no news, automatic update", "fault", "in_progress", {})]
+            found.append(("engineer's words", "fault", "in_progress", {"message": "{words}"}))
+            found.append(("ETA moved", "fault", "in_progress", {"eta_reason": "{cause}"}))
+            for type_, flow in sorted(self.rules.workflows.workflows.items()):
+                for state, mail in flow.notify.items():
+                    if mail == "status_update":
+                        found.append(
+                            (f"{type_}: {state}", _type_of(self.rules, type_), state, {"moved": True})
+                        )
+            return found
+        if template in ("resolution", "confirmation_reminder", "close_notice"):
+            state = "closed" if template == "close_notice" else "resolved"
+            causes = {"fault": {"cause": "{cause}"}}
+            return [(type_, type_, state, causes.get(type_, {})) for type_ in self.rules.catalog.types]
+        if template == "confirmation_unclear":
+            return [("fault", "fault", "resolved", {})]
+        if template == "acknowledgement":
+            return [
+                ("fields missing", "fault", "info_pending", {}),
+                ("complete", "consultation", "assigned", {"missing": []}),
+            ]
+        return [("fault", "fault", "in_progress", {})]
+
+    def all(self, template: str) -> list[Example]:
+        found = []
+        for language in LANGUAGES:
+            for title, type_, state, extra in self.variants(template):
+                words = CUSTOMERS[language]
+                filled = {k: v.format(**words) if isinstance(v, str) else v for k, v in extra.items()}
+                ticket = self.ticket(language, type_, state)
+                found.append(
+                    Example(template, language, title, self.render(template, language, ticket, filled))
+                )
+        return found
+
+    def write(self, folder: Path) -> list[Path]:
+        """Write `LANG/NAME.txt` under `folder` (each variant's subject and text part); returns the files."""
+        written = []
+        for template in self.templates():
+            for language in LANGUAGES:
+                chosen = [e for e in self.all(template) if e.language == language]
+                path = folder / language / f"{template}.txt"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(document(chosen), encoding="utf-8")
+                written.append(path)
+        return written
+
+
+def document(examples: list[Example]) -> str:
+    """The examples of one template in one language, as a reviewer reads them."""
+    parts = []
+    for example in examples:
+        rendered = example.rendered
+        header = f"==== {example.template} · {example.variant} ===="
+        tag = "" if example.template == "digest" else "[#202611-001] "
+        parts.append(f"{header}\nSubject: {tag}{rendered.subject}\n\n{rendered.text}")
+    return "\n\n".join(parts)
+
+
+def _message(ticket: Ticket, direction: str, sender: str, text: str, at: datetime, key: str) -> Message:
+    message = Message(
+        direction=direction,
+        message_id=f"{key}@example.com",
+        sender=sender,
+        subject=ticket.subject,
+        text=text,
+        new_text=text,
+        language=ticket.language,
+        defects=[],
+        created_at=at,
+    )
+    ticket.messages.append(message)
+    return message
+
+
+def _type_of(rules: RuleSet, workflow: str) -> str:
+    """A ticket type that runs `workflow` (the default workflow: the first type without its own)."""
+    if workflow in rules.catalog.types:
+        return workflow
+    return next(t for t in rules.catalog.types if t not in rules.workflows.workflows)
+
+
+def _extras(rules: RuleSet, template: str, language: str, ticket: Ticket) -> dict:
+    """What the deciders add for `template` (the Notify's extra), for the sample ticket."""
+    who = CUSTOMERS[language]
+    labels = rules.labels
+    state = bilingual("state", "in_progress", labels)
+    extras = {
+        "acknowledgement": {"customer_name": who["name"]},
+        "information_request": {"customer_name": who["name"]},
+        "resolution": {"message": who["words"], "moved": True},
+        "confirmation_unclear": {"closes_without_answer": rules.workflows.confirmation.close_without_answer},
+        "sensitive_masked": {"kinds": ["id_card", "mobile"]},
+        "customer_reply": {"message": who["reply"], "attachments": ["screenshot.png"]},
+        "deadline_warning": {"clock": clock_name("resolution", language), "due": "2026-11-23 18:00"},
+        "escalation": {
+            "clock": clock_name("first_response", language),
+            "due": "2026-11-23 10:30",
+            "level": 1,
+        },
+        "reopened": {
+            "why": {"zh": "客户反馈：未解决，不满意", "en": "the customer says: not resolved, unsatisfied"}[
+                language
+            ]
+        },
+        "receipt": {
+            "applied": [
+                "#优先级 紧急" if language == "zh" else "#priority urgent",
+                reason("moved", state=state),
+            ],
+            "rejected": [
+                {
+                    "line": "#优先级 超级紧急" if language == "zh" else "#priority super urgent",
+                    "why": reason(
+                        "unknown_priority",
+                        value="超级紧急" if language == "zh" else "super urgent",
+                        known=[bilingual("priority", p, labels) for p in rules.catalog.priorities],
+                    ),
+                },
+                {
+                    "line": keyword_line("released", labels),
+                    "why": reason(
+                        "move_not_allowed",
+                        current=bilingual("state", "in_progress", labels),
+                        target=bilingual("state", "released", labels),
+                        options=[bilingual("state", s, labels) for s in ("waiting", "testing", "resolved")],
+                    ),
+                },
+            ],
+            "commands": command_spellings(),
+        },
+    }
+    return extras.get(template, {})
+
+
+def _figures(language: str) -> dict:
+    """A day's statistics as `tickets.statistics` returns them (ids, not names)."""
+    subjects = OTHER_SUBJECTS[language]
+    return {
+        "tickets": 3,
+        "escalations": [
+            {
+                "number": "202611-001",
+                "subject": CUSTOMERS[language]["subject"],
+                "clock": "first_response",
+                "to": "liu.yang",
+            }
+        ],
+        "overdue": [
+            {
+                "number": "202611-002",
+                "subject": subjects[0],
+                "clock": "resolution",
+                "due": datetime(2026, 11, 22, 10, 0, tzinfo=UTC),
+                "owner": "wang.wei",
+            }
+        ],
+        "waiting": [{"number": "202611-003", "subject": subjects[1], "status": "info_pending"}],
+        "by_type": {"fault": 2, "consultation": 1},
+        "by_priority": {"fatal": 1, "general": 1, "medium": 1},
+        "by_team": {"operations": 2, "product": 1},
+        "compliance": {"fatal": {"met": 1, "missed": 1, "rate": 50}},
+        "satisfaction": {"satisfied": 1},
+    }
+
+
+OTHER_SUBJECTS = {
+    "zh": ["打印报错", "请问如何修改密码"],
+    "en": ["Printing fails", "How do I change my password?"],
+}

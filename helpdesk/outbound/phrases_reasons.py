@@ -1,0 +1,85 @@
+"""Why a command was refused, or what it did, as a code and its arguments: JSON for the ticket's
+events, a sentence in the reader's language for the receipt.
+
+An argument is a plain string (a name, a value as the engineer wrote it), a {zh, en} label, or a
+list of either (said as a list in the reader's language).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from helpdesk.outbound.phrases import joined, pick
+
+SENTENCES: dict[str, dict[str, str]] = {
+    # what was done
+    "moved": {"zh": "状态改为“{state}”", "en": "status now {state}"},
+    "acknowledged": {
+        "zh": "[ACK] 已确认收到升级通知，不再向上升级",
+        "en": "[ACK] escalation acknowledged; it goes no higher",
+    },
+    # why it was not
+    "unknown_command": {
+        "zh": "未知命令（可用命令见下方）",
+        "en": "unknown command (the commands are listed below)",
+    },
+    "unknown_priority": {
+        "zh": "未知的紧急程度“{value}”（可用：{known}）",
+        "en": "unknown priority '{value}' (known: {known})",
+    },
+    "unknown_type": {
+        "zh": "未知的需求类型“{value}”（可用：{known}）",
+        "en": "unknown type '{value}' (known: {known})",
+    },
+    "unknown_person": {"zh": "工程师名单中没有“{value}”", "en": "nobody called '{value}' in staff.yaml"},
+    "unknown_people": {"zh": "工程师名单中没有：{names}", "en": "not in staff.yaml: {names}"},
+    "nobody_named": {"zh": "没有写明协作人", "en": "nobody named"},
+    "eta_format": {"zh": "时间请写成“2026-11-25 18:00”的格式", "en": "write the time as YYYY-MM-DD HH:MM"},
+    "eta_needs_reason": {
+        "zh": "调整预计完成时间，需在其上一行用 #原因 写明原因",
+        "en": "moving the ETA needs the reason on a #reason line above it",
+    },
+    "eta_late": {
+        "zh": "已执行，但距原预计完成时间已不足{notice}，已记为延迟通知",
+        "en": "applied, but flagged late: less than {notice} before the old ETA",
+    },
+    "reason_empty": {"zh": "#原因 后面需写明原因", "en": "#reason needs the reason after it"},
+    "solution_empty": {
+        "zh": "#解决方案 后面（同一行或下一行起）需写明解决方案",
+        "en": "#solution needs the solution after it or below it",
+    },
+    "already_in_state": {"zh": "工单已处于“{state}”状态", "en": "the ticket is already {state}"},
+    "move_not_allowed": {
+        "zh": "不能从“{current}”改为“{target}”；当前可改为：{options}",
+        "en": "{current} → {target} is not allowed; from here: {options}",
+    },
+    "final_state": {
+        "zh": "不能从“{current}”改为“{target}”：这是最终状态",
+        "en": "{current} is a final state",
+    },
+    "unverified": {
+        "zh": "这封邮件未通过我方邮件服务器的发件人验证（DKIM/DMARC），所以没有执行；请用本人邮箱直接回复",
+        "en": "not verified, so nothing was done: {detail}",
+    },
+    "words": {"zh": "给客户的回复内容", "en": "your words for the customer"},
+    "confirmation": {"zh": "确认接手本工单", "en": "confirming the assignment"},
+}
+
+
+def reason(code: str, **args: Any) -> dict[str, Any]:
+    """A coded reason, as deciders return it and events keep it."""
+    if code not in SENTENCES:
+        raise KeyError(f"no sentence for reason {code!r}")
+    return {"code": code, "args": args}
+
+
+def say(item: Any, language: str) -> str:
+    """A coded reason (or a {zh, en} label, or a plain line as written) in `language`."""
+    if isinstance(item, Mapping) and "code" in item:
+        args = {
+            key: joined(value, language) if isinstance(value, list) else pick(value, language)
+            for key, value in item.get("args", {}).items()
+        }
+        return SENTENCES[item["code"]][language].format(**args)
+    return str(pick(item, language))
