@@ -28,10 +28,11 @@ _SHOWS = re.compile(
     r"\s*+(?:了|为|是|框|窗|出)?\s*+[:：,，]?\s*+$",
     re.I,
 )
-# An error described without quotes, after the verb that shows it: "页面显示数据加载失败".
+# An error described without quotes, after the verb that shows it: "页面显示数据加载失败". After a
+# colon the words are the message's, commas and all; without one the first clause is.
 _SHOWN = re.compile(
-    r"(?:提示|显示|弹出|写着|显示为|报错|reads|says|shows|displays)(?:框|窗|信息)?(?:了|为|是)?\s*+[:：]?\s*+"
-    r"(?=[^，,、\s])([^。；;！!？?\n]{2,200}+)",
+    r"(?:提示|显示|弹出|写着|显示为|报错|reads|says|shows|displays)(?:框|窗|信息)?(?:了|为|是)?\s*+"
+    r"(?:[:：]\s*+(?=[^，,、\s])([^。；;！!？?\n]{2,200}+)|(?=[^，,、\s:：])([^。；;！!？?，,\n]{2,200}+))",
     re.I,
 )
 _FAILURE = re.compile(
@@ -53,7 +54,7 @@ def error_in(line: str) -> str | None:
     if (code := _HEX.search(line)) and _CODE_WORDS.search(line):
         return code.group(0)
     for shown in _SHOWN.finditer(line):
-        words = shown.group(1).strip(" ，,")
+        words = (shown.group(1) or shown.group(2)).strip(" ，,")
         if _FAILURE.search(words) and not _HEX.search(words):
             return _trim(words)
     return None
