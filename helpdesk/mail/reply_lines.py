@@ -21,13 +21,15 @@ _DATE = re.compile(r"\d{1,2}:\d{2}|(?<!\d)(?:19|20)\d{2}(?!\d)|\d{1,4}[./\-年]\
 _EMAIL = re.compile(r"[^\s<>()\[\]@:：;]{1,64}+@[^\s<>()\[\]@]{1,255}+")
 _EMAIL_END = re.compile(r"[^\s<>()\[\]@:：;]{1,64}+@[^\s<>()\[\]@]{1,255}+[>)\]]?$")
 # After "schrieb"/"skrev": the writer's name, then perhaps their address in <>, [mailto:] or ().
+# Hungarian puts the date there instead: "… ezt írta (időpont: 2019. nov. 18., H, 11:30):".
 _NAME_TAIL = re.compile(
-    r"\s++[^:：<>\[\]()]{1,100}?(?:\s*+(?:<[^<>]{1,255}>|\[mailto:[^\]]{1,255}\]|\([^()]{1,255}\)))?"
+    r"\s++(?:[^:：<>\[\]()]{1,100}?)?\s*+(?:<[^<>]{1,255}>|\[mailto:[^\]]{1,255}\]|\([^()]{1,255}\))?"
 )
 _LINK_TAIL = re.compile(r"\s*+(?:<https?://[^<>\s]{1,500}>|\(https?://[^()\s]{1,500}\)|https?://\S{1,500})$")
 _OPEN_ANGLE, _CLOSE_ANGLE = re.compile(r"<\s++"), re.compile(r"\s++>")  # "Name <\nli@x.cn>" unwrapped
 _PIPES = re.compile(r"[|｜\s]+")
 _SOLO_SIGNATURES = frozenset({"--", "—"})
+_RULE_LINE = re.compile(r"[-_=*~—\s]++")
 _UNDERLINE = re.compile(r"_{2,}")  # a mailing list's footer rule, Outlook's line above its header block
 
 
@@ -178,8 +180,8 @@ def _self(before: str) -> bool:
 
 def header_block_end(lines: list[str], index: int) -> int | None:
     """The last line of a quoted header block (From/Sent/To/Subject in any language) starting at
-    `index`: a sender field and a dated field among its consecutive lines. A block introduced by a
-    line ending in a colon ("I got this mail:") is something the writer pasted, not history."""
+    `index`: a sender field and a dated field among its consecutive lines. A block the writer
+    introduced ("I got this mail:") or wrote right under their text is pasted, not history."""
     kind = field_kind(lines[index])
     if kind is None or _introduced(lines, index):
         return None
@@ -214,6 +216,11 @@ def field_kind(line: str) -> str | None:
 
 
 def _introduced(lines: list[str], index: int) -> bool:
+    """Whether the writer led into the block: a line ending in a colon above it, or their text
+    right on the line above (clients leave a blank line, a rule or a separator there)."""
+    above = mark(lines[index - 1]) if index else ""
+    if above and not (_RULE_LINE.fullmatch(above) or separator(above)):
+        return signature_start(lines, index - 1) is None
     for above in range(index - 1, max(index - 3, -1), -1):
         text = mark(lines[above])
         if text:

@@ -19,8 +19,9 @@ _KEYS = frozenset(
     {"wrote", "wrote_then_name", "opening", "self", "from", "date", "headers"}
     | {"separators", "forwards", "signatures", "cards"}
 )
-# A phone or app name in a signature line: a few words, no sentence punctuation.
-_DEVICE = r"\s*+[^\s,.;!?，。；！？:：][^,.;!?，。；！？:：]{0,39}?\s*+"
+# A phone or app name in a signature line: a few words, no sentence punctuation ("Outlook.com"
+# has a dot, "my desk. It is" a full stop).
+_DEVICE = r"\s*+[^\s,.;!?，。；！？:：](?:[^,.;!?，。；！？:：]|\.(?=\S)){0,39}?\s*+"
 _FIELD_END = r"\s*+\**+\s*+[:：]"  # "From:", "*From:*", "De :", "发件人："
 
 
