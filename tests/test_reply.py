@@ -85,6 +85,10 @@ LAYOUTS = {
         "On my way.\n\nSent from TypeApp<http://www.typeapp.com/r>\n> old",
         "On my way.",
     ),
+    "k9_signature_with_its_full_stops": (
+        "Rebooted, works.\n\nSent from my Android device with K-9 Mail. Please excuse my brevity.\n> old",
+        "Rebooted, works.",
+    ),
     "mobile_signature_then_nothing_but_history": (
         "好的\n\nGet Outlook for Android<https://aka.ms/ghei36>",
         "好的",

@@ -268,3 +268,25 @@ def test_an_attribution_over_unmarked_lines_keeps_no_quoted_command(language):
         split_reply(f"{LANGUAGES[language]['reply']}\n\n{apple}\n\n{UNMARKED}")
         == LANGUAGES[language]["reply"]
     )
+
+
+# Gmail's attribution in languages with a smaller table, and one in a language without any.
+MORE_ATTRIBUTIONS = {
+    "cs": "út 21. 11. 2026 v 10:02 odesílatel Support <support@example.com> napsal:",
+    "fi": "la 21. marrask. 2026 klo 10.02 Support (<support@example.com>) kirjoitti:",
+    "tr": "Support <support@example.com>, 21 Kas 2026 Cmt, 10:02 tarihinde şunu yazdı:",
+    "hu": "Support <support@example.com> ezt írta (időpont: 2026. nov. 21., Szo, 10:02):",
+    "el": "Στις Σάβ, 21 Νοε 2026 στις 10:02, ο/η Support <support@example.com> έγραψε:",
+    "ro": "Pe sâm., 21 nov. 2026 la 10:02, Support <support@example.com> a scris:",
+    "id": "Pada tanggal Sab, 21 Nov 2026 10.02, Support <support@example.com> menulis:",
+    "vi": "Vào Th 7, 21 thg 11, 2026 vào lúc 10:02 Support <support@example.com> đã viết:",
+    "he": "ב-21 בנוב׳ 2026, בשעה 10:02, Support <support@example.com> כתב/ה:",
+}
+
+
+@pytest.mark.parametrize("language", sorted(MORE_ATTRIBUTIONS))
+def test_more_languages_attribution(language):
+    reply = "Works again.\n\nThanks"
+    attribution = MORE_ATTRIBUTIONS[language]
+    assert split_reply(f"{reply}\n\n{attribution}\n\n{QUOTE}") == reply
+    assert split_reply(f"{reply}\n\n{wrapped(attribution)}\n\n{QUOTE}") == reply

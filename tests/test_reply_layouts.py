@@ -22,6 +22,7 @@ LAYOUTS = {
     "reply_qqmail_original_english_fields.eml": "试过了，还是提示“验证码错误”。",
     "reply_qqmail_mobile_iphone.eml": "收到，谢谢",
     "reply_qqmail_html_only_text_separator.eml": "问题已经解决，可以关单了。",
+    "reply_qqmail_plain_nbsp_entities.eml": "我这边重装了客户端，现在正常。",
     "reply_exmail_blank_before_subject.eml": "附件是报错截图和日志。",
     "reply_wecom_mobile_signature.eml": "我在外面，下午回公司再试。",
     "reply_netease163_attribution_quoted.eml": "好的，谢谢，我马上试一下。",

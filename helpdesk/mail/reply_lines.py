@@ -45,7 +45,7 @@ def quote(line: str) -> bool:
 
 def separator(line: str) -> str | None:
     """'forward' or 'separator' for a "-----Original Message-----" line in any language, else None."""
-    text = mark(line)
+    text = mark(line).replace("&nbsp;", " ")  # QQ Mail's plain part keeps the HTML's entities
     core = text.strip(_DECORATION)
     colon = core.endswith((":", "："))
     phrase = core.rstrip(":： ").lower()
@@ -147,8 +147,14 @@ def _attribution(text: str, quoted_below: bool) -> bool:
         return quoted_below or bool(_DATE.search(before) or _EMAIL.search(before))
     if colon and body.startswith(words().opening) and _DATE.search(body):
         return quoted_below or bool(_EMAIL.search(body))  # "Wiadomość napisana przez … w dniu …:"
+    if not quoted_below:
+        return False
+    # A line ending in a colon right above the quote, naming a date or an address, is an attribution
+    # in any language, listed or not ("ב-21 בנוב׳ 2026, בשעה 10:02, Support <x> כתב/ה:").
+    if colon and (_DATE.search(body) or _EMAIL.search(body)):
+        return True
     # Gmail's date-first attribution: "2016-03-03 17:21 GMT+01:00 Name <x>:", "2013/7/20 name <x>".
-    return quoted_below and bool(_EMAIL_END.search(body[-320:]) and _DATE.search(body[:60]))
+    return bool(_EMAIL_END.search(body[-320:]) and _DATE.search(body[:60]))
 
 
 def _verb_at(body: str) -> int | None:
