@@ -25,7 +25,7 @@ def test_a_chinese_operator_reads_the_rules_that_fired_in_chinese_with_file_and_
     assert "人写的邮件" in out
     assert "触发的规则" in out and "rules fired" not in out
     assert "故障报修 fault report（routing.yaml:6）：需求类型设为 故障报修" in out
-    assert "（routing.yaml:64）：处理组设为 运维组；按 junior 级别分派" in out
+    assert "（routing.yaml:81）：处理组设为 运维组；按 junior 级别分派" in out
     assert "set_team" not in out and "{" not in out  # no raw action names or dicts
 
 

@@ -13,7 +13,7 @@ from helpdesk.effects import Effect, Notify, Plan, StartClocks
 from helpdesk.intake.assign import choose_owner
 from helpdesk.intake.extract import Found, read_report
 from helpdesk.mail.message import InboundMessage
-from helpdesk.rules.conditions import Facts
+from helpdesk.rules.conditions import STATED, Facts
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.tickets import status
 from helpdesk.tickets.snapshot import TicketView, Workload
@@ -32,7 +32,7 @@ class IntakeDecider:
         plan = Plan(view, now)
         found = read_report(self.rules.catalog.fields, mail, zone=self.zone)
         fill_fields(plan, found, message_id)
-        facts = Facts(mail, {name: f.value for name, f in found.items()}, now.astimezone(self.zone))
+        facts = Facts(mail, self._facts_fields(found), now.astimezone(self.zone))
         decision = self.rules.router.decide(facts)
         plan.set(
             type=decision.type,
@@ -88,6 +88,14 @@ class IntakeDecider:
             _hand_over(plan, missing)
         plan.add(StartClocks())
         return plan.effects
+
+    def _facts_fields(self, found: dict[str, Found]) -> dict[str, str]:
+        """The fields as the rules see them: the customer's own priority by its name when they
+        wrote one of our labels (高, 严重), so `stated_priority` compares it by rank."""
+        fields = {name: f.value for name, f in found.items()}
+        if STATED in fields:
+            fields[STATED] = self.rules.catalog.priority_named(fields[STATED], None) or fields[STATED]
+        return fields
 
     def customer_reply(
         self, view: TicketView, mail: InboundMessage, message_id: str, now: datetime

@@ -28,6 +28,23 @@ class Names:
     def scale_of(self, type_name: str) -> list[str]:
         return self.scales.get(self.type_scale.get(type_name, ""), [])
 
+    def rank(self, word: str | None) -> int | None:
+        """A priority's rank on its own scale (0 the most pressing): a P-level (P0–P3) or a name."""
+        if not word:
+            return None
+        found = _P_LEVEL.match(word.strip())
+        if found:
+            return int(found.group(1))
+        scale = next((s for s in self.scales.values() if word in s), [])
+        return scale.index(word) if scale else None
+
+
+_P_LEVEL = re.compile(r"^[Pp]([0-9])$")
+
+
+# The report field holding the priority the customer wrote themselves (intake/record_fields.py).
+STATED = "customer_priority"
+
 
 @dataclass(frozen=True)
 class Facts:
@@ -213,10 +230,38 @@ def _type(arg: Any, names: Names) -> Check:
     return lambda _, decision: decision.type in types
 
 
+def expect_priorities(arg: Any, names: Names) -> tuple[set[str], set[int]]:
+    """Priority names, and P-levels (P0–P3) as ranks: P0 names the first of each scale."""
+    words = set(expect_words(arg))
+    levels = {w for w in words if _P_LEVEL.match(w)}
+    longest = max((len(s) for s in names.scales.values()), default=0)
+    too_low = sorted(w for w in levels if int(w[1:]) >= longest)
+    if too_low:
+        raise ValueError(f"no scale has a level {', '.join(too_low)} (P0–P{longest - 1})")
+    named = expect_names(list(words - levels), names.priorities, "priority") if words - levels else set()
+    return named, {int(w[1:]) for w in levels}
+
+
 @condition("priority")
 def _priority(arg: Any, names: Names) -> Check:
-    priorities = expect_names(arg, names.priorities, "priority")
-    return lambda _, decision: decision.priority in priorities
+    """The decision's priority, by name or by P-level on its type's scale (P0: 致命 or 紧急)."""
+    priorities, ranks = expect_priorities(arg, names)
+
+    def check(_: Facts, decision: Decision) -> bool:
+        scale = names.scale_of(decision.type)
+        rank = scale.index(decision.priority) if decision.priority in scale else None
+        return decision.priority in priorities or rank in ranks
+
+    return check
+
+
+@condition("stated_priority")
+def _stated_priority(arg: Any, names: Names) -> Check:
+    """The priority the customer wrote ("期望优先级：P1", "优先级：紧急"), compared by rank: P1
+    matches P1, 高 and 严重 alike."""
+    priorities, ranks = expect_priorities(arg, names)
+    wanted = ranks | {rank for p in priorities if (rank := names.rank(p)) is not None}
+    return lambda facts, _: names.rank(facts.fields.get(STATED)) in wanted
 
 
 @condition("has_fields")

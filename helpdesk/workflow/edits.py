@@ -78,6 +78,7 @@ def _priority(edit: Edit, arg: str) -> dict:
     names = {name: name for name in rules.catalog.priorities}
     names |= {label.zh: name for name, label in rules.catalog.priorities.items()}
     names |= {label.en.lower(): name for name, label in rules.catalog.priorities.items()}
+    names |= {f"p{rank}": name for rank, name in enumerate(rules.names.scale_of(edit.plan.view.type or ""))}
     if wanted not in names:
         known = [bilingual("priority", name, rules.labels) for name in rules.catalog.priorities]
         raise Refused("unknown_priority", value=arg.strip(), known=known)
