@@ -14,6 +14,7 @@ from helpdesk.rules.actions import parse_actions
 from helpdesk.rules.calendars import Calendars
 from helpdesk.rules.checks import check_catalog, check_sla, check_staff, check_workflows
 from helpdesk.rules.conditions import Names, parse_conditions
+from helpdesk.rules.customers import CUSTOMERS, CustomerFile, check_customers
 from helpdesk.rules.directory import StaffDirectory
 from helpdesk.rules.labels import Labels
 from helpdesk.rules.routing import CompiledRule, Router
@@ -31,7 +32,11 @@ def load_rules(folder: Path) -> RuleSet:
     staff, staff_lines = _load_model(folder / STAFF, Staff, problems)
     workflows, workflow_lines = _load_model(folder / WORKFLOWS, Workflows, problems)
     sla, sla_lines = _load_model(folder / SLA, Sla, problems) if (folder / SLA).exists() else (Sla(), {})
-    rule_files = sorted(p for p in folder.glob("*.yaml") if p.name not in (CATALOG, STAFF, WORKFLOWS, SLA))
+    known = folder / CUSTOMERS
+    customers, customer_lines = _load_model(known, CustomerFile, problems) if known.exists() else (None, {})
+    rule_files = sorted(
+        p for p in folder.glob("*.yaml") if p.name not in (CATALOG, STAFF, WORKFLOWS, SLA, CUSTOMERS)
+    )
     loaded_rules = [(path, *_load_model(path, RuleFile, problems)) for path in rule_files]
     if catalog is None or staff is None or workflows is None or sla is None:
         raise ConfigError(problems)
@@ -41,6 +46,8 @@ def load_rules(folder: Path) -> RuleSet:
     check_staff(staff, at_staff)
     check_workflows(workflows, catalog, _at(folder / WORKFLOWS, workflow_lines, problems))
     check_sla(sla, catalog, workflows, _at(folder / SLA, sla_lines, problems))
+    if customers is not None:
+        check_customers(customers, _at(known, customer_lines, problems))
     names = Names(
         types=frozenset(catalog.types),
         priorities=frozenset(catalog.priorities),
