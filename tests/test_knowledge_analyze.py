@@ -15,6 +15,10 @@ def test_english_words_are_folded_and_stemmed_alike_in_text_and_query():
     assert stem("status") == "status" and stem("bus") == "bus" and stem("queries") == "query"
 
 
+def test_korean_and_japanese_are_bigrams_too():
+    assert terms("비밀번호 ログイン") == ["비밀", "밀번", "번호", "ログ", "グイ", "イン"]
+
+
 def test_mixed_scripts_split_where_the_script_changes():
     assert terms("VPN连接失败 v3.2") == ["vpn", "连接", "接失", "失败", "v3", "2"]
 

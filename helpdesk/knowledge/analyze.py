@@ -18,6 +18,7 @@ from dataclasses import dataclass
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _RUN = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+")
 _IS_CJK = re.compile(rf"[{_CJK}]")
+_ACCENTS = re.compile("[\u0300-\u036f]")  # combining accents, once NFD has split them off
 # Longest first; a stem keeps at least three letters, so "bus" and "is" stay whole.
 _SUFFIXES = ("ing", "ies", "es", "ed", "s")
 
@@ -38,9 +39,10 @@ def stem(word: str) -> str:
 
 def _fold(text: str) -> str:
     """Full-width forms as ASCII, accents off, lower case: ＶＰＮ, Café and cafe are one word."""
-    text = unicodedata.normalize("NFKC", text)
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFD", unicodedata.normalize("NFKC", text))
+    return unicodedata.normalize("NFC", _ACCENTS.sub("", decomposed)).casefold()  # NFC: hangul whole again
 
 
 def _runs(text: str) -> list[str]:

@@ -17,8 +17,8 @@ from helpdesk.tickets.status import CLOSED, RESOLVED
 
 # The subject and the start of the description say what the problem is; the rest of a long
 # report would only add noise (and terms to look up).
-QUERY_CHARACTERS = 400
-QUERY_TERMS = 40
+QUERY_CHARACTERS = 160
+QUERY_TERMS = 20
 # A past ticket must share at least this much of the new one's terms to be called similar.
 MIN_SIMILARITY = 0.25
 
