@@ -107,9 +107,16 @@ LAYOUTS = {
         "Begin forwarded message:\n\nFrom: Wang Fang <wang.fang@example.cn>\nSubject: Printer error\n"
         "Date: 20 November 2026 at 16:40:00 CET\nTo: Li <li@example.cn>\n\nThe printer shows 0x80070005.",
     ),
-    "forward_under_a_comment_is_cut": (
-        "FYI\n\n---------- Forwarded message ---------\nFrom: x <x@example.cn>\nDate: 2026-11-20\n\nold",
-        "FYI",
+    "forward_under_a_comment_keeps_the_report": (
+        "FYI, see below.\n\n---------- Forwarded message ---------\nFrom: x <x@example.cn>\n"
+        "Date: 2026-11-20\n\nExport fails with 0x80070005.\n\n"
+        "On Fri, Nov 20, 2026 at 9:00 AM y <y@example.cn> wrote:\n> #assign li.na",
+        "FYI, see below.\n\n---------- Forwarded message ---------\nFrom: x <x@example.cn>\n"
+        "Date: 2026-11-20\n\nExport fails with 0x80070005.",
+    ),
+    "a_date_led_header_block": (
+        "Please check.\n\nDate: Wed, 16 May 2012 00:15:02 -0600\nTo: support@example.com\nSubject: Hi\n\nold",
+        "Please check.",
     ),
     # Never cut the writer's own words.
     "a_line_mentioning_wrote_and_a_date_is_kept": (

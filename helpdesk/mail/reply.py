@@ -28,7 +28,8 @@ def split_reply(text: str) -> str:
 
     Unquoted lines between '>'-quoted ones are answers and kept (inline or bottom posting). A
     mail that opens with a separator, a header block or an attribution over unmarked lines has
-    no new text; a forward with nothing written above it keeps the forwarded mail.
+    no new text. A forward keeps the forwarded mail below what was written above it: the report
+    a customer forwards ("FYI, see below") is what the ticket needs.
     """
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     found = _first_cut(lines)
@@ -38,11 +39,11 @@ def split_reply(text: str) -> str:
     head = _tidy(lines[:cut])
     if kind == "signature":
         return head
+    if kind == "forward":
+        return f"{head}\n\n{_forwarded(lines, cut)}" if head else _forwarded(lines, cut)
     if head:
         answers = _answers(lines, cut, trailing=_greeting(head))
         return f"{head}\n\n{answers}" if answers else head
-    if kind == "forward":
-        return _forwarded(lines, cut)
     if kind in {"separator", "header"}:
         return ""  # a quoted mail with nothing written above it
     return _answers(lines, cut, trailing=True)
@@ -126,7 +127,7 @@ def _joined(lines: list[str], runs: list[tuple[int, int]]) -> str:
 
 
 def _forwarded(lines: list[str], cut: int) -> str:
-    """A forward with nothing above it: its separator and header block, then the forwarded words."""
+    """A forward: its separator and header block, then the forwarded mail's own words."""
     body = cut + 1
     while body < len(lines) and not lines[body].strip():
         body += 1

@@ -186,12 +186,13 @@ def _self(before: str) -> bool:
 
 def header_block_end(lines: list[str], index: int) -> int | None:
     """The last line of a quoted header block (From/Sent/To/Subject in any language) starting at
-    `index`: a sender field and a dated field among its consecutive lines. A block the writer
-    introduced ("I got this mail:") or wrote right under their text is pasted, not history."""
+    `index`: a dated field and a sender field (or two more fields) among its consecutive lines.
+    A block the writer introduced ("I got this mail:") or wrote right under their text is
+    pasted, not history."""
     kind = field_kind(lines[index])
     if kind is None or _introduced(lines, index):
         return None
-    seen, end, loose = {kind}, index, 0
+    seen, end, loose, fields = {kind}, index, 0, 1
     for at in range(index + 1, min(index + 12, len(lines))):
         if not mark(lines[at]):
             if at + 1 < len(lines) and field_kind(lines[at + 1]) and mark(lines[at - 1]):
@@ -205,7 +206,9 @@ def header_block_end(lines: list[str], index: int) -> int | None:
             continue
         seen.add(found)
         end = at
-    return end if {"from", "date"} <= seen else None
+        fields += 1
+    # Thunderbird and Apple Mail may list Date:, To: and Subject: with the sender further down.
+    return end if "date" in seen and ("from" in seen or fields >= 3) else None
 
 
 @functools.lru_cache(maxsize=4096)  # a header block's lines are read again from each line above them
