@@ -14,6 +14,7 @@ from rich.table import Table
 
 from helpdesk import __version__, cli_automatic, cli_backup, cli_raw, cli_reports
 from helpdesk.cli_init import init
+from helpdesk.cli_mails import mails
 from helpdesk.cli_search import search_command
 from helpdesk.cli_tickets import outbox_retry, tickets_list, tickets_show
 from helpdesk.console import BarProgress, State, console, errors, plain, say
@@ -322,6 +323,7 @@ for command in (
     cli_reports.report,
     cli_automatic.automatic,
     cli_raw.raw,
+    mails,
     cli_backup.backup_command,
     cli_backup.restore_command,
 ):

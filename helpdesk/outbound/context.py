@@ -138,7 +138,7 @@ def _shown(rules: RuleSet, ticket: Ticket, zone: tzinfo, name: str, value: str, 
 
 def thread_history(ticket: Ticket, zone: tzinfo) -> list[dict]:
     """The people's messages of the thread, for escalation mails: when, who (an address; the
-    template names them through `people`), and their new words shortened on a word boundary.
+    template's `said` filter names them from `people`), and their new words shortened on a word boundary.
     The report itself (the description beside it), our own mails and robots' are left out: they
     only repeat what the mail already says."""
     said = [m for m in ticket.messages if m.direction == "in" and not m.auto_reason]

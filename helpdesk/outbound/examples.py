@@ -11,6 +11,7 @@ from pathlib import Path
 
 from helpdesk.clock import ManualClock
 from helpdesk.config import Config
+from helpdesk.errors import TemplateError
 from helpdesk.outbound.context import local_time, thread_history, ticket_context
 from helpdesk.outbound.outbox import Notifier
 from helpdesk.outbound.phrases import LANGUAGES, bilingual, clock_name
@@ -22,19 +23,8 @@ from helpdesk.tickets.models import Message, Ticket, TicketField
 from helpdesk.tickets.numbering import subject_tag
 from helpdesk.workflow.staff import command_spellings, keyword_line
 
-# Mails to staff (greeted by their name); every other template is a mail to the customer.
-STAFF = frozenset(
-    {
-        "assignment",
-        "customer_reply",
-        "deadline_warning",
-        "digest",
-        "escalation",
-        "progress_reminder",
-        "receipt",
-        "reopened",
-    }
-)
+# A mail to a staff member says so on its first line; every other template is a mail to the customer.
+STAFF_MARK = "{# to: staff #}"
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, a Monday
 # Who writes, in each language: the customer, their report, and the staff member who reads.
 CUSTOMERS = {
@@ -95,9 +85,11 @@ class Examples:
         return sorted({p.name.split(".")[0] for lang in LANGUAGES for p in (root / lang).glob("*.txt.j2")})
 
     def to_staff(self, template: str) -> bool:
-        """Whether `template` is a mail to a staff member: one of ours, or one that names them."""
+        """Whether `template` is a mail to a staff member: it is marked so (or names them, or shows
+        the thread, which only staff read)."""
         source = Path(self.renderer.root) / "zh" / f"{template}.txt.j2"
-        return template in STAFF or (source.exists() and "person_name" in source.read_text("utf-8"))
+        text = source.read_text("utf-8") if source.exists() else ""
+        return STAFF_MARK in text or "person_name" in text or "history" in text
 
     def ticket(self, language: str, type_: str, state: str) -> Ticket:
         """A sample ticket of `type_` in `state`, as the customer writing `language` reported it."""
@@ -220,15 +212,22 @@ class Examples:
         return found
 
     def write(self, folder: Path) -> list[Path]:
-        """Write `LANG/NAME.txt` under `folder` (each variant's subject and text part); returns the files."""
-        written = []
+        """Write `LANG/NAME.txt` under `folder` (each variant's subject and text part); returns the files.
+        A template that fails to render is named in the TemplateError raised after the others are written."""
+        written, failed = [], []
         for template in self.templates():
+            try:
+                examples = self.all(template)
+            except TemplateError as exc:
+                failed.append(str(exc))
+                continue
             for language in LANGUAGES:
-                chosen = [e for e in self.all(template) if e.language == language]
                 path = folder / language / f"{template}.txt"
                 path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(document(chosen), encoding="utf-8")
+                path.write_text(document([e for e in examples if e.language == language]), encoding="utf-8")
                 written.append(path)
+        if failed:
+            raise TemplateError("\n".join(failed))
         return written
 
 
@@ -271,7 +270,9 @@ def _extras(rules: RuleSet, template: str, language: str, ticket: Ticket) -> dic
     who = CUSTOMERS[language]
     labels = rules.labels
     state = bilingual("state", "in_progress", labels)
-    extras = {
+    extras: dict[str, dict] = {name: {} for name in ("status_update", "confirmation_reminder", "assignment")}
+    extras |= {"progress_reminder": {}, "digest": {}}
+    extras |= {
         "acknowledgement": {"customer_name": who["name"]},
         "information_request": {"customer_name": who["name"]},
         "resolution": {"message": who["words"], "moved": True},
@@ -316,7 +317,13 @@ def _extras(rules: RuleSet, template: str, language: str, ticket: Ticket) -> dic
             "commands": command_spellings(),
         },
     }
-    return extras.get(template, {})
+    if template in extras:
+        return extras[template]
+    # A template we do not know yet: every value any decider passes, so it renders.
+    generic: dict = {"eta": local_time(ticket.eta, UTC), "eta_reason": who["cause"], "why": ""}
+    for values in extras.values():
+        generic |= values
+    return generic
 
 
 def _figures(language: str) -> dict:

@@ -37,7 +37,7 @@ class Renderer:
             lstrip_blocks=True,
         )
         self.env.globals |= {"line": _line, "row": _row}
-        self.env.filters |= {"say": _say, "duration": _duration}
+        self.env.filters |= {"say": _say, "duration": _duration, "said": _said}
 
     def render(self, name: str, language: str, context: dict) -> Rendered:
         """Render mail `name` in `language` (or the fallback language when it has no such template)."""
@@ -135,6 +135,13 @@ def _row(context: jinja2.runtime.Context, key: str, value: object) -> Markup:
 @jinja2.pass_context
 def _say(context: jinja2.runtime.Context, item: object) -> str:
     return say(item, context["lang"])
+
+
+@jinja2.pass_context
+def _said(context: jinja2.runtime.Context, entry: dict) -> str:
+    """One message of `history`: "11-23 09:45 王伟：已定位到…", the writer by name."""
+    who = context.get("people", {}).get(entry["who"], entry["who"])
+    return f"{entry['when']} {who}{phrases.COLON[context['lang']]}{entry['words']}"
 
 
 @jinja2.pass_context
