@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from helpdesk.intake.extract import WRITTEN
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.sla.escalation import clock_name
 from helpdesk.tickets.record_events import detail_kind, sentence
@@ -40,6 +41,7 @@ WORDS = {
     "archived": ("归档时间", "archived"),
     "reopened": ("二次处理", "reopened"),
     "eta_changes": ("预计完成时间变更", "ETA changes"),
+    "notes": ("备注", "notes"),
     "collaborators": ("协作方", "collaborators"),
     "escalations": ("升级", "escalations"),
     "clocks": ("时限", "deadlines"),
@@ -186,7 +188,10 @@ class RecordText:
         return section
 
     def field(self, name: str) -> str:
-        """A field's label: the catalog's, else the record field's, else its name."""
+        """A field's label: the catalog's, else the record field's, else its name; the customer's
+        own words beside a field read as a value (`occurred_at_written`) under the field's label."""
+        if name.endswith(WRITTEN):
+            return self.field(name.removesuffix(WRITTEN)) + self.pick("（客户原话）", " (as written)")
         if name in self.rules.catalog.fields or name not in RECORD_FIELDS:
             return self.label("field", name)
         return self.word(name, RECORD_FIELDS)
@@ -237,6 +242,12 @@ class RecordText:
                     f" {who}：{old} → {new}，原因：{reason}{late}",
                     f" {who}: {old} → {new}, because {reason}{late}",
                 )
+            )
+        if r["notes"]:
+            section.lines.append(self.word("notes") + self.pick("：", ":"))
+        for note in r["notes"]:
+            section.lines.append(
+                f"{when(note['time'])} {self.person(note['by'])}{self.pick('：', ': ')}{note['note']}"
             )
         return section
 

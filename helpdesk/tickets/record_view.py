@@ -28,7 +28,12 @@ def ticket_record(ticket: Ticket, zone: ZoneInfo, patterns: tuple[re.Pattern[str
     record |= {
         "nature": ticket.nature,
         "solution": ticket.solution or None,
-        "cause": _field(ticket, "cause"),
+        "cause": _field(ticket, "cause") or _cause(events),
+        "notes": [
+            {"time": _time(e.at, zone), "by": e.actor, "note": e.detail.get("note", "")}
+            for e in events
+            if e.kind == "command_note"
+        ],
         "eta": _eta(ticket, events, zone),
         "confirmation": ticket.confirmation,
         "satisfaction": ticket.satisfaction,
@@ -45,6 +50,13 @@ def ticket_record(ticket: Ticket, zone: ZoneInfo, patterns: tuple[re.Pattern[str
 
 def _field(ticket: Ticket, name: str) -> str | None:
     return next((row.value for row in ticket.fields if row.name == name), None)
+
+
+def _cause(events: list[Event]) -> str | None:
+    """The latest #reason that moved no ETA: the cause an engineer gave with the solution."""
+    moves = {e.detail.get("reason") for e in events if e.kind == "command_eta"}
+    reasons = [e.detail.get("reason") for e in events if e.kind == "command_reason"]
+    return next((reason for reason in reversed(reasons) if reason and reason not in moves), None)
 
 
 def _eta(ticket: Ticket, events: list[Event], zone: ZoneInfo) -> dict:
