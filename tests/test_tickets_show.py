@@ -168,3 +168,31 @@ def test_older_rows_are_masked_on_the_way_out(walked):
         output = cli(path, "tickets", "show", number, *args).output
         assert ID_CARD not in output and "hunter22" not in output and "13812345678" not in output
         assert "1101**********002X" in output and "138****5678" in output
+
+
+def test_a_reopened_ticket_shows_the_second_round(make_config, sqlite_url, account, smtp, tmp_path):
+    """二次处理: an unsatisfied customer reopens; the record shows it, and the hand-over one level up."""
+    app = Helpdesk(make_config(sqlite_url, rules=SHIPPED_RULES), clock=ManualClock(START))
+    account.deliver(
+        customer_mail(CUSTOMER, "打印报错", "今天 9:05 打印提示“队列已满”。版本 3.2.1\n1. 打开\n2. 打印")
+    )
+    app.run_once()
+    notice = mails_to(smtp, "zhang.min@example.com")[0]
+    account.deliver(
+        reply(notice, "张敏 <zhang.min@example.com>", "Re: [已解决] ", "#solution 清空了打印队列")
+    )
+    app.run_once()
+    account.deliver(reply(mails_to(smtp, "li.lei@example.cn")[-1], CUSTOMER, "回复：", "未解决，不满意"))
+    app.run_once()
+    with app.sessions() as session:
+        number = session.query(Ticket.number).scalar()
+    app.close()
+    path = tmp_path / "helpdesk.yaml"
+    record = json.loads(cli(path, "tickets", "show", number, "--json").output)
+    assert record["reopened"] == 1 and record["status"] == "reopened"
+    [up] = [e for e in record["escalations"] if e["kind"] == "reopened"]
+    assert (up["from"], up["to"], up["priority"]) == ("zhang.min", "wang.wei", "severe")
+    assert (record["confirmation"], record["satisfaction"]) == ("unresolved", "unsatisfied")
+    text = "".join(cli(path, "tickets", "show", number, COLUMNS="80").output.split())
+    assert "重开后升级：张敏→王伟，优先级严重" in text and "二次处理1次" in text
+    assert "客户确认未解决" in text and "满意度不满意" in text and "已解决→重新打开" in text
