@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -20,21 +21,20 @@ from helpdesk.applier import Applier
 from helpdesk.clock import Clock
 from helpdesk.config import Config
 from helpdesk.effects import Authority, Effect
-from helpdesk.errors import ProcessingError
+from helpdesk.errors import StoreUnavailable
+from helpdesk.held import keep_automatic, quarantine
 from helpdesk.intake.decide import IntakeDecider
 from helpdesk.intake.privacy import masked_notice
 from helpdesk.mail.automatic import receipt_reason
-from helpdesk.mail.charsets import decode_header_value
 from helpdesk.mail.limits import MailLimits
 from helpdesk.mail.message import InboundMessage
 from helpdesk.mail.parse import parse_message
-from helpdesk.mail.peek import peek
-from helpdesk.mail.redact import masked_message, redact_text
+from helpdesk.mail.redact import masked_message
 from helpdesk.record import Recorder
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.tickets import status
 from helpdesk.tickets.db import is_transient, unavailable_when_transient
-from helpdesk.tickets.models import QuarantinedMail, RawMail, Ticket
+from helpdesk.tickets.models import RawMail, Ticket
 from helpdesk.tickets.repository import Repository
 from helpdesk.tickets.snapshot import Workload
 from helpdesk.tickets.store_mailbox import AUTOMATIC
@@ -43,6 +43,17 @@ from helpdesk.workflow.customer import CustomerDecider
 from helpdesk.workflow.staff import StaffDecider
 
 log = logging.getLogger(__name__)
+
+
+def _log(outcome: Outcome) -> None:
+    log.info(
+        "mail %s: %s%s%s",
+        outcome.message_id or "(no Message-ID)",
+        outcome.kind,
+        f" ticket {outcome.ticket_number}" if outcome.ticket_number else "",
+        f" ({outcome.detail})" if outcome.detail else "",
+        extra={"ticket": outcome.ticket_number, "message_id": outcome.message_id},
+    )
 
 
 @dataclass(frozen=True)
@@ -101,50 +112,80 @@ class Pipeline:
         'already' and changes nothing. Database outages raise; everything else that goes
         wrong with this one mail quarantines it.
         """
-        parsed = self._parse(raw)
+        return self._one(raw, self._parse(raw), source)
+
+    def process_batch(self, mails: Sequence[tuple[bytes, MailSource]]) -> list[Outcome]:
+        """Record several mails of one folder in one transaction: one commit, one checkpoint.
+
+        Each mail is decided in its own savepoint, so one that fails is quarantined inside the
+        batch as it would be alone. A batch that cannot commit whole (a UID another daemon
+        recorded first, a failure outside any mail's savepoint) rolls back whole and its mails
+        are then processed one transaction each, as `process` does; database outages raise.
+        """
+        parsed = [self._parse(raw) for raw, _ in mails]
+        if len(mails) > 1:
+            try:
+                outcomes = self._record(list(mails), parsed)
+            except StoreUnavailable:
+                raise
+            except Exception as exc:  # nothing of the batch is kept: each mail goes again, alone
+                log.info("a batch of %d mails is recorded one by one instead (%s)", len(mails), exc)
+            else:
+                for outcome in outcomes:
+                    _log(outcome)
+                return outcomes
+        return [self._one(raw, mail, source) for (raw, source), mail in zip(mails, parsed, strict=True)]
+
+    def _one(self, raw: bytes, parsed: Parsed, source: MailSource | None) -> Outcome:
         try:
-            outcome = self._record(raw, parsed, source)
+            [outcome] = self._record([(raw, source)], [parsed])
         except IntegrityError:
             if source is None or not self._seen(source):
                 raise
             # Another daemon committed this UID first; ours rolled back whole, so nothing is twice.
             outcome = Outcome("already", "", None, "recorded by another daemon first")
-        log.info(
-            "mail %s: %s%s%s",
-            outcome.message_id or "(no Message-ID)",
-            outcome.kind,
-            f" ticket {outcome.ticket_number}" if outcome.ticket_number else "",
-            f" ({outcome.detail})" if outcome.detail else "",
-            extra={"ticket": outcome.ticket_number, "message_id": outcome.message_id},
-        )
+        _log(outcome)
         return outcome
 
-    def _record(self, raw: bytes, parsed: Parsed, source: MailSource | None) -> Outcome:
-        """The mail's one transaction: raw bytes, ticket change, outbox rows and checkpoint."""
+    def _record(self, mails: list[tuple[bytes, MailSource | None]], parsed: list[Parsed]) -> list[Outcome]:
+        """One transaction for `mails` (all of one folder): raw bytes, ticket changes, outbox rows
+        and the checkpoint. A UID already recorded (a restart between commit and move) is 'already'."""
         with unavailable_when_transient(), self.sessions.begin() as session:
             repo = Repository(session)
-            seen = source and repo.seen(source.folder, source.uidvalidity, source.uid)
-            if seen:
-                return Outcome("already", seen.message_id, None, seen.outcome)
-            raw_row = RawMail(sha256=hashlib.sha256(raw).hexdigest(), data=raw, received_at=self.clock.now())
-            session.add(raw_row)
-            session.flush()
-            outcome, stage, error = self._try_apply(repo, raw_row, parsed)
-            if error is not None:
-                outcome = self._quarantine(repo, raw_row, source, stage, error)
-            elif outcome.kind == "ignored":
-                outcome = self._keep_automatic(repo, raw_row, source, outcome)
-            if outcome.kind == "duplicate":
-                session.delete(raw_row)  # a duplicate's bytes are already kept
-            if source:
-                repo.mark_seen(
-                    source.folder,
-                    source.uidvalidity,
-                    source.uid,
-                    outcome.kind,
-                    outcome.message_id,
-                    self.clock.now(),
-                )
+            sources = [source for _, source in mails if source is not None]
+            folder, uidvalidity = (sources[0].folder, sources[0].uidvalidity) if sources else ("", 0)
+            seen = repo.seen_among(folder, uidvalidity, [s.uid for s in sources]) if sources else {}
+            now = self.clock.now()
+            rows = {
+                index: RawMail(sha256=hashlib.sha256(raw).hexdigest(), data=raw, received_at=now)
+                for index, (raw, source) in enumerate(mails)
+                if source is None or source.uid not in seen
+            }
+            session.add_all(rows.values())
+            session.flush()  # one INSERT for the batch's raw bytes
+            outcomes, marks = [], []
+            for index, ((_, source), mail) in enumerate(zip(mails, parsed, strict=True)):
+                if index not in rows:
+                    known = seen[source.uid]
+                    outcomes.append(Outcome("already", known.message_id, None, known.outcome))
+                    continue
+                outcome = self._settle(repo, rows[index], mail, source)
+                outcomes.append(outcome)
+                if source is not None:
+                    marks.append((source.uid, outcome.kind, outcome.message_id))
+            if marks:
+                repo.mark_seen_many(folder, uidvalidity, marks, self.clock.now())
+        return outcomes
+
+    def _settle(self, repo: Repository, raw_row: RawMail, parsed: Parsed, source) -> Outcome:
+        """What becomes of one new mail inside the caller's transaction, quarantine included."""
+        outcome, stage, error = self._try_apply(repo, raw_row, parsed)
+        if error is not None:
+            outcome = self._quarantine(repo, raw_row, source, stage, error)
+        elif outcome.kind == "ignored":
+            outcome = self._keep_automatic(repo, raw_row, source, outcome)
+        if outcome.kind == "duplicate":
+            repo.session.delete(raw_row)  # a duplicate's bytes are already kept
         return outcome
 
     def _seen(self, source: MailSource) -> bool:
@@ -339,44 +380,13 @@ class Pipeline:
         return Outcome("ignored", key, ticket.number if ticket else None, why)
 
     def _keep_automatic(self, repo: Repository, raw_row: RawMail, source, outcome: Outcome) -> Outcome:
-        """Keep a machine's mail that joined no ticket, whole, with the reason, for a person to look at."""
-        subject, sender = (decode_header_value(value) for value in peek(raw_row.data))
-        entry = QuarantinedMail(
-            raw=raw_row,
-            folder=source.folder if source else "",
-            uid=source.uid if source else None,
-            stage=AUTOMATIC,
-            error=outcome.detail[:4000],
-            subject=subject,
-            sender=sender,
-            status=AUTOMATIC,
-            created_at=self.clock.now(),
-        )
-        repo.session.add(entry)
-        repo.session.flush()
+        entry = keep_automatic(repo, raw_row, source, outcome.detail, self.clock.now())
         return replace(outcome, detail=f"kept as automatic mail #{entry.id}: {outcome.detail}", kept=entry.id)
 
     def _workload(self, repo: Repository) -> Workload:
         return repo.workload([p.id for p in self.rules.directory.people])
 
     def _quarantine(self, repo, raw_row, source, stage: str, exc: Exception) -> Outcome:
-        # An error may quote the mail (a header, a line): masked like everything else derived from it.
-        error = redact_text(f"{type(exc).__name__}: {exc}").text
-        if isinstance(exc, ProcessingError):
-            stage = exc.stage
-        subject, sender = peek(raw_row.data)
-        entry = QuarantinedMail(
-            raw=raw_row,
-            folder=source.folder if source else "",
-            uid=source.uid if source else None,
-            stage=stage,
-            error=error[:4000],
-            subject=subject,
-            sender=sender,
-            status="held",
-            created_at=self.clock.now(),
-        )
-        repo.session.add(entry)
-        repo.session.flush()
-        log.warning("mail quarantined as #%d at stage %s: %s", entry.id, stage, error)
-        return Outcome("quarantined", "", None, f"#{entry.id} {stage}: {error}")
+        entry = quarantine(repo, raw_row, source, stage, exc, self.clock.now())
+        log.warning("mail quarantined as #%d at stage %s: %s", entry.id, entry.stage, entry.error)
+        return Outcome("quarantined", "", None, f"#{entry.id} {entry.stage}: {entry.error}")

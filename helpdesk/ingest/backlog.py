@@ -188,11 +188,10 @@ def _import(
     todo = [uid for uid in box.pending() if through is None or uid <= through]
     progress.start(len(todo))
     try:
-        for uid in todo:
-            raw = box.fetch(uid)
-            if raw is not None:  # None: expunged by someone else meanwhile
+        for uid in todo:  # one at a time, each committed and moved before it counts as done
+            for raw in box.fetch([uid]).values():  # none: expunged by someone else meanwhile
                 outcome = importer.process(raw, MailSource(folder, box.uidvalidity, uid))
-                box.finish(uid, quarantined="quarantined" in (outcome.kind, outcome.detail))
+                box.finish({uid: "quarantined" in (outcome.kind, outcome.detail)})
             progress.advance()
     finally:
         progress.finish()

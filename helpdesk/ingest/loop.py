@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from helpdesk.config import ImapConfig
@@ -16,6 +16,10 @@ from helpdesk.tickets.db import unavailable_when_transient
 from helpdesk.tickets.repository import Repository
 
 log = logging.getLogger(__name__)
+
+BATCH = 25  # mails fetched, recorded in one transaction and moved with one command
+BATCH_BYTES = 4 * 1024 * 1024  # and at most this much mail in memory at once (a larger one goes alone)
+SIZES_AT_ONCE = 500  # UIDs whose sizes are asked in one command (a command line has a limit)
 
 
 class IngestWatcher(Protocol):
@@ -42,8 +46,26 @@ class _Unwatched:
         pass
 
 
+def batches(mailbox: Mailbox, uids: list[int]) -> Iterator[list[int]]:
+    """`uids` in order, in batches of at most BATCH mails and BATCH_BYTES."""
+    for start in range(0, len(uids), SIZES_AT_ONCE):
+        chunk = uids[start : start + SIZES_AT_ONCE]
+        sizes = mailbox.sizes(chunk)
+        batch: list[int] = []
+        held = 0
+        for uid in chunk:
+            size = sizes.get(uid, 0)
+            if batch and (len(batch) == BATCH or held + size > BATCH_BYTES):
+                yield batch
+                batch, held = [], 0
+            batch.append(uid)
+            held += size
+        if batch:
+            yield batch
+
+
 class IngestLoop:
-    """Fetch → process (commit) → move, one mail at a time; reconnect with backoff on failure."""
+    """Fetch → process (commit) → move, a batch of mails at a time; reconnect with backoff on failure."""
 
     def __init__(
         self,
@@ -72,22 +94,27 @@ class IngestLoop:
             self.watcher.reachable("imap", True)
             self._resume()
         count = 0
-        for uid in self.mailbox.pending():
+        for uids in batches(self.mailbox, self.mailbox.pending()):
             if stop is not None and stop.is_set():
                 break
-            raw = self.mailbox.fetch(uid)
-            if raw is None:  # expunged by someone else meanwhile
+            raws = self.mailbox.fetch(uids)  # a mail expunged by someone else meanwhile is missing
+            for _ in raws:
+                self.watcher.fetched()
+            if not raws:
                 continue
-            self.watcher.fetched()
-            source = MailSource(self.config.folder, self.mailbox.uidvalidity, uid)
             started = time.perf_counter()
-            outcome = self.pipeline.process(raw, source)
-            self.watcher.processed(outcome, time.perf_counter() - started)
+            folder, uidvalidity = self.config.folder, self.mailbox.uidvalidity
+            mails = [(raw, MailSource(folder, uidvalidity, uid)) for uid, raw in raws.items()]
+            outcomes = self.pipeline.process_batch(mails)
+            seconds = time.perf_counter() - started  # each mail waited for the batch's commit
+            for outcome in outcomes:
+                self.watcher.processed(outcome, seconds)
             self.watcher.reachable("database", True)
-            # Only now, with the transaction committed, may the mail leave the folder.
-            quarantined = "quarantined" in (outcome.kind, outcome.detail)
-            self.mailbox.finish(uid, quarantined=quarantined)
-            count += 1
+            # Only now, with the transaction committed, may the mails leave the folder.
+            self.mailbox.finish(
+                {uid: "quarantined" in (o.kind, o.detail) for uid, o in zip(raws, outcomes, strict=True)}
+            )
+            count += len(outcomes)
         if count:
             self.on_processed()
         return count

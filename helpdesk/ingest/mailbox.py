@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 CONNECTION_ERRORS = (IMAPClientError, imaplib.IMAP4.abort, imaplib.IMAP4.error, OSError)
 # RFC 5530 codes that say "not now" rather than "never": such a NO is retried like an outage.
 TRANSIENT_CODES = ("[UNAVAILABLE]", "[INUSE]", "[SERVERBUG]", "[LIMIT]")
+# Commands that change nothing when refused, so a refused set may be tried again one UID at a time.
+WHOLE_SET = ("MOVE into", "COPY into", "STORE")
 _T = TypeVar("_T")
 
 
@@ -128,50 +130,69 @@ class Mailbox:
             uids = [uid for uid in client.search(["UNDELETED", "UID", f"{above + 1}:*"]) if uid > above]
         return sorted(uid for uid in uids if uid not in self.given_up)
 
-    def fetch(self, uid: int) -> bytes | None:
-        """The mail's raw bytes, fetched with BODY.PEEK so reading never marks it \\Seen."""
-        data = self._client.fetch([uid], ["BODY.PEEK[]"])
-        item = data.get(uid)
-        return item.get(b"BODY[]") if item else None
+    def sizes(self, uids: list[int]) -> dict[int, int]:
+        """Each mail's size in bytes, in one command (a mail expunged meanwhile is left out)."""
+        if not uids:
+            return {}
+        data = self._client.fetch(uids, ["RFC822.SIZE"])
+        return {uid: item[b"RFC822.SIZE"] for uid, item in data.items() if b"RFC822.SIZE" in item}
 
-    def finish(self, uid: int, quarantined: bool) -> None:
-        """Take a committed mail out of the way: into quarantine, the processed folder, or flagged.
+    def fetch(self, uids: list[int]) -> dict[int, bytes]:
+        """The mails' raw bytes, in one command, with BODY.PEEK so reading never marks them \\Seen;
+        a mail expunged by someone else meanwhile is left out."""
+        data = self._client.fetch(uids, ["BODY.PEEK[]"])
+        return {uid: data[uid][b"BODY[]"] for uid in uids if b"BODY[]" in data.get(uid, {})}
 
-        The mail is recorded already, so a permanent NO leaves it where it is, done: the
+    def finish(self, done: dict[int, bool]) -> None:
+        """Take committed mails out of the way (UID: quarantined or not): into quarantine, the
+        processed folder, or flagged, with one command for each kind.
+
+        The mails are recorded already, so a permanent NO leaves a mail where it is, done: the
         problem is logged once and the next mail goes on. A dropped connection raises."""
-        self.done_up_to = max(self.done_up_to, uid)
-        try:
-            if quarantined:
-                self._move(uid, self.config.quarantine_folder)
-            elif self.config.processed_action == "move":
-                self._move(uid, self.config.processed_folder)
-            elif self.keywords:
-                flag = self.config.processed_flag
-                self._checked("STORE", flag, self._client.add_flags, [uid], [flag])
-        except Refused as refusal:
-            self.given_up.add(uid)
-            self._once(
-                (refusal.command, refusal.folder),
-                "IMAP server refused %s %s (%s): such mail is recorded as done and stays in %s; "
-                "said once, fix the folder's rights or quota and restart to tidy up",
-                refusal.command,
-                refusal.folder,
-                refusal.answer,
-                self.config.folder,
-            )
+        if done:
+            self.done_up_to = max(self.done_up_to, *done)
+        for quarantined in (True, False):
+            uids = [uid for uid, held in done.items() if held == quarantined]
+            try:
+                if uids:
+                    self._take_away(uids, quarantined)
+            except Refused as refusal:
+                if len(uids) > 1 and refusal.command in WHOLE_SET:  # which of them? A quota may take some
+                    for uid in uids:
+                        self.finish({uid: quarantined})
+                    continue
+                self.given_up.update(uids)
+                self._once(
+                    (refusal.command, refusal.folder),
+                    "IMAP server refused %s %s (%s): such mail is recorded as done and stays in %s; "
+                    "said once, fix the folder's rights or quota and restart to tidy up",
+                    refusal.command,
+                    refusal.folder,
+                    refusal.answer,
+                    self.config.folder,
+                )
 
-    def _move(self, uid: int, folder: str) -> None:
+    def _take_away(self, uids: list[int], quarantined: bool) -> None:
+        if quarantined:
+            self._move(uids, self.config.quarantine_folder)
+        elif self.config.processed_action == "move":
+            self._move(uids, self.config.processed_folder)
+        elif self.keywords:
+            flag = self.config.processed_flag
+            self._checked("STORE", flag, self._client.add_flags, uids, [flag])
+
+    def _move(self, uids: list[int], folder: str) -> None:
         client = self._client
         if client.has_capability("MOVE"):
-            self._checked("MOVE into", folder, client.move, [uid], folder)
+            self._checked("MOVE into", folder, client.move, uids, folder)
             return
-        self._checked("COPY into", folder, client.copy, [uid], folder)
-        self._checked("STORE \\Deleted in", self.config.folder, client.delete_messages, [uid])
+        self._checked("COPY into", folder, client.copy, uids, folder)
+        self._checked("STORE \\Deleted in", self.config.folder, client.delete_messages, uids)
         if client.has_capability("UIDPLUS"):
-            self._checked("UID EXPUNGE in", self.config.folder, client.uid_expunge, [uid])
+            self._checked("UID EXPUNGE in", self.config.folder, client.uid_expunge, uids)
             return
         # Without UIDPLUS, EXPUNGE takes every \Deleted mail: spare the ones someone else marked.
-        others = [other for other in client.search(["DELETED"]) if other != uid]
+        others = [other for other in client.search(["DELETED"]) if other not in uids]
         if others:
             client.remove_flags(others, ["\\Deleted"])
         try:

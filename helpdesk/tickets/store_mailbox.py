@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from helpdesk.errors import NotFound
@@ -56,20 +56,23 @@ class MailboxQueries:
         state = self.session.get(MailboxState, folder)
         return None if state is None else (state.uidvalidity, state.last_uid)
 
-    def mark_seen(
-        self, folder: str, uidvalidity: int, uid: int, outcome: str, message_id: str, at: datetime
-    ) -> None:
-        """Record the UID's outcome and move the folder's checkpoint, in the caller's transaction."""
-        self.session.add(
-            SeenMail(
-                folder=folder,
-                uidvalidity=uidvalidity,
-                uid=uid,
-                outcome=outcome,
-                message_id=message_id,
-                at=at,
+    def seen_among(self, folder: str, uidvalidity: int, uids: list[int]) -> dict[int, SeenMail]:
+        """Which of `uids` are recorded already, in one query."""
+        rows = self.session.scalars(
+            select(SeenMail).where(
+                SeenMail.folder == folder, SeenMail.uidvalidity == uidvalidity, SeenMail.uid.in_(uids)
             )
         )
+        return {row.uid: row for row in rows}
+
+    def mark_seen_many(
+        self, folder: str, uidvalidity: int, marks: list[tuple[int, str, str]], at: datetime
+    ) -> None:
+        """Record each (UID, outcome, Message-ID) and move the folder's checkpoint past them, in one
+        INSERT; a UID recorded already (by another daemon) raises IntegrityError here."""
+        where = {"folder": folder, "uidvalidity": uidvalidity, "at": at}
+        rows = [{**where, "uid": uid, "outcome": kind, "message_id": mid} for uid, kind, mid in marks]
+        self.session.execute(insert(SeenMail), rows)
         state = self.session.get(MailboxState, folder)
         if state is None or state.uidvalidity != uidvalidity:
             if state is not None:
@@ -77,7 +80,7 @@ class MailboxQueries:
                 self.session.flush()
             state = MailboxState(folder=folder, uidvalidity=uidvalidity, last_uid=0)
             self.session.add(state)
-        state.last_uid = max(state.last_uid, uid)
+        state.last_uid = max([state.last_uid, *(uid for uid, _, _ in marks)])
 
     def quarantined(self, status: str | None = "held") -> list[QuarantinedMail]:
         """Mails that failed; automatic mails kept aside share the table but are not failures."""
@@ -122,8 +125,7 @@ class MailboxQueries:
 
     def mark_backlog(self, folder: str, uidvalidity: int, uids: list[int], at: datetime) -> None:
         """Record `uids` as handled without processing them ("start from now"); they stay in the folder."""
-        for uid in uids:
-            self.mark_seen(folder, uidvalidity, uid, BACKLOG_SKIPPED, "", at)
+        self.mark_seen_many(folder, uidvalidity, [(uid, BACKLOG_SKIPPED, "") for uid in uids], at)
 
     def skipped_backlog(self, folder: str) -> dict[int, set[int]]:
         """The UIDs left in `folder` by "start from now", per UIDVALIDITY."""
@@ -141,7 +143,7 @@ class MailboxQueries:
         """Note that the backlog up to UID `through` is being imported, so a restart finishes it silently.
 
         The note is a seen-mail row for UID 0, which no mail has; `through` is kept in its message_id."""
-        self.mark_seen(folder, uidvalidity, IMPORT_MARK_UID, IMPORTING, str(through), at)
+        self.mark_seen_many(folder, uidvalidity, [(IMPORT_MARK_UID, IMPORTING, str(through))], at)
 
     def unfinished_import(self, folder: str) -> SeenMail | None:
         return self.session.scalar(

@@ -1,0 +1,54 @@
+"""Mails kept whole, aside, in the quarantine table: a failure with its stage and masked error, or a
+machine's mail that joined no ticket, with the reason; the caller owns the transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from helpdesk.errors import ProcessingError
+from helpdesk.mail.charsets import decode_header_value
+from helpdesk.mail.peek import peek
+from helpdesk.mail.redact import redact_text
+from helpdesk.tickets.models import QuarantinedMail, RawMail
+from helpdesk.tickets.repository import Repository
+from helpdesk.tickets.store_mailbox import AUTOMATIC
+
+if TYPE_CHECKING:
+    from helpdesk.pipeline import MailSource
+
+
+def quarantine(
+    repo: Repository, raw_row: RawMail, source: MailSource | None, stage: str, exc: Exception, now: datetime
+) -> QuarantinedMail:
+    """Hold a mail that failed at `stage`; its error may quote the mail, so it is masked like the rest."""
+    error = redact_text(f"{type(exc).__name__}: {exc}").text
+    if isinstance(exc, ProcessingError):
+        stage = exc.stage
+    subject, sender = peek(raw_row.data)
+    return _keep(repo, raw_row, source, stage, error, subject, sender, "held", now)
+
+
+def keep_automatic(
+    repo: Repository, raw_row: RawMail, source: MailSource | None, why: str, now: datetime
+) -> QuarantinedMail:
+    """Keep a machine's mail that joined no ticket, with the reason, for a person to look at."""
+    subject, sender = (decode_header_value(value) for value in peek(raw_row.data))
+    return _keep(repo, raw_row, source, AUTOMATIC, why, subject, sender, AUTOMATIC, now)
+
+
+def _keep(repo, raw_row, source, stage, error, subject, sender, status, now) -> QuarantinedMail:
+    entry = QuarantinedMail(
+        raw=raw_row,
+        folder=source.folder if source else "",
+        uid=source.uid if source else None,
+        stage=stage,
+        error=error[:4000],
+        subject=subject,
+        sender=sender,
+        status=status,
+        created_at=now,
+    )
+    repo.session.add(entry)
+    repo.session.flush()
+    return entry
