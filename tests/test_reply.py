@@ -166,6 +166,12 @@ LAYOUTS = {
         "我收到一封奇怪的邮件\n发件人：账户安全中心 <security@examp1e.com>\n发送时间：2026年11月20日 09:00\n"
         "主题：您的邮箱即将停用\n\n内容是让我点链接。\n\n请帮忙看看是不是病毒",
     ),
+    "a_header_block_right_under_the_name_with_a_quote_below": (
+        "Glad to see the discussion.\n\nKind regards,\nZiyao\nFrom: Petr <petr@example.cz>\n"
+        "To: Jan <jan@example.com>\nSubject: Re: [PATCH 0/3] aio\nTime: 2021-05-04 13:13:53\n\nHi Jan,\n\n"
+        "> Why are we replacing it?\n\nYou haven't missed anything.",
+        "Glad to see the discussion.\n\nKind regards,\nZiyao",
+    ),
     "a_pasted_header_block_without_a_date_is_kept": (
         "邮件头是这样的\n发件人：张三\n主题：发票\n后面就没有内容了。",
         "邮件头是这样的\n发件人：张三\n主题：发票\n后面就没有内容了。",

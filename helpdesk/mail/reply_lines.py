@@ -29,6 +29,8 @@ _LINK_TAIL = re.compile(r"\s*+(?:<https?://[^<>\s]{1,500}>|\(https?://[^()\s]{1,
 _OPEN_ANGLE, _CLOSE_ANGLE = re.compile(r"<\s++"), re.compile(r"\s++>")  # "Name <\nli@x.cn>" unwrapped
 _PIPES = re.compile(r"[|｜\s]+")
 _SOLO_SIGNATURES = frozenset({"--", "—"})
+_QUOTE_REACH = 40  # lines below a header block searched for the quote that makes it history
+_QUOTED_LINE = re.compile(r"^\s*+>", re.M)
 _RULE_LINE = re.compile(r"[-_=*~—\s]++")
 _UNDERLINE = re.compile(r"_{2,}")  # a mailing list's footer rule, Outlook's line above its header block
 
@@ -187,10 +189,10 @@ def _self(before: str) -> bool:
 def header_block_end(lines: list[str], index: int) -> int | None:
     """The last line of a quoted header block (From/Sent/To/Subject in any language) starting at
     `index`: a dated field and a sender field (or two more fields) among its consecutive lines.
-    A block the writer introduced ("I got this mail:") or wrote right under their text is
-    pasted, not history."""
+    A block the writer led into ("I got this mail:"), or wrote right under their text with no
+    quoted line below, is pasted, not history."""
     kind = field_kind(lines[index])
-    if kind is None or _introduced(lines, index):
+    if kind is None or _led_in(lines, index):
         return None
     seen, end, loose, fields = {kind}, index, 0, 1
     for at in range(index + 1, min(index + 12, len(lines))):
@@ -208,7 +210,9 @@ def header_block_end(lines: list[str], index: int) -> int | None:
         end = at
         fields += 1
     # Thunderbird and Apple Mail may list Date:, To: and Subject: with the sender further down.
-    return end if "date" in seen and ("from" in seen or fields >= 3) else None
+    if "date" not in seen or ("from" not in seen and fields < 3):
+        return None
+    return None if _under_text(lines, index) and not _quote_below(lines, end) else end
 
 
 @functools.lru_cache(maxsize=4096)  # a header block's lines are read again from each line above them
@@ -224,12 +228,21 @@ def field_kind(line: str) -> str | None:
     return kind
 
 
-def _introduced(lines: list[str], index: int) -> bool:
-    """Whether the writer led into the block: a line ending in a colon above it, or their text
-    right on the line above (clients leave a blank line, a rule or a separator there)."""
+def _under_text(lines: list[str], index: int) -> bool:
+    """Whether the writer's text is right on the line above (most clients leave a blank line, a
+    rule or a separator there; some put the block right under the sender's name)."""
     above = mark(lines[index - 1]) if index else ""
     if above and not (_RULE_LINE.fullmatch(above) or separator(above)):
         return signature_start(lines, index - 1) is None
+    return False
+
+
+def _quote_below(lines: list[str], index: int) -> bool:
+    return _QUOTED_LINE.search("\n".join(lines[index + 1 : index + _QUOTE_REACH])) is not None
+
+
+def _led_in(lines: list[str], index: int) -> bool:
+    """Whether the writer led into the block with a line ending in a colon ("原文如下：")."""
     for above in range(index - 1, max(index - 3, -1), -1):
         text = mark(lines[above])
         if text:
