@@ -63,7 +63,9 @@ def search_command(
         tickets = reindex(session, rules, lambda *_: None)
         session.commit()
         entries = session.scalar(select(func.count()).select_from(KnowledgeEntry))
-        say(words["reindexed"].format(tickets=tickets, entries=entries))
+        click.echo(
+            words["reindexed"].format(tickets=tickets, entries=entries), err=as_json_
+        )  # JSON alone on stdout
         if not query:
             return
     text = " ".join(query).strip()
