@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import random
 import shutil
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -209,6 +210,41 @@ def quality(url: str, rules) -> dict:
     return result
 
 
+def trigram_quality() -> dict:
+    """The labelled set on the design not taken, for comparison: SQLite FTS5's trigram tokenizer over
+    the raw text, each space-separated query word matched as a substring (MATCH from three
+    characters, LIKE below), ranked by words matched, then bm25."""
+    connection = sqlite3.connect(":memory:")
+    connection.execute("CREATE VIRTUAL TABLE t USING fts5(key UNINDEXED, title, body, tokenize='trigram')")
+    for key, spec in labelled()["tickets"].items():
+        body = f"{spec['description']}\n{spec['solution']}"
+        connection.execute("INSERT INTO t VALUES (?, ?, ?)", (key, spec["subject"], body))
+    precision, first, recall = [], [], []
+    for item in labelled()["queries"]:
+        score: dict[str, list[float]] = {}
+        for word in item["query"].split():
+            if len(word) >= 3:
+                phrase = '"' + word.replace('"', '""') + '"'
+                rows = connection.execute("SELECT key, bm25(t, 4.0, 1.0) FROM t WHERE t MATCH ?", (phrase,))
+            else:
+                rows = connection.execute("SELECT key, 0 FROM t WHERE title || body LIKE ?", (f"%{word}%",))
+            for key, rank in rows:
+                score.setdefault(key, [0, 0.0])
+                score[key][0] -= 1
+                score[key][1] += rank
+        found = sorted(score, key=lambda k: tuple(score[k]))[:TOP]
+        relevant = set(item["relevant"])
+        precision.append(sum(k in relevant for k in found) / len(found) if found else 0.0)
+        first.append(float(bool(found) and found[0] in relevant))
+        recall.append(len(relevant & set(found)) / len(relevant))
+    connection.close()
+    return {
+        "precision": statistics.mean(precision),
+        "precision_at_1": statistics.mean(first),
+        "recall": statistics.mean(recall),
+    }
+
+
 def _pg_schema(dsn: str) -> tuple[str, str]:
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(dsn, autocommit=True) as conn:
@@ -227,6 +263,7 @@ def main() -> None:
     parser.add_argument("--dsn", default="postgresql://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
     rules = load_rules(RULES)
+    print(f"sqlite trigram, for comparison (not used): {trigram_quality()}", flush=True)
     folder = Path(tempfile.mkdtemp(prefix="search-bench-"))
     for name in ("sqlite", "postgresql"):
         urls = []
