@@ -125,6 +125,10 @@ LAYOUTS = {
         "On 20 Nov 2026 I wrote:\n- the export fails\n- the log is attached\n"
         "11月20日下午三点，我写道：\n导出失败",
     ),
+    "a_note_ending_in_a_verb_is_not_an_attribution": (
+        "11월 21일 보고서 작성\n2026年11月21日 李雷写道\n内容如上",
+        "11월 21일 보고서 작성\n2026年11月21日 李雷写道\n内容如上",
+    ),
     "a_date_alone_is_not_an_attribution": (
         "2026-11-20 10:00 the export failed for wang@example.cn:\nerror 0x80070005",
         "2026-11-20 10:00 the export failed for wang@example.cn:\nerror 0x80070005",

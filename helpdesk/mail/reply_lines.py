@@ -146,7 +146,10 @@ def _attribution(text: str, quoted_below: bool) -> bool:
         before = body[:verb]
         if _self(before):
             return False  # "On Monday I wrote:" is the writer's own sentence
-        return quoted_below or bool(_DATE.search(before) or _EMAIL.search(before))
+        if quoted_below:
+            return True
+        # Without a colon a verb may end a note ("11월 21일 보고서 작성"): only an address proves it.
+        return bool(_EMAIL.search(before) or (colon and _DATE.search(before)))
     if colon and body.startswith(words().opening) and _DATE.search(body):
         return quoted_below or bool(_EMAIL.search(body))  # "Wiadomość napisana przez … w dniu …:"
     if not quoted_below:
