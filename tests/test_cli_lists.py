@@ -16,7 +16,8 @@ from helpdesk.config import load_config
 from helpdesk.daemon import Helpdesk
 from helpdesk.demo import customer_mail
 from helpdesk.tickets.db import make_engine, session_factory
-from helpdesk.tickets.models import OutboxMail, Ticket, TicketField
+from helpdesk.tickets.models import OutboxMail, Ticket
+from helpdesk.tickets.repository import Repository
 from tests.conftest import SHIPPED_RULES
 
 LONG = "财务系统月底结账时报表导出一直失败并提示内存不足，已经重试多次仍然不行，请尽快处理" * 2
@@ -84,16 +85,9 @@ def test_customer_by_address_name_or_company(desk):
     engine = make_engine(load_config(path).database.url)
     with session_factory(engine).begin() as session:
         ticket = session.scalar(select(Ticket).where(Ticket.number == printer))
-        session.add(
-            TicketField(
-                ticket=ticket,
-                name="company",
-                value="华信科技有限公司",
-                message_id="<sig@example.cn>",
-                line=9,
-                source="signature",
-                updated_at=datetime.now(UTC),
-            )
+        at = datetime.now(UTC)  # the company its signature names, over the one its domain gave
+        Repository(session).set_field(
+            ticket, "company", "华信科技有限公司", "<sig@example.cn>", 9, "signature", at
         )
     engine.dispose()
     assert numbers_of(path, "--customer", "a@example") == [old]
