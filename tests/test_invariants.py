@@ -106,9 +106,10 @@ def test_unauthenticated_staff_words_are_not_relayed(make_config, sqlite_url, cl
     assert len(mails_to(smtp, "li.lei@example.cn")) == customer_mails
     [refused] = events(app, "commands_refused")
     assert "no Authentication-Results from mx.example.com" in refused.reason
-    assert refused.detail == {"commands": ["（给客户的回复内容）", "（确认接手本工单）"], "internal": True}
+    said = [{"code": "words", "args": {}}, {"code": "confirmation", "args": {}}]
+    assert refused.detail == {"commands": said, "internal": True}
     receipt = mails_to(smtp, "wang.wei@example.com")[-1]  # the genuine address from staff.yaml
-    assert "（给客户的回复内容）" in body(receipt)
+    assert "给客户的回复内容" in body(receipt) and "确认接手本工单" in body(receipt)
     signed = "mx.example.com; dkim=pass header.d=example.com; dmarc=pass header.from=example.com"
     account.deliver(
         reply(notice, ENGINEER, "Re: ", "我们正在排查，稍后回复。", Authentication_Results=signed)

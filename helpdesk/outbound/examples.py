@@ -192,6 +192,8 @@ class Examples:
             return [(type_, type_, state, causes.get(type_, {})) for type_ in self.rules.catalog.types]
         if template == "confirmation_unclear":
             return [("fault", "fault", "resolved", {})]
+        if template == "digest":
+            return [("a day's digest", "fault", "in_progress", {})]
         if template == "acknowledgement":
             return [
                 ("fields missing", "fault", "info_pending", {}),
