@@ -207,3 +207,7 @@ def test_quoted_history_is_never_read():
         "> 1. 打开\n> 2. 导出"
     )
     assert found == {"system_version": "3.4.3"}
+
+
+def test_a_mail_servers_status_code_is_no_version():
+    assert "system_version" not in read("Remote server said: 550 5.1.1 user unknown")

@@ -182,3 +182,19 @@ def test_a_reply_with_no_new_words_reads_nothing_from_its_quote():
         In_Reply_To="<ack@example.com>",
     )
     assert found == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("Hi everyone,\nthe report is attached.", "impact"),
+        ("服务器 198.51.100.64 连不上\n谢谢", "phone"),
+        ("Thanks for all the time you spent on this.", "frequency"),
+        ("The constants in the config look wrong.", "frequency"),
+        ("Enjoy 100% fraud protection", "frequency"),
+        ("Best regards,\nThe Gmail Team", "department"),
+        ("订单金额 137.4182 元\n谢谢", "phone"),
+    ],
+)
+def test_words_that_only_look_like_record_fields(text, field):
+    assert field not in values(text)

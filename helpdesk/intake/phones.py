@@ -11,16 +11,25 @@ import re
 
 from helpdesk.mail.redact import redact_text
 
-_MOBILE = r"(?:\+?86[ .\-]?)?1[3-9]\d(?:[ .\-/]{0,2}[\d*]){8}"
-_LANDLINE = r"\(?0\d{2,3}\)?[ .\-]?[2-9*][\d*]{6,7}(?:\s*+(?:-|转|ext\.?)\s*+\d{1,5})?"
+_MOBILE = r"(?:\+?86[ \-]?)?1[3-9]\d(?:[ \-]{0,2}[\d*]){8}"
+# A landline shows its area code: "010-62345678", "(0571) 87654321"; after a label also "01062345678".
+_LANDLINE = r"(?:\(0\d{2,3}\)\s*+|0\d{2,3}-)[2-9*][\d*]{6,7}(?:\s*+(?:-|转|ext\.?)\s*+\d{1,5})?"
+_PLAIN_LANDLINE = r"0\d{2,3}[ ]?[2-9][\d]{6,7}"
 _INTERNATIONAL = r"\+\d{1,3}(?:[ .\-()]{1,2}[\d*]{1,4}){2,4}"
-PHONE = re.compile(rf"(?<![\w*+])(?:{_MOBILE}|{_LANDLINE}|{_INTERNATIONAL})(?![\d*])", re.IGNORECASE)
+# Never part of a longer number, an IP address or a decimal ("198.51.100.64", "137.418").
+_BEFORE, _AFTER = r"(?<![\w*+.])", r"(?![\d*]|[.,]\d)"
+PHONE = re.compile(rf"{_BEFORE}(?:{_MOBILE}|{_LANDLINE}|{_PLAIN_LANDLINE}|{_INTERNATIONAL}){_AFTER}", re.I)
+# Without a label (a signature line) only what cannot be another number: a mobile, a landline so written.
+SIGNED = re.compile(rf"{_BEFORE}(?:{_MOBILE}|{_LANDLINE}){_AFTER}", re.I)
+_SHORTEST = 8
 
 
-def find_phone(line: str) -> str | None:
-    """The first phone number in `line`, masked."""
-    found = PHONE.search(line)
-    return mask_phone(found.group(0)) if found else None
+def find_phone(line: str, pattern: re.Pattern[str] = SIGNED) -> str | None:
+    """The first phone number in `line`, masked; a label's value may be any shape (`PHONE`)."""
+    for found in pattern.finditer(line):
+        if sum(char.isdigit() or char == "*" for char in found.group(0)) >= _SHORTEST:
+            return mask_phone(found.group(0))
+    return None
 
 
 def mask_phone(number: str) -> str:

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from helpdesk.intake import labels, when
 from helpdesk.intake.labels import Found
-from helpdesk.intake.phones import PHONE, find_phone, mask_phone
+from helpdesk.intake.phones import PHONE, find_phone
 from helpdesk.intake.signature import (
     closing_lines,
     company_in_line,
@@ -68,14 +68,15 @@ LABELS = {
 _PATTERNS = {name: labels.label_pattern(words) for name, words in LABELS.items()}
 _INTERMITTENT = re.compile(
     r"偶现|偶发|偶尔|偶然|时[好快有能行灵]时[坏慢无不]|间歇|不定时|不定期|有时(?!间)"
-    r"|intermittent|sometimes|occasionally|randomly|from time to time|now and then|not always"
-    r"|once in a while",
+    r"|\b(?:intermittent(?:ly)?|sometimes|occasionally|randomly|from time to time|now and then|not always"
+    r"|once in a while)\b",
     re.I,
 )
 _PERSISTENT = re.compile(
     r"持续|必现|每次|总是|始终|一直(?=[^，。,.\n]{0,6}?(?:报错|失败|错|卡|不|无法|没|停|转圈|超时|异常|空白|白屏|提示|显示))"
-    r"|[一二三四五六七八九十几两\d]+次都(?:不|没|失败|报错|一样)|100\s*+%|persistent|constant|continuous"
-    r"|every time|each time|consistently|all the time"
+    r"|[一二三四五六七八九十几两\d]+次都(?:不|没|失败|报错|一样)|100\s*+%\s*+(?:复现|出现|重现|reproducible)"
+    r"|\b(?:persistent(?:ly)?|constant(?:ly)?|continuous(?:ly)?|every time|each time|consistently"
+    r"|(?:happens|fails|crashes|occurs) all the time)\b"
     r"|always (?:fails|crashes|happens|shows|returns|errors|hangs)",
     re.I,
 )
@@ -98,7 +99,8 @@ _PRIORITY_WORD = re.compile(
 _SCOPE = re.compile(
     r"所有用户|全部用户|全体用户|所有人|全公司|全体员工|所有员工|所有门店|全部门店|所有客户"
     r"|\b(?:all (?:of )?(?:our )?(?:users|staff|employees|customers|stores|branches|offices)|every user"
-    r"|everyone|the whole company|company-wide)\b",
+    r"|(?<=affects )everyone|(?<=affecting )everyone|everyone(?= is affected| can't| cannot)"
+    r"|the whole company|company-wide)\b",
     re.I,
 )
 _COUNTED = re.compile(
@@ -181,8 +183,7 @@ def _as_written(value: str, _: datetime | None) -> str | None:
 
 
 def _phone(value: str, _: datetime | None) -> str | None:
-    found = PHONE.search(value)
-    return mask_phone(found.group(0)) if found else None
+    return find_phone(value, PHONE)
 
 
 def _frequency(value: str, _: datetime | None) -> str | None:

@@ -29,7 +29,7 @@ _ZH_DEPARTMENT = re.compile(
     r"^(?![全内外总这那本])[\u4e00-\u9fff]{1,12}?(?:事业部|部门|部|中心|科|处|办公室|室|组)$"
 )
 _EN_DEPARTMENT = re.compile(
-    r"^(?:(?:[A-Z][a-z]+|IT|HR|R&D)\s++){1,3}(?:Department|Dept\.?|Team|Desk|Division|Office|Unit)$"
+    r"^(?!The )(?:(?:[A-Z][a-z]+|IT|HR|R&D)\s++){1,3}(?:Department|Dept\.?|Desk|Division|Office|Unit)$"
     r"|^Department of [A-Z][\w ]+$"
 )
 _LABELLED = re.compile(r"^[^\s:：]{1,16}\s*+[:：]")

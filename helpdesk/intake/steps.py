@@ -29,7 +29,8 @@ _ZH_SEQUENCE = re.compile(
     r"[^。！？!?\n]{1,300}?(?:然后|接着|随后|之后|最后|[，,]\s*+再)[^。！？!?\n]{0,300}+"
 )
 _EN_SEQUENCE = re.compile(
-    r"(?<!\bat )\b(?:first(?:ly)?|to start(?: with)?)\b,?\s++[^.!?\n]{1,300}?\bthen\b[^.!?\n]{0,300}+",
+    r"(?:^|(?<=[.!?:;]\s))(?:first(?:ly)?|to start(?: with)?)\b,?\s++(?:I|we|you|they|open|click|go|log|sign"
+    r"|select|choose|enter|type|press|navigate|upload|create)\b[^.!?\n]{1,300}?\bthen\b[^.!?\n]{0,300}+",
     re.IGNORECASE,
 )
 _LONGEST_PARAGRAPH = 2000

@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 
 _NUMBER = (
-    r"(?<![A-Za-z0-9_.])[vV]?\d+(?:\.\d+){1,3}"
+    r"(?<![A-Za-z0-9_.])[vV]?\d{1,4}(?:\.\d+){1,3}"
     r"(?:[-_. ]?(?i:beta|rc|build|sp|patch|hotfix)\s*+\d*+)?(?![A-Za-z0-9_]|\.\d)"
 )
 _BUILD = r"(?<![A-Za-z0-9_])(?i:build)\s*+#?\d+(?:\.\d+)*+(?![A-Za-z0-9_]|\.\d)"
 VERSION = re.compile(rf"{_BUILD}|{_NUMBER}")
 _THREE_PART = re.compile(
-    rf"{_BUILD}|(?<![A-Za-z0-9_.])[vV]?\d+\.\d+\.\d+(?:[-_.](?i:beta|rc|build|sp|patch|hotfix)?\d*+)?"
+    rf"{_BUILD}|(?<![A-Za-z0-9_.])[vV]?\d{{1,4}}\.\d+\.\d+(?:[-_.](?i:beta|rc|build|sp|patch|hotfix)?\d*+)?"
     r"(?![A-Za-z0-9_]|\.\d)|(?<![A-Za-z0-9_.])[vV]\d+(?:\.\d+)+(?![A-Za-z0-9_]|\.\d)"
 )
 _IPV4 = re.compile(r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$")
@@ -26,7 +26,7 @@ _IPV4 = re.compile(r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$")
 _OTHERS = re.compile(
     r"(?:chrome|edge|firefox|safari|opera|ie|internet explorer|windows|win|ios|ipados|android|macos|os x"
     r"|office|excel|word|wps|java|jdk|jre|python|node(?:\.js)?|php|\.net|mysql|oracle|postgres(?:ql)?"
-    r"|sql server|redis|nginx|tomcat|微信|浏览器|谷歌|火狐|操作系统|系统补丁|ip|地址|服务器)"
+    r"|sql server|redis|nginx|tomcat|微信|浏览器|谷歌|火狐|操作系统|系统补丁|ip|地址|服务器|\b[245]\d\d)"
     r"[\s:：]*+(?:版本|version|浏览器)?[\s:：是为]*+$",
     re.IGNORECASE,
 )
