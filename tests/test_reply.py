@@ -125,6 +125,10 @@ LAYOUTS = {
         "On 20 Nov 2026 I wrote:\n- the export fails\n- the log is attached\n"
         "11月20日下午三点，我写道：\n导出失败",
     ),
+    "mailmaster_card_line_alone_keeps_the_sign_off_above": (
+        "谢谢\n\n李雷\n\n签名由 网易邮箱大师 定制\n\n---- 回复的原邮件 ----\n| 发件人 | 技术支持 |",
+        "谢谢\n\n李雷",
+    ),
     "a_note_ending_in_a_verb_is_not_an_attribution": (
         "11월 21일 보고서 작성\n2026年11月21日 李雷写道\n内容如上",
         "11월 21일 보고서 작성\n2026年11月21日 李雷写道\n内容如上",

@@ -31,6 +31,7 @@ LAYOUTS = {
     "reply_netease163_html_isreplycontent.eml": "打印机还是显示脱机。",
     "reply_mailmaster_signature_card.eml": "好的，我下午再试一次。",
     "reply_mailmaster_mobile_signature.eml": "可以了，谢谢！",
+    "reply_mailmaster_html_only_card.eml": "好的，我下午再试一次。",
     "reply_gmail_zh_attribution_wrapped.eml": "问题依旧，截图见附件。\n\n李雷",
     "reply_gmail_zh_date_first.eml": "已经升级到 3.2.1 了。",
     "reply_apple_mail_zh_quoted_attribution.eml": "截图见附件。\n\n李雷",

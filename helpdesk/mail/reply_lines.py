@@ -76,7 +76,8 @@ def signature_start(lines: list[str], index: int) -> int | None:
 
 
 def _card_start(lines: list[str], index: int) -> int:
-    """NetEase MailMaster's card draws its name and address between `|` lines above its last line."""
+    """NetEase MailMaster's card draws its name and address between `|` lines above its last line;
+    read from its HTML it is the short lines just above, one of them the address."""
     start = index
     for above in range(index - 1, max(index - 10, -1), -1):
         text = mark(lines[above])
@@ -84,7 +85,13 @@ def _card_start(lines: list[str], index: int) -> int:
             break
         if text and _PIPES.fullmatch(text):
             start = above
-    return start
+    if start < index:
+        return start
+    bottom = index - 1 if index and not mark(lines[index - 1]) else index
+    top = bottom
+    while top > max(bottom - 3, 0) and 0 < len(mark(lines[top - 1])) <= 40:
+        top -= 1
+    return top if any("@" in line for line in lines[top:bottom]) else index
 
 
 def quote_follows(lines: list[str], index: int) -> bool:
