@@ -1,4 +1,5 @@
-"""The clock-driven work: deadline warnings, escalations, progress updates, confirmation reminders, digests.
+"""The clock-driven work: deadline warnings, escalations, progress updates, confirmation and
+information reminders, digests.
 
 Each job finds its candidate tickets with one read, then decides and applies each ticket
 in a transaction of its own, so one failing ticket delays only itself.
@@ -16,6 +17,7 @@ from sqlalchemy.orm import sessionmaker
 from helpdesk.applier import Applier
 from helpdesk.clock import Clock
 from helpdesk.effects import Effect
+from helpdesk.intake.decide import unanswered
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.rules.schema import Duration
 from helpdesk.sla.digest import Digests
@@ -23,6 +25,7 @@ from helpdesk.sla.escalation import escalate, warn
 from helpdesk.sla.progress import progress
 from helpdesk.tickets.repository import Repository
 from helpdesk.tickets.snapshot import TicketView
+from helpdesk.tickets.status import INFO_PENDING
 from helpdesk.workflow.confirmation import confirmation_due
 
 log = logging.getLogger(__name__)
@@ -106,11 +109,13 @@ class Sweeper:
             overdue = repo.tickets_with_due_clocks(now, len(sla.escalation.chain))
             working = repo.tickets_in_states(sla.progress.working_states) if sla.progress.every else []
             resolved = repo.resolved_ids_before(now - timedelta(hours=timing.remind_after_hours))
+            asking = repo.tickets_in_states([INFO_PENDING]) if rules.catalog.information_reminder else []
         return [
             ("deadline warning", warned, lambda view, at: warn(rules, view, at)),
             ("escalation", overdue, lambda view, at: escalate(rules, view, at)),
             ("progress update", working, lambda view, at: progress(rules, view, at)),
             ("confirmation", resolved, lambda view, at: confirmation_due(rules.workflows, view, at)),
+            ("information reminder", asking, lambda view, at: unanswered(rules, view, at)),
         ]
 
     def _one(self, job: str, ticket_id: int, decide: Decide, now: datetime) -> int:

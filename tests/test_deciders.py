@@ -21,9 +21,10 @@ from helpdesk.effects import (
     StopClock,
     UpdateClock,
 )
-from helpdesk.intake.decide import IntakeDecider
+from helpdesk.intake.decide import IntakeDecider, unanswered
 from helpdesk.mail.parse import parse_message
 from helpdesk.rules.load import load_rules
+from helpdesk.rules.schema import InformationReminder
 from helpdesk.sla.escalation import escalate, eta_moved, warn
 from helpdesk.sla.progress import progress
 from helpdesk.tickets.snapshot import ClockView, TicketView, Workload
@@ -302,3 +303,47 @@ def test_a_moved_eta_is_told_to_the_owner_and_the_manager_but_not_to_who_moved_i
     assert notice.extra["eta_reason"] == "等待厂商补丁" and notice.extra["due"] == "2026-12-01 12:00"
     by_manager = eta_moved(RULES, view, old, "", "liu.yang@example.com", NOW)
     assert [n.person for n in of(Notify, by_manager)] == ["wang.wei"]
+
+
+def waiting(requests: int, asked_hours_ago: float) -> TicketView:
+    return ticket(
+        status="info_pending",
+        type="fault",
+        priority="general",
+        team="operations",
+        owner="zhang.min",
+        required_fields=("occurred_at", "system_version"),
+        information_requests=requests,
+        customer_updated_at=NOW - timedelta(hours=asked_hours_ago),
+    )
+
+
+def test_an_unanswered_information_request_reminds_the_customer_after_a_day():
+    assert unanswered(RULES, waiting(1, 23), NOW) == []
+    effects = unanswered(RULES, waiting(1, 25), NOW)
+    [reminder] = of(Notify, effects)
+    assert (reminder.template, reminder.person, reminder.automatic) == ("information_reminder", None, False)
+    assert reminder.missing == ("occurred_at", "system_version")
+    assert Set({"information_requests": 2}) in effects and not of(ChangeState, effects)
+
+
+def test_still_unanswered_after_the_last_request_the_configured_rule_follows():
+    # proceed (shipped): to the owner, flagged incomplete
+    effects = unanswered(RULES, waiting(2, 25), NOW)
+    assert [c.target for c in of(ChangeState, effects)] == ["assigned"]
+    assert Set({"incomplete": True}) in effects
+    assert [(n.template, n.person) for n in of(Notify, effects)] == [("assignment", "zhang.min")]
+    # close: the customer is told
+    closing = replace(
+        RULES,
+        catalog=RULES.catalog.model_copy(update={"information_reminder": InformationReminder(then="close")}),
+    )
+    effects = unanswered(closing, waiting(2, 25), NOW)
+    assert [c.target for c in of(ChangeState, effects)] == ["closed"]
+    assert [n.template for n in of(Notify, effects)] == ["close_notice"]
+    # wait: as it is
+    waits = replace(
+        RULES,
+        catalog=RULES.catalog.model_copy(update={"information_reminder": InformationReminder(then="wait")}),
+    )
+    assert unanswered(waits, waiting(2, 25), NOW) == []

@@ -306,3 +306,27 @@ def test_an_eta_is_the_plan_and_passing_or_moving_it_is_told(app, account, smtp,
     assert not any("预计完成时间已调整" in m["Subject"] for m in mails_to(smtp, "wang.wei@example.com"))
     running = {c.name: c for c in clocks(app).values() if c.met_at is None}
     assert running["eta"].due_at.astimezone(SH) == datetime(2026, 11, 23, 16, 0, tzinfo=SH)
+
+
+def test_an_unanswered_information_request_is_reminded_then_the_ticket_goes_on(app, account, smtp, clock):
+    account.deliver(customer_mail(CUSTOMER, "打印报错", "打印时提示“队列已满”。"))
+    app.run_once()
+    assert the_ticket(app).status == "info_pending"
+    clock.advance(timedelta(hours=23))
+    app.run_once()
+    assert len(mails_to(smtp, "li.lei@example.cn")) == 1  # only the acknowledgement so far
+    clock.advance(timedelta(hours=2))
+    app.run_once()
+    app.run_once()  # a second sweep reminds nobody twice
+    ack, reminder = mails_to(smtp, "li.lei@example.cn")
+    text = reminder.get_body(("plain",)).get_content()
+    assert "提醒：请补充信息" in reminder["Subject"] and "系统版本" in text and "先行处理" in text
+    assert reminder["In-Reply-To"] == ack["Message-ID"]  # in the ticket's thread
+    assert the_ticket(app).status == "info_pending" and mails_to(smtp, "zhang.min@example.com") == []
+
+    clock.advance(timedelta(hours=25))
+    app.run_once()
+    ticket = the_ticket(app)
+    assert (ticket.status, ticket.incomplete, ticket.owner) == ("assigned", True, "zhang.min")
+    [notice] = mails_to(smtp, "zhang.min@example.com")
+    assert "系统版本" in notice.get_body(("plain",)).get_content()  # what is still missing

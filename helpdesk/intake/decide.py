@@ -15,8 +15,11 @@ from helpdesk.intake.extract import Found, read_report
 from helpdesk.mail.message import InboundMessage
 from helpdesk.rules.conditions import STATED, Facts
 from helpdesk.rules.ruleset import RuleSet
+from helpdesk.rules.schema import Duration
+from helpdesk.sla.deadlines import due_after
 from helpdesk.tickets import status
 from helpdesk.tickets.snapshot import TicketView, Workload
+from helpdesk.workflow.confirmation import close_notice
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,42 @@ class IntakeDecider:
         else:
             _hand_over(plan, missing)
         return plan.effects
+
+
+_UNANSWERED = {
+    "zh": "未收到您补充的信息，工单已关闭",
+    "en": "the information we asked for did not come, so the ticket is closed",
+}
+
+
+def unanswered(rules: RuleSet, view: TicketView, now: datetime) -> list[Effect]:
+    """A ticket waiting on an information request for `information_reminder.after`: remind the
+    customer while requests are left, then follow the configured `then`."""
+    reminder = rules.catalog.information_reminder
+    plan = Plan(view, now)
+    if reminder is None or view.status != status.INFO_PENDING:
+        return plan.effects
+    asked = view.customer_updated_at or view.created_at  # the request, or the reminder, was the last mail
+    calendar = rules.calendars.of(view.team)
+    length = Duration.parse(reminder.after)
+    if now < due_after(calendar, asked, length):
+        return plan.effects
+    missing = view.missing
+    if view.information_requests < rules.catalog.max_information_requests:
+        requests = view.information_requests + 1
+        plan.set(information_requests=requests)
+        next_step = due_after(calendar, now, length).astimezone(calendar.zone).strftime("%Y-%m-%d %H:%M")
+        extra = {"due": next_step, "closes_without_answer": reminder.then == "close"}
+        # Not an answer to a mail but a promised step: the daily cap never holds it back.
+        plan.add(Notify("information_reminder", missing=tuple(missing), extra=extra))
+        plan.record("intake", "information_reminder", {"missing": missing, "request": requests})
+    elif reminder.then == "proceed":
+        _hand_over(plan, missing)
+    elif reminder.then == "close":
+        why = f"no answer to {view.information_requests} information request(s)"
+        plan.state(status.CLOSED, "intake", why)
+        plan.add(close_notice(_UNANSWERED, view.language))
+    return plan.effects
 
 
 def fill_fields(plan: Plan, found: dict[str, Found], message_id: str) -> None:

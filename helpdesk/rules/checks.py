@@ -27,6 +27,11 @@ def check_catalog(catalog: Catalog, at: Callable[..., None]) -> None:
         for priority in scale:
             if priority not in catalog.priorities:
                 at("scales", name, f"scale {name!r}: priority {priority!r} has no labels under priorities")
+    if catalog.information_reminder is not None:
+        try:
+            Duration.parse(catalog.information_reminder.after)
+        except ValueError as exc:
+            at("information_reminder", "after", f"information_reminder after: {exc}")
     for priority in catalog.urgent.priorities:
         if priority not in catalog.priorities:
             at("urgent", "priorities", f"urgent: unknown priority {priority!r}")

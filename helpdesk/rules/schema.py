@@ -47,6 +47,16 @@ class Urgent(_Strict):
     tag: str = Field("urgent", description="a ticket a rule tags so (add_tags) is urgent too")
 
 
+class InformationReminder(_Strict):
+    """An information request unanswered `after` this long reminds the customer (as one more
+    request, while requests are left); when none are left, the ticket follows `then`."""
+
+    after: str = "24h"
+    then: Literal["proceed", "close", "wait"] = Field(
+        "proceed", description="proceed: to its owner, flagged incomplete; close; wait: as it is"
+    )
+
+
 _RANK = re.compile(r"^\s*p\s*([0-9])\s*$", re.IGNORECASE)
 
 
@@ -66,6 +76,7 @@ class Catalog(_Strict):
     # Your own sensitive data, masked like ID and bank-card numbers: name → regular expression.
     sensitive: dict[str, str] = {}
     urgent: Urgent = Urgent()
+    information_reminder: InformationReminder | None = None
 
     def is_urgent(self, priority: str | None, tags: tuple[str, ...] | list[str] = ()) -> bool:
         """Whether a ticket goes to its owner at once, its clocks never paused for missing details."""
