@@ -36,3 +36,8 @@ def test_repeated_query_terms_count_once():
 
 def test_punctuation_only_asks_nothing():
     assert parse_query("，。!?").empty
+
+
+def test_blobs_are_not_terms_and_a_pasted_page_asks_its_first_terms():
+    assert terms("x" * 101 + " ok") == ["ok"]
+    assert len(parse_query(" ".join(f"word{n}" for n in range(500))).words) == 64

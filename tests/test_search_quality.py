@@ -96,3 +96,15 @@ def test_reindex_writes_the_entries_of_tickets_closed_before_the_knowledge_base(
     assert knowledge.reindex(session, rules, lambda *_: None) == len(tickets)
     session.commit()
     assert [h.kind for h in knowledge.search(session, "搓纸轮")] == ["knowledge"]
+
+
+def test_a_reopened_ticket_keeps_its_entry_which_shows_the_state_now(labelled):
+    session, tickets, rules = labelled
+    ticket = tickets["jam_zh"]
+    ticket.status, ticket.updated_at = "reopened", ticket.updated_at + timedelta(days=40)
+    session.commit()
+    knowledge.refresh(session, rules)
+    [hit] = knowledge.search(session, "搓纸轮", SearchFilter(states=("reopened",)))
+    assert (hit.kind, hit.number, hit.state) == ("knowledge", ticket.number, "reopened")
+    new = Ticket(id=10_003, number="202612-004", subject="打印机卡纸", description="")
+    assert ticket.number not in {s.number for s in knowledge.similar_tickets(session, new)}

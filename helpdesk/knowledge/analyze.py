@@ -19,6 +19,10 @@ _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _RUN = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+")
 _IS_CJK = re.compile(rf"[{_CJK}]")
 _ACCENTS = re.compile("[\u0300-\u036f]")  # combining accents, once NFD has split them off
+# A longer run of letters and digits is a hash or an encoded blob, not a word anyone searches for
+# (PostgreSQL would refuse to index it anyway).
+LONGEST = 100
+QUERY_LIMIT = 64  # terms of one search
 # Longest first; a stem keeps at least three letters, so "bus" and "is" stay whole.
 _SUFFIXES = ("ing", "ies", "es", "ed", "s")
 
@@ -54,7 +58,8 @@ def terms(text: str) -> list[str]:
     found: list[str] = []
     for run in _runs(text):
         if not _IS_CJK.match(run):
-            found.append(stem(run))
+            if len(run) <= LONGEST:
+                found.append(stem(run))
         elif len(run) == 1:
             found.append(run)
         else:
@@ -93,7 +98,8 @@ def parse_query(text: str) -> Query:
             prefixes.append(run)
             continue
         words.extend(terms(run))
-    return Query(tuple(dict.fromkeys(words)), tuple(dict.fromkeys(prefixes)))
+    # A pasted page would make an OR of thousands of terms; its first ones say what it is about.
+    return Query(tuple(dict.fromkeys(words))[:QUERY_LIMIT], tuple(dict.fromkeys(prefixes))[:QUERY_LIMIT])
 
 
 def coverage(query: Query, document_terms: set[str]) -> float:

@@ -69,11 +69,11 @@ def entry_document(values: dict, ticket: Ticket, rules: RuleSet) -> dict:
 
 
 def archive(session: Session, ticket: Ticket, now: datetime, rules: RuleSet) -> None:
-    """Keep (or renew) the knowledge entry of `ticket`, being closed now, and index it with the ticket."""
+    """Keep (or renew) the knowledge entry of `ticket`, being closed now, and index it. The ticket's
+    own document follows at the next refresh: more effects of the same mail may still change it."""
     values = entry_values(ticket, rules, now)
     upsert(session, KnowledgeEntry, [values], ("ticket_id",))
-    documents = [entry_document(values, ticket, rules), ticket_document(ticket, rules)]
-    upsert(session, SearchDocument, documents, DOCUMENT_KEYS)
+    upsert(session, SearchDocument, [entry_document(values, ticket, rules)], DOCUMENT_KEYS)
 
 
 def _loaded(session: Session, ids: list[int]) -> list[Ticket]:
