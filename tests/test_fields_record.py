@@ -23,7 +23,7 @@ def mail(body: str, sender: str = "王芳 <wang.fang@qq.com>", **headers: str) -
     message["From"] = sender
     message["To"] = "support@example.com"
     message["Subject"] = "问题"
-    message["Date"] = "Tue, 24 Nov 2026 10:12:00 +0800"
+    message["Date"] = headers.pop("Date", "Tue, 24 Nov 2026 10:12:00 +0800")
     message["Message-ID"] = "<record@example.cn>"
     for name, value in headers.items():
         message[name.replace("_", "-")] = value
@@ -198,3 +198,8 @@ def test_a_reply_with_no_new_words_reads_nothing_from_its_quote():
 )
 def test_words_that_only_look_like_record_fields(text, field):
     assert field not in values(text)
+
+
+def test_a_date_at_the_end_of_the_calendar_keeps_the_words_as_written():
+    found = record("昨天下午三点左右报错，希望上线时间：1月10日", Date="Fri, 31 Dec 9999 23:59:59 +0000")
+    assert found["occurred_at"] == ("昨天下午三点左右", "text") and found["expected_live"][0] == "1月10日"

@@ -144,6 +144,13 @@ def _attachment(field: FieldDef, names: list[str]) -> Found | None:
     return Found(", ".join(matches), 0, "attachment") if matches else None
 
 
+def _reference(mail: InboundMessage, zone: tzinfo | None) -> datetime | None:
+    """The mail's Date in the desk's zone (naive); None without one, or one no calendar counts from."""
+    if mail.date is None or not 1900 < mail.date.year < 9000:
+        return None
+    return (mail.date.astimezone(zone) if zone else mail.date).replace(tzinfo=None)
+
+
 def read_report(
     fields: Mapping[str, FieldDef],
     mail: InboundMessage,
@@ -157,8 +164,7 @@ def read_report(
     Times are resolved against the mail's Date in `zone` (the desk's; the mail's own offset
     without it). `customers` maps mail domains to company names.
     """
-    reference = mail.date.astimezone(zone) if mail.date and zone else mail.date
-    local = reference.replace(tzinfo=None) if reference else None
+    local = _reference(mail, zone)
     # No new words in a reply means nothing new: its quoted history (our own questions and their
     # examples among it) is never read. A new mail with none is a forward: the report is its text.
     text = mail.new_text or ("" if mail.in_reply_to or mail.references else mail.text)
