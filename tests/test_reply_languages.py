@@ -290,3 +290,31 @@ def test_more_languages_attribution(language):
     attribution = MORE_ATTRIBUTIONS[language]
     assert split_reply(f"{reply}\n\n{attribution}\n\n{QUOTE}") == reply
     assert split_reply(f"{reply}\n\n{wrapped(attribution)}\n\n{QUOTE}") == reply
+
+
+# The lines phones and desktop mail apps append, beside each language's "Sent from my iPhone".
+APP_SIGNATURES = [
+    "Sent from my Samsung Galaxy smartphone.",
+    "Sent from Mail for Windows",
+    "Sent from Yahoo Mail for iPhone",
+    "Get Outlook for Android<https://aka.ms/ghei36>",
+    "Von meinem Samsung Galaxy Smartphone gesendet.",
+    "Holen Sie sich Outlook für Android",
+    "Envoyé à partir de Outlook Mobile",
+    "Enviado do meu smartphone Samsung Galaxy.",
+    "Verstuurd vanaf mijn Samsung Galaxy-smartphone",
+    "Wysłane z mojego smartfona Samsung Galaxy.",
+    "Отправлено из мобильной Почты Mail.ru",
+    "Windows 10 版のメールから送信",
+    "Windows 10용 메일에서 보냄",
+    "从 Windows 10 版邮件发送",
+    "發自我的 iPad",
+    "发自我的华为手机",
+    "发自网易邮箱大师",
+]
+
+
+@pytest.mark.parametrize("signature", APP_SIGNATURES)
+def test_app_signatures_end_the_new_text(signature):
+    text = f"OK, thanks.\n\n{signature}\n\n{LANGUAGES['en']['gmail']}\n\n{QUOTE}"
+    assert split_reply(text) == "OK, thanks."
