@@ -121,6 +121,7 @@ def test_large_html_is_cut_before_conversion_with_a_defect():
         "html_deep_divs",
         "html_border_spaces",
         "header_many_encoded_words",
+        "header_raw_8bit_200k",
         "body_5mb_spaces_lines",
     ],
 )

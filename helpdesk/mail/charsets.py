@@ -145,7 +145,8 @@ def decode_bytes(data: bytes, charset: str | None, hints: tuple[str, ...] = ()) 
 @functools.cache
 def _single_byte(codec: str) -> bool:
     """Whether `codec` reads each byte as one character (Latin-1, windows-1251, KOI8-R…)."""
-    return len(_HIGH.decode(codec, "replace")) == len(_HIGH)
+    text = _HIGH.decode(codec, "replace")  # UTF-8 makes 128 U+FFFD of them: not single-byte
+    return len(text) == len(_HIGH) and text.count("\ufffd") < len(_HIGH) // 4
 
 
 def _misfit(charset: str | None) -> str:

@@ -4,16 +4,18 @@ Every candidate codec that reads the bytes without an error is scored on its tex
 kana or Hangul character must be a common one (GB2312 level 1, Big5 common, KS X 1001) and
 must not sit alone between Latin letters (an accented Latin byte and the ASCII letter after
 it form a valid GBK pair: `Lütkebohle` read as GBK is `L黷kebohle`); accented Latin letters
-come one or two at a time, Cyrillic words keep their case, and letters frequent in some
-language (charset-normalizer's tables) count extra. charset-normalizer's mess ratio is taken
-off, and its own ranked guesses join the candidates when none of ours reads naturally. The
-message's other declared charsets come first, and an earlier candidate keeps a tie.
+come a few at a time with no case flip inside a word, Cyrillic words are Russian letters that
+keep their case, and letters frequent in some language (charset-normalizer's coherence tables)
+count extra; charset-normalizer's mess ratio is taken off readings that show CJK. Its own
+ranked guesses join the candidates when none of ours
+reads naturally (its coherence needs more text than a subject or a name gives). The message's
+other declared charsets come first and yield only to a clearly better reading; otherwise an
+earlier candidate keeps a near tie, so Chinese wins when both readings look natural.
 """
 
 from __future__ import annotations
 
 import codecs
-import itertools
 import re
 import unicodedata
 
@@ -23,7 +25,7 @@ from charset_normalizer.md import mess_ratio
 
 # After the message's own charsets: Chinese first (our senders), then the other CJK, then the
 # single-byte charsets met most often.
-DEFAULTS = ("gb18030", "cp950", "cp932", "cp949", "cp1252", "koi8_r", "cp1251", "iso8859_2")
+DEFAULTS = ("gb18030", "cp950", "cp932", "cp949", "koi8_r", "cp1252", "cp1251", "iso8859_2")
 _SAMPLE = 256 * 1024  # bytes charset-normalizer reads
 _SCORED = 8_000  # characters of each reading that are scored
 _MARGIN = 0.05  # how much better a later candidate must read to displace an earlier one
@@ -31,6 +33,8 @@ _HINT_MARGIN = 0.15  # … to displace a charset the message itself declares
 _NATURAL = 0.9  # a reading this good needs no help from charset-normalizer's guesses
 _ASCII = bytes(range(0x20, 0x7F))
 _RUNS = re.compile(r"[^\x00-\x7f]+")
+_CJK_TEXT = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7a3]")
+_CASE_FLIP = re.compile(r"[а-яёєіїґ][А-ЯЁЄІЇҐ]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _ASCII_LETTERS = re.compile(r"[A-Za-z]")
 # What a Cyrillic word is made of: letters of Russian and Ukrainian, and the marks glued to words.
@@ -94,8 +98,12 @@ def naturalness(text: str) -> float:
         before = sample[run.start() - 1] if run.start() else " "
         after = sample[run.end()] if run.end() < len(sample) else " "
         chars = run.group(0)
+        # A Cyrillic word is natural when it is all Russian letters, keeps its case and stands
+        # apart from ASCII letters; weighed once per run (a run can be the whole sample).
+        word = set(chars) <= _RUSSIAN_RUN and not _CASE_FLIP.search(chars)
+        word_weight = weight * (word and not (_ascii_letter(before) or _ascii_letter(after)))
         for index, ch in enumerate(chars):
-            verdict = _judge(ch, chars, index, before, after, weight)
+            verdict = _judge(ch, chars, index, before, after, word_weight)
             if verdict is None:
                 continue
             counted += 1
@@ -104,12 +112,16 @@ def naturalness(text: str) -> float:
     if not counted:
         return 1.1
     # Frequent letters count only with enough of them: one "Ž" is no evidence of Czech.
-    return common / counted + 0.1 * frequent / max(counted, 5) - mess_ratio(sample) / 2
+    score = common / counted + 0.1 * frequent / max(counted, 5)
+    # charset-normalizer's mess ratio tells one CJK reading from another (Korean read as GBK);
+    # on Latin text it mistakes a run of umlauts for mess, so it weighs only where CJK shows.
+    return score - mess_ratio(sample) / 2 if _CJK_TEXT.search(sample) else score
 
 
-def _judge(ch: str, run: str, index: int, before: str, after: str, weight: float) -> float | None:
+def _judge(ch: str, run: str, index: int, before: str, after: str, cyrillic: float) -> float | None:
     """1 when `ch` is natural where it stands, 0 when it looks like mojibake, None when neutral;
-    a Cyrillic word counts `weight` (less in a text of Latin words: there it is an accent misread)."""
+    a Cyrillic letter counts `cyrillic` (its word's verdict, less in a text of Latin words, where it
+    is an accent misread)."""
     code = ord(ch)
     prev = run[index - 1] if index else before
     nxt = run[index + 1] if index + 1 < len(run) else after
@@ -117,8 +129,8 @@ def _judge(ch: str, run: str, index: int, before: str, after: str, weight: float
         if _latin_neighbours(prev, nxt):
             return 0
         return 1 if common_cjk(ch) else 0.5  # GBK's rarer characters (镕) are real, if rare
-    if 0xFF61 <= code <= 0xFF9F:  # half-width katakana: a Shift_JIS reading of Chinese or Latin bytes
-        return 0
+    if 0xFF61 <= code <= 0xFF9F or 0x2500 <= code <= 0x259F:
+        return 0  # half-width katakana or box drawing: Shift_JIS or KOI8-R reading other bytes
     category = unicodedata.category(ch)
     if category in ("Cc", "Co", "Cn", "Cs", "Mn") or ch == "\ufffd":
         return 0
@@ -127,9 +139,7 @@ def _judge(ch: str, run: str, index: int, before: str, after: str, weight: float
     if 0x00A1 <= code <= 0x00BF:  # a Latin-1 sign inside a word: a CJK or Cyrillic byte read as Latin
         return 0 if prev.isalpha() or nxt.isalpha() else None
     if 0x0400 <= code <= 0x04FF:
-        if _ascii_letter(before) or _ascii_letter(after) or not all(c in _RUSSIAN_RUN for c in run):
-            return 0
-        return float(not any(a.islower() and b.isupper() for a, b in itertools.pairwise(run))) * weight
+        return cyrillic
     if category.startswith("L"):
         return float(not _latin_neighbours(prev, nxt))
     return None

@@ -131,6 +131,7 @@ BAD_CHARSETS = {
     "eight_bit": b"utf-\xe9",
 }
 TEXT = "打印机报错，无法打印"
+RAW_GBK = "你好".encode("gbk")  # undeclared 8-bit bytes, decoded in linear time however many
 FILE_NAME = "报错.log"
 
 
@@ -209,6 +210,7 @@ def catalogue() -> dict[str, Callable[[], bytes]]:
                 headers=("References: " + " ".join(f"<{n}@x>" for n in range(100_000)) + "\r\n").encode(),
             ),
             "header_many_encoded_words": lambda: mail("body", subject="=?utf-8?q?" * 20_000),
+            "header_raw_8bit_200k": lambda: mail("body", subject="raw").replace(b"raw", RAW_GBK * 50_000, 1),
             "message_over_26mb": lambda: mail(b"A" * (26 * 1024 * 1024), subject="too big"),
         }
     )
