@@ -4,9 +4,14 @@ as each client writes them in that language; the reply above them is the new tex
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import pytest
+import yaml
+
+from helpdesk.mail import reply_words
 from helpdesk.mail.reply import split_reply
+from helpdesk.mail.reply_words import load_words, words
 
 HEADER = (
     "{from_}: Support <support@example.com>\n{sent}: {date}\n{to}: {name}\n"
@@ -318,3 +323,19 @@ APP_SIGNATURES = [
 def test_app_signatures_end_the_new_text(signature):
     text = f"OK, thanks.\n\n{signature}\n\n{LANGUAGES['en']['gmail']}\n\n{QUOTE}"
     assert split_reply(text) == "OK, thanks."
+
+
+def test_every_table_is_read_and_a_typo_names_its_file(tmp_path):
+    folder = Path(reply_words.__file__).with_name("attribution")
+    for path in folder.glob("*.yaml"):  # every shipped table is read
+        for verb in yaml.safe_load(path.read_text(encoding="utf-8")).get("wrote", []):
+            assert words().wrote.match(verb.lower()[::-1]), (path.name, verb)
+    (tmp_path / "xx.yaml").write_text('wrote: [wrote]\nsignature: ["Sent from {device}"]\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"xx\.yaml: unknown keys \['signature'\]"):
+        load_words(tmp_path)
+    (tmp_path / "xx.yaml").write_text("signatures: [Sent from {device}]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"xx\.yaml: while parsing"):
+        load_words(tmp_path)
+    (tmp_path / "xx.yaml").write_text("wrote: wrote\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"xx\.yaml: wrote must be a list of words"):
+        load_words(tmp_path)

@@ -47,10 +47,21 @@ class Words:
 
 @functools.cache
 def words() -> Words:
-    """The merged tables of `attribution/*.yaml`; a file with an unknown key is an error naming it."""
+    """The merged tables of the shipped `attribution/*.yaml`, read once."""
+    return load_words(_FOLDER)
+
+
+def load_words(folder: Path) -> Words:
+    """The merged tables of `folder`'s `*.yaml`; a file with an unknown key or a value that is not
+    a list of words is a ValueError naming the file."""
     merged: dict[str, set[str]] = {key: set() for key in _KEYS}
-    for path in sorted(_FOLDER.glob("*.yaml")):
-        table = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            table = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as error:
+            raise ValueError(f"{path.name}: {error}") from error
+        if not isinstance(table, dict):
+            raise ValueError(f"{path.name}: a mapping of word lists is expected")
         unknown = set(table) - _KEYS
         if unknown:
             raise ValueError(f"{path.name}: unknown keys {sorted(unknown)}")
