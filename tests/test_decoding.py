@@ -141,3 +141,26 @@ def test_bom_obsolete_header_syntax_and_a_named_inline_text_as_the_only_body():
 def test_an_impossible_date_is_treated_as_missing():
     mail = parse_message(b"From: a@example.com\r\nDate: 99999999999\r\n\r\nhello")
     assert mail.date is None and any("Date" in d for d in mail.defects)
+
+
+@pytest.mark.parametrize(
+    ("name", "codec", "body_charset"),
+    [("错误截图.png", "utf-8", "utf-8"), ("错误截图.png", "gbk", "gbk"), ("錯誤截圖.png", "big5", "big5")],
+)
+def test_raw_8bit_file_names_decode_like_raw_subjects(name, codec, body_charset):
+    raw = (
+        b'From: a@example.com\r\nSubject: x\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: text/plain; charset="
+        + body_charset.encode()
+        + b"\r\n\r\n"
+        + "附件".encode(codec)
+        + b"\r\n--b\r\nContent-Type: image/png\r\n"
+        b'Content-Disposition: attachment; filename="' + name.encode(codec) + b'"\r\n\r\nPNG\r\n--b--\r\n'
+    )
+    assert [a.filename for a in parse_message(raw).attachments] == [name]
+
+
+def test_valid_utf8_under_a_latin_label_is_utf8_and_valid_text_carries_no_defect():
+    assert decode_bytes("DISCOVER® Größe".encode(), "iso-8859-1")[0] == "DISCOVER® Größe"
+    assert decode_bytes("Здравствуйте".encode(), "utf-8") == ("Здравствуйте", None)
+    assert decode_bytes("Größe".encode("latin-1"), "iso-8859-1") == ("Größe", None)
