@@ -8,19 +8,16 @@ Marks are whole lines, so a keyword inside a sentence ("I wrote: …") never cut
 
 from __future__ import annotations
 
-import re
-
 from helpdesk.mail.reply_lines import (
     attribution_end,
     header_block_end,
     mark,
     quote,
     quote_follows,
+    rule,
     separator,
     signature_start,
 )
-
-_RULE = re.compile(r"[-_=*~—\s]*+")  # a line of dashes or underscores left above a cut
 
 
 def split_reply(text: str) -> str:
@@ -85,8 +82,8 @@ def _answers(lines: list[str], start: int, trailing: bool) -> str:
 
     Text after the last quote is an answer too when the writer answered between quotes, or
     wrote nothing but a greeting above them (bottom posting); otherwise it is a list footer or
-    a disclaimer.
-    A history with no '>' line at all is a quote from a client that marks nothing: no answers.
+    a disclaimer. A history with no '>' line at all is a quote from a client that marks
+    nothing: no answers.
     """
     runs: list[tuple[int, int]] = []  # first and last line of each answer
     last_quote = -1
@@ -142,6 +139,6 @@ def _forwarded(lines: list[str], cut: int) -> str:
 def _tidy(lines: list[str]) -> str:
     """`lines` joined and trimmed, without the rule lines ("-----", "_____") left above a cut."""
     end = len(lines)
-    while end and _RULE.fullmatch(lines[end - 1]):
+    while end and (not lines[end - 1].strip() or rule(lines[end - 1])):
         end -= 1
     return "\n".join(lines[:end]).strip()

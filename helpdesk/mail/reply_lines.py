@@ -45,6 +45,11 @@ def quote(line: str) -> bool:
     return line.lstrip().startswith(">")
 
 
+def rule(line: str) -> bool:
+    """A line of dashes, underscores or the like ("-----", "_____"), drawn between text and history."""
+    return _RULE_LINE.fullmatch(line.strip()) is not None
+
+
 def separator(line: str) -> str | None:
     """'forward' or 'separator' for a "-----Original Message-----" line in any language, else None."""
     text = mark(line).replace("&nbsp;", " ")  # QQ Mail's plain part keeps the HTML's entities
@@ -242,7 +247,7 @@ def _under_text(lines: list[str], index: int) -> bool:
     """Whether the writer's text is right on the line above (most clients leave a blank line, a
     rule or a separator there; some put the block right under the sender's name)."""
     above = mark(lines[index - 1]) if index else ""
-    if above and not (_RULE_LINE.fullmatch(above) or separator(above)):
+    if above and not (rule(above) or separator(above)):
         return signature_start(lines, index - 1) is None
     return False
 
