@@ -16,12 +16,14 @@ from click.testing import CliRunner
 from helpdesk.cli import main
 from helpdesk.config import Config
 from helpdesk.outbound.context import excerpt
-from helpdesk.outbound.examples import CUSTOMERS, OTHER_SUBJECTS, Examples
-from helpdesk.outbound.phrases import duration, hours
+from helpdesk.outbound.examples import Examples
+from helpdesk.outbound.examples_data import CUSTOMERS, OTHER_SUBJECTS, REPORTS
+from helpdesk.outbound.phrases import duration, hours, resolved_words
 from helpdesk.outbound.phrases_dates import resolve
 from helpdesk.outbound.phrases_reasons import reason, say
 from helpdesk.outbound.render import Renderer
 from helpdesk.rules.load import load_rules
+from helpdesk.workflow.feedback import read_feedback
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates" / "email"
@@ -41,6 +43,8 @@ def customer_words(language: str) -> list[str]:
     """What the sample customers wrote (and their attachment's name): theirs, in any language."""
     words = CUSTOMERS[language]
     said = [v for v in words.values() if isinstance(v, str)] + list(words["fields"].values())
+    said += [text for report in REPORTS[language].values() for text in report]
+    said += [line for text in said for line in text.splitlines()]
     return sorted(said + OTHER_SUBJECTS[language] + ["screenshot.png"], key=len, reverse=True)
 
 
@@ -111,14 +115,13 @@ def test_every_template_speaks_the_house_voice_in_both_languages_for_every_type(
     assert sorted(set(found)) == []
 
 
-def test_the_examples_cover_every_variant_and_staff_mails_greet_staff():
-    for template in EXAMPLES.templates():
-        for example in EXAMPLES.all(template):
-            first = example.rendered.text.split("\n", 1)[0]
-            staff = {p.name for p in RULES.directory.people}
-            greets_staff = any(name in first for name in staff)
-            assert greets_staff == EXAMPLES.to_staff(template), (template, first)
-            assert not problems(template, example.language, example.rendered.subject, example.rendered.text)
+@pytest.mark.parametrize("template", EXAMPLES.templates())
+def test_each_variant_reads_right_and_staff_mails_greet_staff(template):
+    for example in EXAMPLES.all(template):
+        first = example.rendered.text.split("\n", 1)[0]
+        greets_staff = any(person.name in first for person in RULES.directory.people)
+        assert greets_staff == EXAMPLES.to_staff(template), (template, first)
+        assert not problems(template, example.language, example.rendered.subject, example.rendered.text)
 
 
 class _Tags(HTMLParser):
@@ -233,7 +236,7 @@ def test_durations_come_from_sla_yaml(tmp_path):
     assert "请在2个工作小时内回复本邮件确认" in zh and "1 小时" not in zh and "1小时" not in zh
     assert "within 2 working hours" in en
     reminder = EXAMPLES.render("confirmation_reminder", "zh", EXAMPLES.ticket("zh", "fault", "resolved")).text
-    assert "若2天内（2026-11-27 10:00 前）仍未收到您的回复，工单将按已解决关闭。" in reminder
+    assert "若2天内（2026-11-27 10:00 前）仍未收到您的回复，工单将按“已解决”关闭。" in reminder
 
 
 def test_raw_values_are_shown_readably():
@@ -290,3 +293,14 @@ def test_refusal_reasons_are_coded_and_said_in_the_readers_language():
     assert say("#优先级 紧急", "en") == "#优先级 紧急"  # a line as the engineer wrote it stays
     with pytest.raises(KeyError):
         reason("no_such_reason")
+
+
+def test_every_result_a_resolution_mail_offers_is_read_back():
+    """A request is 验收通过 / 未通过 / 部分通过, a fault 已解决 / 未解决 / 部分解决: each choice the mail
+    offers is understood when the customer answers with it."""
+    for type_ in TYPES:
+        for language, rating in (("zh", " 满意"), ("en", ", satisfied")):
+            choices = resolved_words(type_, language)["choices"]
+            for choice, meant in zip(choices, ("resolved", "unresolved", "partial"), strict=True):
+                feedback = read_feedback(choice + rating)
+                assert (feedback.result, feedback.rating) == (meant, "satisfied"), (type_, choice)

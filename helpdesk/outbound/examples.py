@@ -13,6 +13,7 @@ from helpdesk.clock import ManualClock
 from helpdesk.config import Config
 from helpdesk.errors import TemplateError
 from helpdesk.outbound.context import local_time, thread_history, ticket_context
+from helpdesk.outbound.examples_data import CUSTOMERS, figures, report
 from helpdesk.outbound.outbox import Notifier
 from helpdesk.outbound.phrases import LANGUAGES, bilingual, clock_name
 from helpdesk.outbound.phrases_reasons import reason
@@ -26,38 +27,6 @@ from helpdesk.workflow.staff import command_spellings, keyword_line
 # A mail to a staff member says so on its first line; every other template is a mail to the customer.
 STAFF_MARK = "{# to: staff #}"
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, a Monday
-# Who writes, in each language: the customer, their report, and the staff member who reads.
-CUSTOMERS = {
-    "zh": {
-        "name": "李雷",
-        "email": "li.lei@example.cn",
-        "subject": "OA 无法登录",
-        "text": "您好，今天 9:05 起登录 OA 时提示“验证码错误”，版本 3.2.1。\n1. 打开登录页\n2. 输入账号密码",
-        "fields": {"occurred_at": "今天 9:05", "error_message": "验证码错误", "system_version": "3.2.1"},
-        "reply": "已经清理了缓存，还是提示验证码错误，请尽快处理，我们上午要用。",
-        "words": "已定位到验证码服务缓存写满，正在清理，预计半小时内恢复。",
-        "solution": "清理了验证码服务的缓存，并把缓存上限调大了一倍。",
-        "cause": "验证码服务的缓存被写满，新的验证码无法保存。",
-        "staff": "wang.wei",
-    },
-    "en": {
-        "name": "Anna Smith",
-        "email": "anna.smith@example.com",
-        "subject": "Cannot log in to OA",
-        "text": "Hello, since 9:05 today OA says 'invalid captcha' when I log in. Version 3.2.1.\n"
-        "1. Open the login page\n2. Enter the user name and password",
-        "fields": {
-            "occurred_at": "today 9:05",
-            "error_message": "invalid captcha",
-            "system_version": "3.2.1",
-        },
-        "reply": "I cleared the cache and it still says invalid captcha; we need it this morning.",
-        "words": "The captcha cache is full; we are clearing it and expect it back in half an hour.",
-        "solution": "We cleared the captcha service's cache and doubled its limit.",
-        "cause": "The captcha service's cache was full, so new captchas could not be stored.",
-        "staff": "emma.brown",
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -93,12 +62,12 @@ class Examples:
 
     def ticket(self, language: str, type_: str, state: str) -> Ticket:
         """A sample ticket of `type_` in `state`, as the customer writing `language` reported it."""
-        who = CUSTOMERS[language]
+        who, wrote = CUSTOMERS[language], report(language, type_)
         kind = self.rules.catalog.types[type_]
         scale = self.rules.names.scale_of(type_)
         ticket = Ticket(
             number="202611-001",
-            subject=who["subject"],
+            subject=wrote["subject"],
             status=state,
             type=type_,
             priority=scale[1] if len(scale) > 1 else kind.default_priority,
@@ -107,9 +76,9 @@ class Examples:
             requester_email=who["email"],
             requester_name=who["name"],
             language=language,
-            description=who["text"],
+            description=wrote["text"],
             incomplete=False,
-            solution=who["solution"] if state in ("resolved", "closed") else "",
+            solution=wrote["solution"] if state in ("resolved", "closed") else "",
             created_at=NOW - timedelta(minutes=30),
             updated_at=NOW,
             resolved_at=NOW if state in ("resolved", "closed") else None,
@@ -117,21 +86,21 @@ class Examples:
         )
         staff = self.rules.directory.person(who["staff"])
         said = (
-            (who["email"], who["text"], 30, "m1", "in"),
+            (who["email"], wrote["text"], 30, "m1", "in"),
             (self.config.support_address, "(acknowledgement)", 30, "m2", "out"),
-            (staff.email if staff else who["email"], who["words"], 15, "m3", "in"),
+            (staff.email if staff else who["email"], wrote["words"], 15, "m3", "in"),
             (who["email"], who["reply"], 5, "m4", "in"),
         )
         for sender, text, minutes, key, direction in said:
             _message(ticket, direction, sender, text, NOW - timedelta(minutes=minutes), key)
-        report = ticket.messages[0]
-        for name, value in who["fields"].items():
+        first = ticket.messages[0]
+        for name, value in who["fields"].items() if type_ == "fault" else ():
             if name in self.rules.catalog.fields:
                 ticket.fields.append(
                     TicketField(
                         name=name,
                         value=value,
-                        message_id=report.message_id,
+                        message_id=first.message_id,
                         line=1,
                         source="body",
                         updated_at=NOW,
@@ -170,8 +139,8 @@ class Examples:
         person = next(p for p in self.rules.directory.people if p.role in ("manager", "director"))
         person = person.model_copy(update={"language": language})
         digests = Digests(self.config, self.rules, self.renderer, self.notifier, ManualClock(NOW))
-        figures = _figures(language)
-        return digests.context(person, date(2026, 11, 22), {"day": figures, "month": figures})
+        day = figures(language)
+        return digests.context(person, date(2026, 11, 22), {"day": day, "month": day})
 
     def variants(self, template: str) -> list[tuple[str, str, str, dict]]:
         """(title, type, state, extra) for each way `template`'s wording differs by ticket."""
@@ -277,7 +246,7 @@ def _extras(rules: RuleSet, template: str, language: str, ticket: Ticket) -> dic
     extras |= {
         "acknowledgement": {"customer_name": who["name"]},
         "information_request": {"customer_name": who["name"]},
-        "resolution": {"message": who["words"], "moved": True},
+        "resolution": {"message": report(language, ticket.type or "")["words"], "moved": True},
         "confirmation_unclear": {"closes_without_answer": rules.workflows.confirmation.close_without_answer},
         "sensitive_masked": {"kinds": ["id_card", "mobile"]},
         "customer_reply": {"message": who["reply"], "attachments": ["screenshot.png"]},
@@ -326,40 +295,3 @@ def _extras(rules: RuleSet, template: str, language: str, ticket: Ticket) -> dic
     for values in extras.values():
         generic |= values
     return generic
-
-
-def _figures(language: str) -> dict:
-    """A day's statistics as `tickets.statistics` returns them (ids, not names)."""
-    subjects = OTHER_SUBJECTS[language]
-    return {
-        "tickets": 3,
-        "escalations": [
-            {
-                "number": "202611-001",
-                "subject": CUSTOMERS[language]["subject"],
-                "clock": "first_response",
-                "to": "liu.yang",
-            }
-        ],
-        "overdue": [
-            {
-                "number": "202611-002",
-                "subject": subjects[0],
-                "clock": "resolution",
-                "due": datetime(2026, 11, 22, 10, 0, tzinfo=UTC),
-                "owner": "wang.wei",
-            }
-        ],
-        "waiting": [{"number": "202611-003", "subject": subjects[1], "status": "info_pending"}],
-        "by_type": {"fault": 2, "consultation": 1},
-        "by_priority": {"fatal": 1, "general": 1, "medium": 1},
-        "by_team": {"operations": 2, "product": 1},
-        "compliance": {"fatal": {"met": 1, "missed": 1, "rate": 50}},
-        "satisfaction": {"satisfied": 1},
-    }
-
-
-OTHER_SUBJECTS = {
-    "zh": ["打印报错", "请问如何修改密码"],
-    "en": ["Printing fails", "How do I change my password?"],
-}

@@ -119,6 +119,24 @@ RESOLVED = {
     },
 }
 
+# The result choices the resolution mail offers (feedback.py reads each of them), and what its
+# solution is called, by type: a request is accepted or not, a fault resolved or not.
+CHOICES = {
+    "development": {
+        "zh": ("验收通过", "未通过", "部分通过"),
+        "en": ("accepted", "not accepted", "partly accepted"),
+    },
+    "default": {
+        "zh": ("已解决", "未解决", "部分解决"),
+        "en": ("resolved", "not resolved", "partly resolved"),
+    },
+}
+SOLUTION_LABEL = {
+    "development": {"zh": "上线内容", "en": "What went live"},
+    "consultation": {"zh": "答复", "en": "Our answer"},
+    "default": {"zh": "解决方案", "en": "Solution"},
+}
+
 ANSWERS = {
     "resolved": {"zh": "已解决", "en": "resolved"},
     "unresolved": {"zh": "未解决", "en": "not resolved"},
@@ -188,9 +206,11 @@ def hours(count: float, language: str) -> str:
 
 
 def resolved_words(type_: str | None, language: str) -> dict[str, str]:
-    """The resolution mail's title and opening line for a ticket of `type_`."""
-    words = RESOLVED.get(type_ or "", RESOLVED["default"])
-    return {key: value[language] for key, value in words.items()}
+    """The resolution mail's title, opening line, result choices and solution label for `type_`."""
+    words = {key: value[language] for key, value in RESOLVED.get(type_ or "", RESOLVED["default"]).items()}
+    words["choices"] = CHOICES.get(type_ or "", CHOICES["default"])[language]
+    words["solution"] = SOLUTION_LABEL.get(type_ or "", SOLUTION_LABEL["default"])[language]
+    return words
 
 
 def stage_news(state: str, language: str) -> str:

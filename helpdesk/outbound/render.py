@@ -213,7 +213,12 @@ SAMPLE: dict = {
     "moved": True,
     "news": "工程师正在处理您反馈的问题。",
     "next_update": "30分钟后",
-    "resolved": {"title": "问题已解决，请确认", "intro": "您反馈的问题已处理完毕。"},
+    "resolved": {
+        "title": "问题已解决，请确认",
+        "intro": "您反馈的问题已处理完毕。",
+        "choices": ("已解决", "未解决", "部分解决"),
+        "solution": "解决方案",
+    },
     "confirm": {"closes": True, "within": "4天", "after_reminder": "2天", "by": "2026-11-27 10:00"},
     "durations": {"owner_confirmation": "1小时", "first_response": "30分钟", "resolution": "8小时"},
     "eta": "2026-11-24 18:00",

@@ -42,21 +42,22 @@ _ANSWERS: dict[tuple[str, str], tuple[str, str]] = {
         "未解决|没有解决|没解决|仍未解决|还没解决|还没有解决|尚未解决|并未解决|没能解决|解决不了|"
         "还是不行|仍然不行|依然不行|依旧不行|还是不能用|还是用不了|问题依旧|依旧存在|问题仍然存在|仍然存在|"
         "依然存在|问题还在|仍然报错|依然报错|还是报错|还在报错|又报错了|还是一样|还是老样子|不行|没好|"
-        "还没好|没用|无效|未修复|没有修复|没修复|"
+        "还没好|没用|无效|未修复|没有修复|没修复|验收不通过|未通过验收|验收未通过|未通过|不通过|"
         "not resolved|unresolved|isn't resolved|is not resolved|not solved|unsolved|not fixed|"
         "isn't fixed|wasn't fixed|still broken|doesn't work|does not work|didn't work|did not work|"
         "still not working|not working|still failing|still fails|same error|same problem|same issue|"
-        "still happening|still happens|still the same|still getting the error|no luck",
+        "still happening|still happens|still the same|still getting the error|no luck|not accepted",
         "还没|not yet",
     ),
     (RESULT, "partial"): (
-        "部分解决|部分已解决|解决了一部分|解决了部分|只解决了一部分|部分修复|"
-        "partly resolved|partially resolved|partly solved|partially solved|partly fixed|partially fixed",
+        "部分解决|部分已解决|解决了一部分|解决了部分|只解决了一部分|部分修复|部分通过|"
+        "partly resolved|partially resolved|partly solved|partially solved|partly fixed|partially fixed|"
+        "partly accepted|partially accepted",
         "部分|partly|partially",
     ),
     (RESULT, "resolved"): (
         "已解决|已经解决|解决了|问题解决|已修复|已经修复|修复了|已恢复|恢复正常|正常了|没问题了|"
-        "可以正常使用|能用了|可以用了|"
+        "可以正常使用|能用了|可以用了|验收通过|通过验收|已验收|accepted|"
         "resolved|solved|fixed|works now|it works|working now|works fine|working fine|all good|sorted",
         "好了|可以了|搞定了|搞定|works|working",
     ),

@@ -1,0 +1,141 @@
+"""The sample customers, reports and statistics the example mails are rendered for (`examples.py`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+# Who writes, in each language: the customer, their report, and the staff member who reads.
+CUSTOMERS = {
+    "zh": {
+        "name": "李雷",
+        "email": "li.lei@example.cn",
+        "subject": "OA 无法登录",
+        "text": "您好，今天 9:05 起登录 OA 时提示“验证码错误”，版本 3.2.1。\n1. 打开登录页\n2. 输入账号密码",
+        "fields": {"occurred_at": "今天 9:05", "error_message": "验证码错误", "system_version": "3.2.1"},
+        "reply": "已经清理了缓存，还是提示验证码错误，请尽快处理，我们上午要用。",
+        "words": "已定位到验证码服务缓存写满，正在清理，预计半小时内恢复。",
+        "solution": "清理了验证码服务的缓存，并把缓存上限调大了一倍。",
+        "cause": "验证码服务的缓存被写满，新的验证码无法保存。",
+        "staff": "wang.wei",
+    },
+    "en": {
+        "name": "Anna Smith",
+        "email": "anna.smith@example.com",
+        "subject": "Cannot log in to OA",
+        "text": "Hello, since 9:05 today OA says 'invalid captcha' when I log in. Version 3.2.1.\n"
+        "1. Open the login page\n2. Enter the user name and password",
+        "fields": {
+            "occurred_at": "today 9:05",
+            "error_message": "invalid captcha",
+            "system_version": "3.2.1",
+        },
+        "reply": "I cleared the cache and it still says invalid captcha; we need it this morning.",
+        "words": "The captcha cache is full; we are clearing it and expect it back in half an hour.",
+        "solution": "We cleared the captcha service's cache and doubled its limit.",
+        "cause": "The captcha service's cache was full, so new captchas could not be stored.",
+        "staff": "emma.brown",
+    },
+}
+
+
+# What each type of report says, in each language: subject, report, the engineer's words, the
+# solution (the fault's as above).
+REPORTS = {
+    "zh": {
+        "development": (
+            "月结凭证一键导出",
+            "使用场景：财务月结时需要导出全部凭证\n预期效果：在凭证列表页一键导出 Excel",
+            "需求已评估通过，计划本周完成开发。",
+            "凭证列表页新增“导出全部”按钮，可按月份一键导出 Excel。",
+        ),
+        "consultation": (
+            "如何修改登录密码",
+            "请问在哪里修改登录密码？",
+            "已查到修改入口，稍后回复您具体步骤。",
+            "登录后点击右上角头像，进入“个人设置 → 安全”，即可修改密码。",
+        ),
+        "permission": (
+            "申请财务模块查看权限",
+            "系统名称：财务系统\n所需权限：凭证查看",
+            "已提交权限审批，审批通过后即开通。",
+            "已为您开通财务系统的凭证查看权限，重新登录后生效。",
+        ),
+        "other": (
+            "会议室投影无法连接",
+            "三楼会议室的投影连不上笔记本电脑。",
+            "已联系行政同事现场查看。",
+            "更换了投影的连接线，现已恢复正常。",
+        ),
+    },
+    "en": {
+        "development": (
+            "Export all vouchers at once",
+            "Scenario: month-end closing needs every voucher\nExpected effect: one click exports all",
+            "Your request is assessed and accepted; we plan to finish the work this week.",
+            "The voucher list now has an 'Export all' button that exports a month to Excel.",
+        ),
+        "consultation": (
+            "How do I change my password?",
+            "Where can I change my login password?",
+            "We found where it is done and will send you the steps shortly.",
+            "After logging in, click your picture at the top right, then Settings, Security.",
+        ),
+        "permission": (
+            "Access to the finance module",
+            "System: finance\nAccess needed: view vouchers",
+            "Your request is with the approver; we grant it once approved.",
+            "You can now view vouchers in the finance system; please log in again.",
+        ),
+        "other": (
+            "The meeting room projector does not connect",
+            "The projector in the third-floor meeting room does not connect to laptops.",
+            "A colleague from facilities is on the way.",
+            "We replaced the projector's cable; it works again.",
+        ),
+    },
+}
+
+
+def report(language: str, type_: str) -> dict[str, str]:
+    """The sample report of `type_` in `language`: subject, text, words and solution."""
+    who = CUSTOMERS[language]
+    if type_ not in REPORTS[language]:
+        return {key: who[key] for key in ("subject", "text", "words", "solution")}
+    return dict(zip(("subject", "text", "words", "solution"), REPORTS[language][type_], strict=True))
+
+
+def figures(language: str) -> dict:
+    """A day's statistics as `tickets.statistics` returns them (ids, not names)."""
+    subjects = OTHER_SUBJECTS[language]
+    return {
+        "tickets": 3,
+        "escalations": [
+            {
+                "number": "202611-001",
+                "subject": CUSTOMERS[language]["subject"],
+                "clock": "first_response",
+                "to": "liu.yang",
+            }
+        ],
+        "overdue": [
+            {
+                "number": "202611-002",
+                "subject": subjects[0],
+                "clock": "resolution",
+                "due": datetime(2026, 11, 22, 10, 0, tzinfo=UTC),
+                "owner": "wang.wei",
+            }
+        ],
+        "waiting": [{"number": "202611-003", "subject": subjects[1], "status": "info_pending"}],
+        "by_type": {"fault": 2, "consultation": 1},
+        "by_priority": {"fatal": 1, "general": 1, "medium": 1},
+        "by_team": {"operations": 2, "product": 1},
+        "compliance": {"fatal": {"met": 1, "missed": 1, "rate": 50}},
+        "satisfaction": {"satisfied": 1},
+    }
+
+
+OTHER_SUBJECTS = {
+    "zh": ["打印报错", "请问如何修改密码"],
+    "en": ["Printing fails", "How do I change my password?"],
+}
