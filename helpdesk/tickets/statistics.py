@@ -3,6 +3,7 @@ SLA compliance and satisfaction, over a period and the teams a person manages.""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -57,10 +58,21 @@ def statistics(repo: Repository, scope: Scope, start: datetime, end: datetime, n
         .where(met, mine)
         .group_by(Ticket.priority)
     ).all()
+    # One scan of the period's tickets for their count and all three distributions.
+    kinds = Counter(
+        {
+            (type_, priority, team): count
+            for type_, priority, team, count in session.execute(
+                select(Ticket.type, Ticket.priority, Ticket.team, func.count())
+                .where(created)
+                .group_by(Ticket.type, Ticket.priority, Ticket.team)
+            )
+        }
+    )
     rated = Ticket.satisfaction.is_not(None) & mine
     rated &= Ticket.closed_at.is_(None) | ((Ticket.closed_at >= start) & (Ticket.closed_at < end))
     return {
-        "tickets": session.scalar(select(func.count()).where(created)),
+        "tickets": sum(kinds.values()),
         "escalations": [
             {"number": number, "subject": subject, "clock": detail.get("clock"), "to": detail.get("to")}
             for number, subject, detail in escalations
@@ -70,9 +82,9 @@ def statistics(repo: Repository, scope: Scope, start: datetime, end: datetime, n
             for number, subject, clock, due, owner in overdue
         ],
         "waiting": [{"number": n, "subject": subject, "status": status} for n, subject, status in waiting],
-        "by_type": _counts(repo, Ticket.type, created),
-        "by_priority": _counts(repo, Ticket.priority, created),
-        "by_team": _counts(repo, Ticket.team, created),
+        "by_type": _most_first(kinds, 0),
+        "by_priority": _most_first(kinds, 1),
+        "by_team": _most_first(kinds, 2),
         "compliance": {
             priority or "-": {
                 "met": int(kept),
@@ -83,6 +95,14 @@ def statistics(repo: Repository, scope: Scope, start: datetime, end: datetime, n
         },
         "satisfaction": _counts(repo, Ticket.satisfaction, rated),
     }
+
+
+def _most_first(kinds: Counter, position: int) -> dict[str, int]:
+    """{value: tickets} of one of the (type, priority, team) keys, most first ('-' for none)."""
+    totals: Counter = Counter()
+    for key, count in kinds.items():
+        totals[key[position] or "-"] += count
+    return dict(sorted(totals.items(), key=lambda row: (-row[1], row[0])))
 
 
 def _counts(repo: Repository, column, where: ColumnElement[bool]) -> dict[str, int]:
