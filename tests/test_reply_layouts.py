@@ -24,6 +24,7 @@ LAYOUTS = {
     "reply_qqmail_html_only_text_separator.eml": "问题已经解决，可以关单了。",
     "reply_qqmail_plain_nbsp_entities.eml": "我这边重装了客户端，现在正常。",
     "reply_exmail_blank_before_subject.eml": "附件是报错截图和日志。",
+    "reply_exmail_html_only_original.eml": "附件是报错截图和日志。",
     "reply_wecom_mobile_signature.eml": "我在外面，下午回公司再试。",
     "reply_netease163_attribution_quoted.eml": "好的，谢谢，我马上试一下。",
     "reply_netease126_attribution_unmarked.eml": "版本是3.4.2，浏览器是Chrome。",
@@ -39,6 +40,8 @@ LAYOUTS = {
     "reply_iphone_zh_hant_signature.eml": "已重新開機，還是一樣。",
     "reply_dingtalk_alimail_dashes.eml": "收到，已经恢复正常。",
     "reply_dingtalk_mobile_signature.eml": "好的，辛苦了",
+    "reply_dingtalk_alimail_html_only.eml": "收到，已经恢复正常。",
+    "reply_dingtalk_alimail_html_unquoted.eml": "版本是 3.4.2。",
     # A forward with nothing written above it: the forwarded report is what the customer sends.
     "reply_gmail_zh_forward_nothing_above.eml": (
         "---------- 转发的邮件 ---------\n发件人： 王芳 <wang.fang@example.cn>\n"
