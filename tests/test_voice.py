@@ -215,6 +215,9 @@ def test_a_request_is_released_and_accepted_not_solved():
         "status_update", "zh", EXAMPLES.ticket("zh", "development", "developing"), {"moved": True}
     )
     assert "需求已进入开发阶段。" in news.text
+    testing = EXAMPLES.ticket("zh", "development", "testing")
+    tested = EXAMPLES.render("status_update", "zh", testing, {"moved": True})
+    assert "需求已开发完成，正在测试。" in tested.text
     fault = EXAMPLES.render(
         "resolution", "zh", EXAMPLES.ticket("zh", "fault", "resolved"), {"cause": "缓存写满"}
     )

@@ -58,7 +58,7 @@ def ticket_context(
         "durations": durations(rules, ticket, language),
         "next_update": next_update(rules, ticket, language),
         "resolved": phrases.resolved_words(ticket.type, language),
-        "news": phrases.stage_news(ticket.status, language),
+        "news": phrases.stage_news(ticket.status, language, ticket.type),
         "confirm": confirmation(rules, ticket, zone, language),
         "cause": "",
         "moved": False,

@@ -93,6 +93,20 @@ STAGE_NEWS = {
         "en": "Work on your request is held up; we are clearing the way and will tell you when it moves.",
     },
 }
+# A request's stages in its own words where they differ from a fault's (seed 003's hand-off).
+STAGE_NEWS_BY_TYPE = {
+    "development": {
+        "acknowledged": {
+            "zh": "您的需求已受理，正在安排评估。",
+            "en": "Your request is received and queued for assessment.",
+        },
+        "testing": {"zh": "需求已开发完成，正在测试。", "en": "Your request is built and being tested."},
+        "reopened": {
+            "zh": "需求已重新打开，我们会继续跟进。",
+            "en": "Your request is open again; we are on it.",
+        },
+    },
+}
 NEXT_UPDATE_IN = {"zh": "{duration}后", "en": "in {duration}"}
 NEXT_UPDATE_DAILY = {"zh": "下一个工作日 {at} 前", "en": "by {at} on the next working day"}
 
@@ -213,5 +227,7 @@ def resolved_words(type_: str | None, language: str) -> dict[str, str]:
     return words
 
 
-def stage_news(state: str, language: str) -> str:
-    return STAGE_NEWS.get(state, {}).get(language, "")
+def stage_news(state: str, language: str, type_: str | None = None) -> str:
+    """What the customer is told when the ticket enters `state`, in the words of its type."""
+    news = STAGE_NEWS_BY_TYPE.get(type_ or "", {}).get(state) or STAGE_NEWS.get(state, {})
+    return news.get(language, "")
