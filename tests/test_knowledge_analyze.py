@@ -11,8 +11,18 @@ def test_chinese_becomes_overlapping_bigrams_so_two_character_words_match():
 
 
 def test_english_words_are_folded_and_stemmed_alike_in_text_and_query():
-    assert terms("Printers PRINTING printed, ＶＰＮ Café") == ["printer", "print", "print", "vpn", "cafe"]
+    assert terms("Printers PRINTING printed, ＶＰＮ Café cafe") == [
+        "printer",
+        "print",
+        "print",
+        "vpn",
+        "caf",
+        "caf",
+    ]
     assert stem("status") == "status" and stem("bus") == "bus" and stem("queries") == "query"
+    assert {stem(w) for w in ("update", "updated", "updating", "updates")} == {"updat"}
+    assert {stem(w) for w in ("drop", "drops", "dropped", "dropping")} == {"drop"}
+    assert stem("connection") == stem("connect") and stem("added") == "add" and stem("access") == "access"
 
 
 def test_korean_and_japanese_are_bigrams_too():

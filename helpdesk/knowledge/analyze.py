@@ -24,21 +24,25 @@ _ACCENTS = re.compile("[\u0300-\u036f]")  # combining accents, once NFD has spli
 LONGEST = 100
 QUERY_LIMIT = 64  # terms of one search
 # Longest first; a stem keeps at least three letters, so "bus" and "is" stay whole.
-_SUFFIXES = ("ing", "ies", "es", "ed", "s")
+_SUFFIXES = ("tions", "tion", "ing", "ies", "es", "ed", "s")
 
 
 def stem(word: str) -> str:
-    """A light English stemmer: printers, printing, printed → print; ies → y. Digits stay."""
-    if not word.isalpha() or len(word) < 4:
+    """A light English stemmer, the same on both sides of a search: printers, printing, printed →
+    print; dropping, drops → drop; update, updated, updating → updat; connection → connect."""
+    if not word.isascii() or not word.isalpha() or len(word) < 4:
         return word
+    base = word
     for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            if suffix == "ies":
-                return word[:-3] + "y"
-            if suffix == "s" and word.endswith(("ss", "us", "is")):
-                return word
-            return word[: -len(suffix)]
-    return word
+        if not word.endswith(suffix) or len(word) - len(suffix) < 3:
+            continue
+        if suffix == "s" and word.endswith(("ss", "us", "is")):
+            return word
+        base = word[: -len(suffix)] + {"ies": "y", "tion": "t", "tions": "t"}.get(suffix, "")
+        if suffix in ("ed", "ing") and len(base) >= 4 and base[-1] == base[-2] and base[-1] not in "lsz":
+            base = base[:-1]  # dropp → drop, runn → run
+        break
+    return base[:-1] if base.endswith("e") and len(base) >= 4 else base
 
 
 def _fold(text: str) -> str:

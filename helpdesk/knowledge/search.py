@@ -21,6 +21,9 @@ CANDIDATES = 200
 # any one of them). Chinese queries are bigrams, so "打印机卡纸" (打印 印机 机卡 卡纸) finds
 # "打印机经常卡纸" by three of four.
 MIN_COVERAGE = 0.5
+# …and at least this share of what the best document holds: with one that has all of
+# "backup failed", another that has only "failed" is noise.
+NEAR_BEST = 0.7
 
 
 @dataclass(frozen=True)
@@ -55,16 +58,18 @@ def rank(
     query: Query, documents: list[SearchDocument], order: dict[int, int], least: float | None = None
 ) -> list[tuple[float, SearchDocument]]:
     """The documents holding at least `least` of the query's terms (default: half, or any one of
-    a query of one or two terms), most of it first, then in the index's order."""
+    a query of one or two terms) and nearly as much as the best one, most of it first, then in the
+    index's order."""
     if least is None:
         least = MIN_COVERAGE if query.size > 2 else 1 / query.size
-    weighed = []
-    for doc in documents:
-        share = coverage(query, set(doc.title_terms.split()) | set(doc.body_terms.split()))
-        if share >= least - 1e-9:
-            weighed.append((share, doc))
-    weighed.sort(key=lambda pair: (-round(pair[0], 2), order[pair[1].id]))
-    return weighed
+    weighed = [
+        (coverage(query, set(d.title_terms.split()) | set(d.body_terms.split())), d) for d in documents
+    ]
+    best = max((share for share, _ in weighed), default=0.0)
+    floor = max(least, best * NEAR_BEST) - 1e-9
+    kept = [(share, doc) for share, doc in weighed if share >= floor]
+    kept.sort(key=lambda pair: (-round(pair[0], 2), order[pair[1].id]))
+    return kept
 
 
 def search(session: Session, text: str, filters: SearchFilter | None = None, limit: int = 20) -> list[Hit]:
