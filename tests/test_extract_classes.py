@@ -211,3 +211,29 @@ def test_quoted_history_is_never_read():
 
 def test_a_mail_servers_status_code_is_no_version():
     assert "system_version" not in read("Remote server said: 550 5.1.1 user unknown")
+
+
+def test_numbered_answers_to_our_numbered_questions_are_no_steps():
+    found = read("补充如下：\n1. 发生时间：昨天下午5点半左右\n2. 系统版本：2.0.9\n3. 错误提示：库存同步失败")
+    assert "steps" not in found
+    assert (found["occurred_at"], found["system_version"]) == ("2026-11-23 17:30", "2.0.9")
+
+
+def test_a_forwarded_mails_header_date_is_no_time_of_the_fault():
+    found = read(
+        "---------- Forwarded message ---------\nFrom: Ken <ken@fabrikam.example>\n"
+        "Date: Thu, Dec 3, 2026 at 10:30 AM\nSubject: login\nTo: Lucy <lucy@example.com>\n\n"
+        "Since this morning SSO fails."
+    )
+    assert found["occurred_at"] == "2026-11-24"
+
+
+@pytest.mark.parametrize(
+    "text", ["下周一之前要用", "下个月上线", "next Friday we go live", "明天上午10点前处理好"]
+)
+def test_next_week_is_no_time_of_the_fault(text):
+    assert "occurred_at" not in read(text)
+
+
+def test_after_a_weekdays_update():
+    assert read("It started after Tuesday's update")["occurred_at"] == "2026-11-24"

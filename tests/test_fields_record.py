@@ -203,3 +203,22 @@ def test_words_that_only_look_like_record_fields(text, field):
 def test_a_date_at_the_end_of_the_calendar_keeps_the_words_as_written():
     found = record("昨天下午三点左右报错，希望上线时间：1月10日", Date="Fri, 31 Dec 9999 23:59:59 +0000")
     assert found["occurred_at"] == ("昨天下午三点左右", "text") and found["expected_live"][0] == "1月10日"
+
+
+def test_department_said_in_a_sentence_or_before_a_title():
+    assert values("你好，我是质检部的郭静，申请开通报表权限")["department"] == "质检部"
+    assert values("请尽快处理\n吴刚  信息部经理\n手机：139 8765 4321")["department"] == "信息部"
+    assert values("Thanks\nKen Adams\nFinance Systems Team")["department"] == "Finance Systems Team"
+
+
+def test_a_go_live_wish_for_next_week_resolves_to_that_day():
+    assert values("下周一之前要用")["expected_live"] == "2026-11-30"
+
+
+def test_a_forwarded_report_is_the_reporters_companys():
+    found = record(
+        "---------- Forwarded message ---------\nFrom: Ken <ken.adams@huaxin-tech.cn>\n"
+        "Date: Mon, 23 Nov 2026 10:30\nSubject: login\n\nSSO fails.",
+        "Lucy <lucy.chen@example.com>",
+    )
+    assert found["company"] == ("华信科技有限公司", "customers")

@@ -19,6 +19,7 @@ from datetime import datetime, tzinfo
 from helpdesk.intake import error_text, labels, steps, versions, when
 from helpdesk.intake.labels import Found
 from helpdesk.intake.record_fields import read_record
+from helpdesk.intake.signature import forwarded_sender
 from helpdesk.mail.message import InboundMessage
 from helpdesk.rules.schema import FieldDef
 
@@ -125,8 +126,10 @@ def _unlabelled(field: FieldDef, lines: list[str], asked: bool) -> Found | None:
 
 
 def _when_in(line: str) -> str | None:
-    """The first time in the line that is not a deadline or a wish ("12月20日前上线")."""
+    """The first time in the line that is not a deadline or a wish ("12月20日前上线", "下周一")."""
     for found in when.WHEN.finditer(line):
+        if _NEXT.search(line[max(0, found.start() - 2) : found.end()]):
+            continue
         before = line[max(0, found.start() - 20) : found.start()]
         after = line[found.end() : found.end() + 8]
         if not (
@@ -136,7 +139,8 @@ def _when_in(line: str) -> str | None:
     return None
 
 
-_AHEAD = re.compile(r"\s*+(?:之|以)?前\s*+(?:上线|完成|交付|提供)")
+_AHEAD = re.compile(r"\s*+(?:之|以)?前\s*+(?:要|需要|得)?\s*+(?:上线|完成|交付|提供|用|使用|开通|解决|处理)")
+_NEXT = re.compile(r"下个?(?:周|星期|礼拜|月)|明天|后天|\bnext\b|\btomorrow\b", re.I)
 
 
 def _attachment(field: FieldDef, names: list[str]) -> Found | None:
@@ -169,5 +173,6 @@ def read_report(
     # examples among it) is never read. A new mail with none is a forward: the report is its text.
     text = mail.new_text or ("" if mail.in_reply_to or mail.references else mail.text)
     found = extract_fields(fields, text, [a.filename for a in mail.attachments], asked, local)
-    record = read_record(text, mail.text, mail.sender.email, local, customers or {})
+    reporter = forwarded_sender(text) or mail.sender.email
+    record = read_record(text, mail.text, reporter, local, customers or {})
     return {**record, **found}

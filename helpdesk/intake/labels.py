@@ -17,6 +17,12 @@ from dataclasses import dataclass
 LONGEST_LINE = 2000
 COLON = re.compile(r"\s*+[:：]\s*+")
 _QUOTE_MARK = re.compile(r"^\s*+[>＞]")
+_HEADER_FROM = re.compile(r"^\s*+\**+\s*+(?:From|发件人|發件人|寄件者)\s*+\**+\s*+[:：]", re.I)
+_HEADER = re.compile(
+    r"^\s*+\**+\s*+(?:Sent|Date|To|Cc|Subject|发送时间|发送日期|日期|时间|收件人|抄送|主题|寄件日期|收件者|副本|主旨)"
+    r"\s*+\**+\s*+[:：]",
+    re.I,
+)
 Reader = Callable[[str, bool, list[str], int], "str | None"]
 _CELLS = re.compile(r"\t++|[ \u3000]{2,}+|\s*+[|｜]\s*+")
 _CELL_END = re.compile(r"\s*+[:：]$")
@@ -35,9 +41,19 @@ class Found:
 
 
 def report_lines(text: str) -> list[str]:
-    """The text's lines as the readers see them: '>'-quoted history blanked, each line bounded."""
+    """The text's lines as the readers see them: '>'-quoted history and the header block of a
+    forwarded mail (From/Date/To/Subject: its Date is no time of the fault) blanked, each bounded."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return ["" if _QUOTE_MARK.match(line) else line[:LONGEST_LINE] for line in lines]
+    lines = ["" if _QUOTE_MARK.match(line) else line[:LONGEST_LINE] for line in lines]
+    for start, line in enumerate(lines):
+        if not _HEADER_FROM.match(line):
+            continue
+        end = start + 1
+        while end < len(lines) and _HEADER.match(lines[end]):
+            end += 1
+        if end - start >= 2:
+            lines[start:end] = [""] * (end - start)
+    return lines
 
 
 def label_pattern(labels: Iterable[str]) -> re.Pattern[str] | None:

@@ -111,12 +111,18 @@ _COUNTED = re.compile(
     r"|((?:约|大约|将近|超过)?\d+\s*+多?(?:个|名|位|家)?(?:用户|人|同事|门店|员工|客户|部门))(?:都|均)?受到?影响",
     re.I,
 )
+_MY_DEPARTMENT = re.compile(
+    r"(?:我是|我们是|我在|我们在|来自)([\u4e00-\u9fff]{1,10}?(?:事业部|部门|部|中心|科|处|室|组))(?:的|同事|，|,)"
+    r"|\bI(?:'m| am) (?:from|in) the ((?:[A-Z][A-Za-z&]+\s++){1,3}(?:department|team|dept\.?))",
+)
 _WRAP = 60  # a line this long that stops mid-sentence was wrapped by the mail client
 _SENTENCE_END = re.compile(r"(?<=[A-Za-z)])[.!?](?=\s|$)")
 _LIVE_SAID = re.compile(
     r"(?:上线|go[- ]live|launch|deliver(?:ed)?|needed|ready)\s*+(?:by|before|on)\s++", re.I
 )
-_LIVE_AFTER = re.compile(r"\s*+(?:之|以)?前\s*+(?:上线|完成|交付)")
+_LIVE_AFTER = re.compile(
+    r"\s*+(?:之|以)?前\s*+(?:要|需要|得|必须)?\s*+(?:上线|完成|交付|用|使用|用上|开通|解决|处理好?)"
+)
 
 
 def read_record(
@@ -149,8 +155,12 @@ def read_record(
     for name, look in unlabelled.items():
         if name not in found and (hit := look()):
             found[name] = hit
-    if "department" not in found and (hit := _department_in(closing, found.get("company"))):
-        found["department"] = hit
+    if "department" not in found:
+        hit = _department_in(closing, found.get("company")) or _said(
+            lines, _MY_DEPARTMENT, lambda m: m.group(1)
+        )
+        if hit:
+            found["department"] = hit
     return found
 
 

@@ -29,10 +29,18 @@ _ZH_DEPARTMENT = re.compile(
     r"^(?![全内外总这那本])[\u4e00-\u9fff]{1,12}?(?:事业部|部门|部|中心|科|处|办公室|室|组)$"
 )
 _EN_DEPARTMENT = re.compile(
-    r"^(?!The )(?:(?:[A-Z][a-z]+|IT|HR|R&D)\s++){1,3}(?:Department|Dept\.?|Desk|Division|Office|Unit)$"
+    r"^(?!The )(?:(?:[A-Z][a-z]+|IT|HR|R&D)\s++){1,3}(?:Department|Dept\.?|Team|Desk|Division|Office|Unit)$"
     r"|^Department of [A-Z][\w ]+$"
 )
+_FORWARDED_FROM = re.compile(
+    r"^\s*+\**+\s*+(?:From|发件人|發件人|寄件者)\s*+\**+\s*+[:：][^\n@]{0,200}?([\w.+-]+@[\w-]+(?:\.[\w-]+)+)",
+    re.I | re.M,
+)
 _LABELLED = re.compile(r"^[^\s:：]{1,16}\s*+[:：]")
+# A job title after the department: "信息部经理" is of 信息部.
+_TITLE = re.compile(
+    r"(?<=[部心科处室组])(?:经理|副经理|主管|总监|专员|工程师|助理|负责人|主任|部长|科长|组长|处长)$"
+)
 _SENTENCE = re.compile(r"[。！？!?]|[.](?=\s)")
 _ACTION = re.compile(r"进入|打开|点击|然后|再|到|去|在|从|选择|切换")
 _FREE_MAIL = frozenset(
@@ -81,7 +89,7 @@ def department_in_line(line: str, company: str | None) -> str | None:
     if not _signature_line(text):
         return None
     for cell in _CELL.split(text):
-        cell = cell.strip()
+        cell = _TITLE.sub("", cell.strip())
         if (_ZH_DEPARTMENT.match(cell) and not _ACTION.match(cell)) or _EN_DEPARTMENT.match(cell):
             return cell
     return None
@@ -91,6 +99,14 @@ def _signature_line(line: str) -> bool:
     """Short, and neither a sentence, a step nor a "label: value" line."""
     text = line.strip()
     return len(text) <= 40 and not (_SENTENCE.search(text) or step_line(text) or _LABELLED.match(text))
+
+
+def forwarded_sender(text: str) -> str | None:
+    """Who reported a forwarded mail: the address in its "From:" / "发件人：" line, when the text opens
+    with the forward (a separator line, then the header block)."""
+    opening = "\n".join([line for line in text.splitlines() if line.strip()][:2])
+    found = _FORWARDED_FROM.search(opening)
+    return found.group(1) if found else None
 
 
 def company_of_domain(email: str, customers: Mapping[str, str]) -> tuple[str, int, str] | None:

@@ -15,6 +15,7 @@ NUMBERED = re.compile(
 )
 _BULLET = re.compile(r"^\s*+[-*•·●◆▪‣▶➢]\s*+\S")
 _TABLE_ROW = re.compile(r"^\s*+[|｜]\s*+(\d{1,2})\s*+[|｜]\s*+([^|｜]+?)\s*+[|｜]?\s*+$")
+_ANSWER = re.compile(r"^\s*+(?:\d{1,2}\s*+[.、)）]|[（(]\d{1,2}[)）])\s*+[^\s:：，,。]{1,12}\s*+[:：]\s*+\S")
 _LABEL_LINE = re.compile(r"^\s*+[^\s:：]{1,16}\s*+[:：]")
 _ACTION = re.compile(
     r"^\s*+[-*•·●◆▪‣▶➢]?\s*+(?:打开|点击|点开|点|进入|选择|选中|输入|登录|登陆|切换|上传|下载|导出|导入|提交"
@@ -84,7 +85,8 @@ def listed_steps(lines: list[str]) -> tuple[str, int] | None:
 
 
 def _numbered(line: str) -> bool:
-    return bool(NUMBERED.match(line) or _TABLE_ROW.match(line))
+    """A numbered line or table row; "1. 发生时间：昨天" answers a numbered question and is no step."""
+    return bool((NUMBERED.match(line) and not _ANSWER.match(line)) or _TABLE_ROW.match(line))
 
 
 def _action_bullets(line: str) -> bool:

@@ -29,7 +29,8 @@ _EN_CLOCK = (
 )
 _EN_PART = r"(?:\s++(?:morning|afternoon|evening|night))"
 _ZH_DAY = (
-    r"(?:今天|昨天|前天|今早|今晨|今晚|昨晚|昨夜|刚才|刚刚|(?:上|本|这)?(?:周|星期|礼拜)[一二三四五六日天])"
+    r"(?:今天|昨天|前天|今早|今晨|今晚|昨晚|昨夜|刚才|刚刚"
+    r"|(?:上|本|这|下个?)?(?:周|星期|礼拜)[一二三四五六日天])"
 )
 WHEN = re.compile(
     "|".join(
@@ -43,7 +44,7 @@ WHEN = re.compile(
             rf"\b\d{{1,2}}\s++{_MONTHS}\s++\d{{4}}{_EN_CLOCK}?",
             rf"\b(?:today|yesterday|tonight|just now|last night|this (?:morning|afternoon|evening))"
             rf"{_EN_PART}?{_EN_CLOCK}?",
-            rf"\b(?:since|on|last|this|from)\s++{_WEEKDAYS}{_EN_PART}?{_EN_CLOCK}?",
+            rf"\b(?:since|on|last|this|from|after|next)\s++{_WEEKDAYS}(?:'s)?{_EN_PART}?{_EN_CLOCK}?",
             rf"\b\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?!\d){_AMPM}?",
             r"\b\d{1,2}\s*+[ap]\.?m\b\.?",
         ]
@@ -62,8 +63,8 @@ _US = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _MD = re.compile(r"(\d{1,2})\s*+月\s*+(\d{1,2})")
 _EN_MD = re.compile(rf"({_MONTHS})\s++(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s++(\d{{4}}))?", re.I)
 _EN_DM = re.compile(rf"(\d{{1,2}})\s++({_MONTHS})\s++(\d{{4}})", re.I)
-_ZH_WEEKDAY = re.compile(r"(上|本|这)?(?:周|星期|礼拜)([一二三四五六日天])")
-_EN_WEEKDAY = re.compile(rf"(since|on|last|this|from)\s++({_WEEKDAYS})", re.I)
+_ZH_WEEKDAY = re.compile(r"(上|本|这|下)?个?(?:周|星期|礼拜)([一二三四五六日天])")
+_EN_WEEKDAY = re.compile(rf"(since|on|last|this|from|after|next)\s++({_WEEKDAYS})", re.I)
 _OFFSETS = (
     (re.compile(r"前天"), -2),
     (re.compile(r"昨天|昨晚|昨夜|\byesterday\b|\blast night\b", re.I), -1),
@@ -173,15 +174,16 @@ def _day(written: str, today: date, future: bool) -> date | None:
         return _weekday(_WEEKDAY_NUMBERS[found.group(2)], found.group(1) or "", today, future)
     if found := _EN_WEEKDAY.search(written):
         number = ("mon", "tue", "wed", "thu", "fri", "sat", "sun").index(found.group(2)[:3].lower())
-        return _weekday(number, "本" if found.group(1).lower() == "this" else "", today, future)
+        which = {"this": "本", "next": "下"}.get(found.group(1).lower(), "")
+        return _weekday(number, which, today, future)
     return None
 
 
 def _weekday(number: int, which: str, today: date, future: bool) -> date:
-    """上周五 is the Friday of last week; 本周五 of this week; 周五 / since Friday the latest one."""
+    """上周五: last week's Friday; 本周五 this week's; 下周五 next week's; 周五, since Friday: the latest."""
     monday = today - timedelta(days=today.weekday())
-    if which == "上":
-        return monday - timedelta(days=7) + timedelta(days=number)
+    if which in ("上", "下"):
+        return monday + timedelta(days=(-7 if which == "上" else 7) + number)
     if which in ("本", "这"):
         return monday + timedelta(days=number)
     back = (today.weekday() - number) % 7
