@@ -134,7 +134,7 @@ def decode_bytes(data: bytes, charset: str | None, hints: tuple[str, ...] = ()) 
         return data.decode(codec), None
     except UnicodeDecodeError:
         pass
-    with contextlib.suppress(UnicodeDecodeError):  # UTF-8 this long is never a coincidence
+    with contextlib.suppress(UnicodeDecodeError):  # the label fails and the bytes are UTF-8: mislabelled
         return data.decode("utf-8"), _misfit(charset)
     replaced = data.decode(codec, "replace")
     if _few_errors(replaced, data):
