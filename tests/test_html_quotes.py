@@ -9,6 +9,7 @@ from helpdesk.clock import ManualClock
 from helpdesk.daemon import Helpdesk
 from helpdesk.mail.html import html_to_text, without_quotes
 from helpdesk.mail.parse import parse_message
+from helpdesk.mail.reply import split_reply
 from tests.conftest import MAILS, SHIPPED_RULES
 from tests.test_workflow import START, body, mails_to, open_ticket, ticket_now
 
@@ -166,3 +167,12 @@ def test_more_clients_quote_openers(opener):
     html = f"<div>#note 已处理</div>{opener}<div>#assign zhang.min</div><div>#priority 低</div>"
     kept = html_to_text(without_quotes(html))
     assert "#note 已处理" in kept and "#assign" not in kept and "#priority" not in kept
+
+
+def test_an_attribution_left_above_a_dropped_quote_is_cut_too():
+    """Apple Mail writes "Support wrote:" above its blockquote; with the quote gone it ends the text."""
+    html = (
+        "<div>Done, thanks.</div><div><br></div><div>Support wrote:</div>"
+        "<blockquote type=cite>#assign li.na</blockquote>"
+    )
+    assert split_reply(html_to_text(without_quotes(html))) == "Done, thanks."

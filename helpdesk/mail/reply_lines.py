@@ -107,6 +107,11 @@ def quote_follows(lines: list[str], index: int) -> bool:
     return False
 
 
+def _last(lines: list[str], index: int) -> bool:
+    """Whether nothing but blank lines follows: the quote below was markup, already dropped."""
+    return all(not lines[at].strip() for at in range(index + 1, len(lines)))  # stops at the first text
+
+
 def attribution_end(lines: list[str], index: int) -> int | None:
     """The last line of an attribution ("On … wrote:", "Am … schrieb …:", "于 … 写道：") starting
     at `index`, read over up to three wrapped lines; None when none starts there."""
@@ -137,7 +142,7 @@ def _window_end(lines: list[str], index: int, stop: int) -> int | None:
         if len(text) > _WINDOW_CHARS:
             return None
         text = _OPEN_ANGLE.sub("<", _CLOSE_ANGLE.sub(">", text)).strip(_DECORATION)
-        if _attribution(text, quote_follows(lines, end)):
+        if _attribution(text, quote_follows(lines, end) or _last(lines, end)):
             return end
     return None
 
@@ -198,7 +203,7 @@ def _self(before: str) -> bool:
     last = re.search(r"[^\W\d_]++$", before)
     if last and last.group() in words().self_words:
         return True
-    return any(ord(w[0]) >= 0x2E80 and before.endswith(w) for w in words().self_words)
+    return before.endswith(words().self_endings)
 
 
 def header_block_end(lines: list[str], index: int) -> int | None:

@@ -33,7 +33,8 @@ class Words:
     endings: frozenset[str]  # the last characters an attribution line can end with
     wrote_then_name: tuple[str, ...]
     opening: tuple[str, ...]
-    self_words: frozenset[str]
+    self_words: frozenset[str]  # "I", "ich": a whole word right before the verb
+    self_endings: tuple[str, ...]  # "我", "私": Chinese and Japanese need no space before the verb
     field: re.Pattern[str]  # a header line; group 1 is the field name
     table_field: re.Pattern[str]  # NetEase MailMaster's "| 发件人 | … |" rows
     kinds: dict[str, str]  # squeezed field name -> "from", "date" or "other"
@@ -77,6 +78,7 @@ def load_words(folder: Path) -> Words:
         wrote_then_name=_longest_first(merged["wrote_then_name"]),
         opening=_longest_first(merged["opening"]),
         self_words=frozenset(w.lower() for w in merged["self"]),
+        self_endings=tuple(w for w in merged["self"] if ord(w[0]) >= 0x2E80),
         field=re.compile(rf"\**+\s*+({names}){_FIELD_END}", re.I),
         table_field=re.compile(rf"\|\s*+({names})\s*+\|", re.I),
         kinds=kinds,
