@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from helpdesk.cli import main
 from helpdesk.config import Config
+from helpdesk.effects import Authority
 from helpdesk.outbound.context import excerpt
 from helpdesk.outbound.examples import Examples
 from helpdesk.outbound.examples_data import CUSTOMERS, OTHER_SUBJECTS, REPORTS
@@ -24,6 +25,8 @@ from helpdesk.outbound.phrases_reasons import reason, say
 from helpdesk.outbound.render import Renderer
 from helpdesk.rules.load import load_rules
 from helpdesk.workflow.feedback import read_feedback
+from helpdesk.workflow.staff import StaffDecider
+from tests.test_deciders import NOW, mail, ticket
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates" / "email"
@@ -307,3 +310,13 @@ def test_every_result_a_resolution_mail_offers_is_read_back():
             for choice, meant in zip(choices, ("resolved", "unresolved", "partial"), strict=True):
                 feedback = read_feedback(choice + rating)
                 assert (feedback.result, feedback.rating) == (meant, "satisfied"), (type_, choice)
+
+
+def test_an_impossible_eta_is_refused_in_words_not_raised():
+    staff = StaffDecider(RULES, RULES.calendars.of(None).zone)
+    reply = mail("王伟 <wang.wei@example.com>", "Re: [#202612-001]", "#eta 2026-13-45 25:00\n")
+    view = ticket(status="in_progress", owner="wang.wei", owner_confirmed_at=NOW)
+    trusted = Authority("wang.wei", True)
+    effects = staff.staff_mail(view, reply, RULES.directory.person("wang.wei"), trusted, NOW)
+    (receipt,) = [e for e in effects if getattr(e, "template", "") == "receipt"]
+    assert [r["why"]["code"] for r in receipt.extra["rejected"]] == ["eta_format"]

@@ -44,6 +44,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "zh": "已执行，但距原预计完成时间已不足{notice}，已记为延迟通知",
         "en": "applied, but flagged late: less than {notice} before the old ETA",
     },
+    "unreadable": {"zh": "无法识别“{value}”", "en": "cannot read '{value}'"},
     "reason_empty": {"zh": "#原因 后面需写明原因", "en": "#reason needs the reason after it"},
     "solution_empty": {
         "zh": "#解决方案 后面（同一行或下一行起）需写明解决方案",

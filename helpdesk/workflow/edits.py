@@ -68,6 +68,9 @@ def apply_command(edit: Edit, command: Command) -> None:
     except Refused as refused:
         edit.outcome.rejected.append((command.line, refused.reason))
         return
+    except ValueError:  # a value no handler foresaw: refused, never raised out of a mail
+        edit.outcome.rejected.append((command.line, reason("unreadable", value=command.arg)))
+        return
     edit.outcome.applied.append(command.line)
     edit.plan.record(edit.person.email, f"command_{command.name}", detail, reason=command.line)
 
@@ -114,7 +117,10 @@ def _eta(edit: Edit, arg: str) -> dict:
     year, month, day, hour, minute = (
         int(g) if g else 18 if i == 3 else 0 for i, g in enumerate(found.groups())
     )
-    eta = datetime(year, month, day, hour, minute, tzinfo=edit.person_zone)
+    try:
+        eta = datetime(year, month, day, hour, minute, tzinfo=edit.person_zone)
+    except ValueError:  # 2026-13-45, 25:00: the shape is right, the date is not
+        raise Refused("eta_format") from None
     old = edit.plan.view.eta
     moving = old is not None and old != eta
     outcome = edit.outcome
