@@ -75,7 +75,7 @@ def test_sighup_takes_new_rules_for_the_next_mail_and_refuses_broken_ones(
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)
     output = (tmp_path / "stderr.log").read_text(encoding="utf-8")
-    assert f"{rules / 'routing.yaml'}:90: rule '其他 → 产品组" in output
+    assert f"{rules / 'routing.yaml'}:107: rule '其他 → 产品组" in output
     assert "unknown team nowhere" in output
     assert proc.returncode == 0
 
