@@ -153,3 +153,14 @@ def test_a_customers_resolved_keyword_and_a_forged_engineer_move_nothing(app, ac
     assert (after.status, after.priority) == ("closed", "general")
     assert len(mails_to(smtp, "li.lei@example.cn")) == to_customer
     assert "DKIM" in body(mails_to(smtp, "wang.wei@example.com")[-1])  # why it was refused
+
+
+def test_an_engineer_closing_it_tells_the_customer_with_their_words(app, account, smtp):
+    resolution = resolved_general_fault(app, account, smtp)
+    [notice] = mails_to(smtp, "zhang.min@example.com")[:1]
+    account.deliver(staff(notice, JUNIOR, "Re: [CLOSED] ", "客户电话确认已恢复，关闭工单。"))
+    app.run_once()
+    assert ticket_now(app).status == "closed"
+    closed = mails_to(smtp, "li.lei@example.cn")[-1]
+    assert closed["Message-ID"] != resolution["Message-ID"]
+    assert "工单已关闭" in closed["Subject"] and "客户电话确认已恢复" in body(closed)
