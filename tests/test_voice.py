@@ -15,7 +15,8 @@ from click.testing import CliRunner
 
 from helpdesk.cli import main
 from helpdesk.config import Config
-from helpdesk.effects import Authority
+from helpdesk.effects import CLOCKS, Authority
+from helpdesk.outbound import phrases
 from helpdesk.outbound.context import excerpt
 from helpdesk.outbound.examples import Examples
 from helpdesk.outbound.examples_data import CUSTOMERS, OTHER_SUBJECTS, REPORTS
@@ -320,3 +321,11 @@ def test_an_impossible_eta_is_refused_in_words_not_raised():
     effects = staff.staff_mail(view, reply, RULES.directory.person("wang.wei"), trusted, NOW)
     (receipt,) = [e for e in effects if getattr(e, "template", "") == "receipt"]
     assert [r["why"]["code"] for r in receipt.extra["rejected"]] == ["eta_format"]
+
+
+def test_every_clock_and_every_stage_the_customer_hears_of_has_words_in_both_languages():
+    assert set(CLOCKS) <= set(phrases.CLOCKS)
+    for type_, flow in RULES.workflows.workflows.items():
+        for state, template in flow.notify.items():
+            if template == "status_update":
+                assert all(phrases.stage_news(state, language, type_) for language in ("zh", "en")), state
