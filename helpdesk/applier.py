@@ -5,8 +5,8 @@ This is the one place where the ticket's invariants live:
 - a new priority or type re-derives the clocks: running ones get new deadlines, ones that
   now apply start, ones that no longer apply go;
 - an urgent ticket's clocks never pause for missing details;
-- an ETA given meets the handling-plan clock and runs a clock of its own until it passes; a
-  moved ETA is told to the owner and the first level of the escalation chain;
+- an ETA or a solution given meets the handling-plan clock; an ETA runs a clock of its own
+  until it passes; a moved ETA is told to the owner and the first level of the escalation chain;
 - only automatic mail counts against the daily cap per address;
 - a person's words reach the customer only from a trusted staff mail;
 - every effect refused here leaves an event saying why.
@@ -69,7 +69,7 @@ class Applier:
         """Apply `effects` in order; `authority` is what the mail that caused them may speak for."""
         authority = authority or Authority()
         effects = list(effects)
-        eta_before = ticket.eta
+        eta_before, solution_before = ticket.eta, ticket.solution
         for effect in effects:
             match effect:
                 case Set():
@@ -98,6 +98,8 @@ class Applier:
                     )
         if ticket.eta != eta_before:
             self._eta_given(repo, ticket, eta_before, effects, now)
+        if ticket.solution and ticket.solution != solution_before:
+            self._stop(repo, ticket, ("plan",), now)  # a solution is a plan, and more
 
     # -- the ticket ------------------------------------------------------------------------
 

@@ -330,3 +330,18 @@ def test_an_unanswered_information_request_is_reminded_then_the_ticket_goes_on(a
     assert (ticket.status, ticket.incomplete, ticket.owner) == ("assigned", True, "zhang.min")
     [notice] = mails_to(smtp, "zhang.min@example.com")
     assert "系统版本" in notice.get_body(("plain",)).get_content()  # what is still missing
+
+
+def test_a_solution_is_a_handling_plan_too(app, account, smtp, clock):
+    account.deliver(customer_mail(CUSTOMER, "系统宕机", FATAL))
+    app.run_once()
+    [notice] = mails_to(smtp, "wang.wei@example.com")
+    account.deliver(
+        staff_reply(notice, "王伟 <wang.wei@example.com>", "Re: [处理中] ", "#solution 已切换到备用服务器")
+    )
+    app.run_once()
+    state = clocks(app)
+    assert state["plan"].met_at is not None and state["resolution"].met_at is None
+    clock.advance(timedelta(hours=3))  # past the 2 h of the plan: nothing to escalate there
+    app.run_once()
+    assert not any("处理方案" in m["Subject"] for m in mails_to(smtp, "liu.yang@example.com"))

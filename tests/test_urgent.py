@@ -17,6 +17,7 @@ from helpdesk.tickets.snapshot import Workload
 from helpdesk.workflow.customer import CustomerDecider
 from tests import test_sla
 from tests.test_deciders import NOW, RULES, mail, of, ticket
+from tests.test_rules import rules_with
 from tests.test_sla import mails_to
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -118,3 +119,18 @@ def test_system_down_reaches_the_engineer_at_once_and_its_clocks_run(app, accoun
         assert Repository(session).field_values(row)["system_version"] == "3.2.1"
     forwarded = mails_to(smtp, "wang.wei@example.com")[-1]
     assert "3.2.1" in text(forwarded)  # the details reach the engineer as they arrive
+
+
+def test_a_ticket_a_rule_tags_urgent_goes_first_whatever_its_priority(tmp_path):
+    routing = (
+        "rules:\n  - name: VIP\n    when: {from_domain: vip.example}\n"
+        "    then: {set_type: fault, add_tags: [urgent], set_team: operations, assign_level: junior}\n"
+    )
+    rules = rules_with(tmp_path, routing)
+    report = mail("王总 <boss@vip.example>", "打印报错", "打印的时候报错了")
+    effects = IntakeDecider(rules, SH).new_ticket(ticket(), report, "<m1@vip.example>", NOW, Workload())
+    assert next(s.changes["priority"] for s in of(Set, effects) if "priority" in s.changes) == "general"
+    assert [c.target for c in of(ChangeState, effects)] == ["assigned"]
+    urgent = next(r for r in of(Record, effects) if r.kind == "urgent_first")
+    assert "tagged urgent by a rule" in urgent.reason
+    assert [n.template for n in of(Notify, effects) if n.person] == ["urgent_assignment"]
