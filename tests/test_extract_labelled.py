@@ -25,6 +25,7 @@ LABELLED = MAILS / "extract_labelled_reports.yaml"
 HOLDOUT = MAILS / "extract_holdout_reports.yaml"  # written after the reader was tuned on the first
 HOLDOUT2 = MAILS / "extract_holdout2_reports.yaml"  # written after the second was measured and fixed
 _MARKER = re.compile(r"^\s*+(?:\|\s*+)?(?:\d{1,2}\s*+(?:[.、)）|]|$)|[（(]\d{1,2}[)）]|[-*•·●◆▪])\s*+")
+_REPLY = re.compile(r"^(?:re|回复)\s*+[:：]", re.IGNORECASE)
 _EDGES = " \t\"'“”‘’「」『』。.;；，,!！|"
 
 
@@ -58,6 +59,8 @@ def build_mail(report: dict) -> bytes:
     message["Subject"] = report["subject"]
     message["Date"] = report["date"]
     message["Message-ID"] = f"<{report['name']}@labelled.example>"
+    if _REPLY.match(report["subject"]):  # a reply names the mail it answers, as every client does
+        message["In-Reply-To"] = "<asked@support.example.com>"
     if "html" in report:
         message.set_content(report["html"], subtype="html")
     else:

@@ -222,3 +222,9 @@ def test_a_forwarded_report_is_the_reporters_companys():
         "Lucy <lucy.chen@example.com>",
     )
     assert found["company"] == ("华信科技有限公司", "customers")
+
+
+def test_an_answer_never_names_the_company_by_its_domain():
+    """The report stated the company; the answer to our question must not replace it by the domain's."""
+    found = record("版本是3.2.1", "李强 <li.qiang@huaxin-tech.cn>", In_Reply_To="<ack@example.com>")
+    assert found == {"system_version": ("3.2.1", "text")}

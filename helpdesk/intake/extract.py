@@ -166,13 +166,15 @@ def read_report(
     then the record's fields (company, department, phone…) from the text, signature and sender.
 
     Times are resolved against the mail's Date in `zone` (the desk's; the mail's own offset
-    without it). `customers` maps mail domains to company names.
+    without it). `customers` maps mail domains to company names; only a new report is named by
+    its sender's domain, so an answer never overwrites the company its report stated.
     """
     local = _reference(mail, zone)
+    reply = bool(mail.in_reply_to or mail.references)
     # No new words in a reply means nothing new: its quoted history (our own questions and their
     # examples among it) is never read. A new mail with none is a forward: the report is its text.
-    text = mail.new_text or ("" if mail.in_reply_to or mail.references else mail.text)
+    text = mail.new_text or ("" if reply else mail.text)
     found = extract_fields(fields, text, [a.filename for a in mail.attachments], asked, local)
-    reporter = forwarded_sender(text) or mail.sender.email
+    reporter = forwarded_sender(text) or ("" if reply else mail.sender.email)
     record = read_record(text, mail.text, reporter, local, customers or {})
     return {**record, **found}

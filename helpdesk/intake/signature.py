@@ -112,7 +112,7 @@ def forwarded_sender(text: str) -> str | None:
 def company_of_domain(email: str, customers: Mapping[str, str]) -> tuple[str, int, str] | None:
     """The company of the sender's domain: named in customers.yaml (a parent domain counts too), else
     the domain itself unless it is a free mail service."""
-    domain = email.rpartition("@")[2].lower().strip()
+    domain = email.rpartition("@")[2].lower().strip() if "@" in email else ""
     if not domain:
         return None
     parts = domain.split(".")
