@@ -3,16 +3,18 @@ and similar past tickets."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import func, select
 
 from benchmarks.search import START, evaluate, load_labelled
 from helpdesk import knowledge
 from helpdesk.knowledge import SearchFilter
 from helpdesk.rules.load import load_rules
 from helpdesk.tickets.db import make_engine, session_factory, upgrade
-from helpdesk.tickets.models import Ticket
+from helpdesk.tickets.models import SearchDocument, Ticket
 from tests.conftest import SHIPPED_RULES
 
 
@@ -108,3 +110,32 @@ def test_a_reopened_ticket_keeps_its_entry_which_shows_the_state_now(labelled):
     assert (hit.kind, hit.number, hit.state) == ("knowledge", ticket.number, "reopened")
     new = Ticket(id=10_003, number="202612-004", subject="打印机卡纸", description="")
     assert ticket.number not in {s.number for s in knowledge.similar_tickets(session, new)}
+
+
+def test_two_searches_refreshing_at_once_both_succeed_and_index_each_ticket_once(labelled, db_url):
+    session, tickets, rules = labelled
+    for ticket in tickets.values():
+        ticket.updated_at += timedelta(days=60)
+    session.commit()
+    engine = make_engine(db_url)
+    failures: list[Exception] = []
+
+    def search_now() -> None:
+        with session_factory(engine)() as own:
+            try:
+                knowledge.refresh(own, rules)
+                own.commit()
+            except Exception as exc:  # collected: the assertion below names it
+                failures.append(exc)
+
+    threads = [threading.Thread(target=search_now) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    engine.dispose()
+    assert failures == []
+    documents = session.scalar(
+        select(func.count()).select_from(SearchDocument).where(SearchDocument.kind == "ticket")
+    )
+    assert documents == len(tickets) and knowledge.refresh(session, rules) == 0

@@ -122,8 +122,11 @@ def refresh(session: Session, rules: RuleSet) -> int:
     newest = session.scalar(
         select(func.max(SearchDocument.source_updated_at)).where(SearchDocument.kind == TICKET)
     )
-    query = select(Ticket.id, Ticket.updated_at, SearchDocument.source_updated_at).outerjoin(
-        SearchDocument, (SearchDocument.ticket_id == Ticket.id) & (SearchDocument.kind == TICKET)
+    # In ticket order: two searches refreshing at once take the rows' locks in the same order.
+    query = (
+        select(Ticket.id, Ticket.updated_at, SearchDocument.source_updated_at)
+        .outerjoin(SearchDocument, (SearchDocument.ticket_id == Ticket.id) & (SearchDocument.kind == TICKET))
+        .order_by(Ticket.id)
     )
     if newest is not None:
         query = query.where(Ticket.updated_at >= newest - MARGIN)
