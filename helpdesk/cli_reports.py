@@ -96,12 +96,19 @@ def digest(state: State, to_print: bool, send: bool, day, manager: str | None, h
 @click.command()
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First day (desk time).")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day, included (default: today).")
+@click.option(
+    "--team",
+    "teams",
+    multiple=True,
+    help="Only this team's tickets: its name or label (repeatable; default all).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts (times in seconds).")
 @click.pass_obj
-def report(state: State, since, until, as_json: bool) -> None:
+def report(state: State, since, until, teams: tuple[str, ...], as_json: bool) -> None:
     """Statistics for any period, in the desk's language: tickets by type, priority and team, SLA
     compliance, satisfaction, average and median first response and resolution time, the reopen
     (二次处理) rate, and each engineer's open, overdue and resolved tickets."""
+    from helpdesk.cli_tickets import team_name
     from helpdesk.clock import SystemClock
     from helpdesk.tickets.figures import manager_figures
     from helpdesk.tickets.report_text import ReportText
@@ -114,14 +121,14 @@ def report(state: State, since, until, as_json: bool) -> None:
         days=1
     )
     now = SystemClock().now()
-    figures = statistics(repo, Scope(None), start, end, now) | manager_figures(
-        repo, Scope(None), start, end, now
-    )
+    rules = load_rules(config.paths.rules)
+    scope = Scope(frozenset(team_name(rules, team) for team in teams) if teams else None)
+    figures = statistics(repo, scope, start, end, now) | manager_figures(repo, scope, start, end, now)
     figures["overdue"] = [o | {"due": o["due"].astimezone(zone).isoformat()} for o in figures["overdue"]]
     if as_json:
         click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
         return
-    text = ReportText(load_rules(config.paths.rules), config.default_language)
+    text = ReportText(rules, config.default_language)
     for line in text.lines(figures, start.date(), (end - timedelta(days=1)).date()):
         say(line)
     rows = text.engineers(figures)

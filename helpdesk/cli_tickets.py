@@ -126,6 +126,11 @@ def _name(rules: RuleSet, kind: str, value: str) -> str:
     errors([f"no {kind} {value!r}; known: {known}"])
 
 
+def team_name(rules: RuleSet, value: str) -> str:
+    """The team behind `value` (its name, or its Chinese or English label); exits naming the known."""
+    return _name(rules, "team", value)
+
+
 def _person(rules: RuleSet, value: str) -> str:
     wanted = value.strip().casefold()
     for person in rules.staff.people:

@@ -193,3 +193,13 @@ def test_the_statements_do_not_grow_with_the_tickets(sqlite_url):
             )
     assert count() == few
     engine.dispose()
+
+
+def test_report_for_one_team(tmp_path, sqlite_url):
+    seed(sqlite_url)
+    data = json.loads(
+        report(tmp_path, sqlite_url, "zh", "--until", "2026-11-10", "--team", "运维组", "--json").output
+    )
+    assert data["tickets"] == 3 and "chen.jie" not in data["engineers"]
+    wrong = report(tmp_path, sqlite_url, "zh", "--team", "frobs")
+    assert wrong.exit_code == 1 and "no team 'frobs'" in wrong.output
