@@ -237,3 +237,14 @@ def test_next_week_is_no_time_of_the_fault(text):
 
 def test_after_a_weekdays_update():
     assert read("It started after Tuesday's update")["occurred_at"] == "2026-11-24"
+
+
+@pytest.mark.parametrize(
+    "text", ["我们的许可证 2026-12-31 到期，想续费", "Can we add 10 more before 12/15/2026?"]
+)
+def test_a_day_after_the_mail_is_no_time_of_the_fault(text):
+    assert "occurred_at" not in read(text)
+
+
+def test_the_end_of_a_month():
+    assert read("上个月底开始对不上账")["occurred_at"] == "2026-10-31"

@@ -228,3 +228,27 @@ def test_an_answer_never_names_the_company_by_its_domain():
     """The report stated the company; the answer to our question must not replace it by the domain's."""
     found = record("版本是3.2.1", "李强 <li.qiang@huaxin-tech.cn>", In_Reply_To="<ack@example.com>")
     assert found == {"system_version": ("3.2.1", "text")}
+
+
+@pytest.mark.parametrize(
+    ("said", "day"),
+    [("月底前必须把这批保单录完", "2026-11-30"), ("Can we add 10 more before 12/15/2026?", "2026-12-15")],
+)
+def test_a_limit_ahead_of_the_mail_is_the_wanted_date(said, day):
+    assert values(said)["expected_live"] == day
+
+
+def test_a_limit_already_past_is_no_wanted_date():
+    assert "expected_live" not in values("This worked before 11/15/2026.")
+
+
+def test_impact_said_after_affects_and_priority_as_p0():
+    assert values("影响所有线上渠道出单")["impact"] == "所有线上渠道出单"
+    assert values("It affects all our branches in Europe.")["impact"] == "all our branches in Europe"
+    assert values("Please treat this as P0.")["customer_priority"] == "P0"
+    assert values("接口从今天 9:40 开始一直返回 HTTP 500")["frequency"] == "persistent"
+
+
+def test_an_international_number_on_its_own_signature_line():
+    assert values("Thanks\nDan White\n+44 20 7946 0958")["phone"] == "+44 20 **** 0958"
+    assert "phone" not in values("Build +44 20 7946 0958 failed")  # not a signature line of its own

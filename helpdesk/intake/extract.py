@@ -42,7 +42,7 @@ def extract_fields(
     lines = labels.report_lines(text)
     found: dict[str, Found] = {}
     for name, field in fields.items():
-        hit = _labelled(field, lines) or _unlabelled(field, lines, name in asked)
+        hit = _labelled(field, lines) or _unlabelled(field, lines, name in asked, reference)
         if hit is None:
             hit = _attachment(field, attachment_names)
         if hit is None:
@@ -106,7 +106,7 @@ def _text_below(lines: list[str], number: int) -> str | None:
     return "\n".join(block) or None
 
 
-def _unlabelled(field: FieldDef, lines: list[str], asked: bool) -> Found | None:
+def _unlabelled(field: FieldDef, lines: list[str], asked: bool, reference: datetime | None) -> Found | None:
     if field.kind == "steps":
         hit = steps.listed_steps(lines) or steps.sequence_steps(lines)
         return Found(*hit) if hit else None
@@ -114,7 +114,7 @@ def _unlabelled(field: FieldDef, lines: list[str], asked: bool) -> Found | None:
     for number, line in enumerate(lines, 1):
         value = None
         if field.kind == "datetime":
-            value = _when_in(line)
+            value = _when_in(line, reference)
         elif field.kind == "version":
             value = versions.version_in(line, asked, previous)
         elif field.kind == "error":
@@ -125,10 +125,14 @@ def _unlabelled(field: FieldDef, lines: list[str], asked: bool) -> Found | None:
     return None
 
 
-def _when_in(line: str) -> str | None:
-    """The first time in the line that is not a deadline or a wish ("12月20日前上线", "下周一")."""
+def _when_in(line: str, reference: datetime | None) -> str | None:
+    """The first time in the line that is not a deadline or a wish ("12月20日前上线", "下周一"), nor
+    a day after the mail was sent ("许可证 2026-12-31 到期"): a fault has happened already."""
     for found in when.WHEN.finditer(line):
         if _NEXT.search(line[max(0, found.start() - 2) : found.end()]):
+            continue
+        resolved = when.resolve(found.group(0), reference) if reference else None
+        if resolved and resolved[:10] > f"{reference:%Y-%m-%d}":
             continue
         before = line[max(0, found.start() - 20) : found.start()]
         after = line[found.end() : found.end() + 8]

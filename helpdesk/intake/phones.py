@@ -21,14 +21,18 @@ _BEFORE, _AFTER = r"(?<![\w*+.])", r"(?![\d*]|[.,]\d)"
 PHONE = re.compile(rf"{_BEFORE}(?:{_MOBILE}|{_LANDLINE}|{_PLAIN_LANDLINE}|{_INTERNATIONAL}){_AFTER}", re.I)
 # Without a label (a signature line) only what cannot be another number: a mobile, a landline so written.
 SIGNED = re.compile(rf"{_BEFORE}(?:{_MOBILE}|{_LANDLINE}){_AFTER}", re.I)
+# An international number on a signature line of its own ("+44 20 7946 0958", "M: +1 415 555 0134").
+_OWN_LINE = re.compile(rf"^\s*+(?:[A-Za-z]{{1,6}}\.?\s*+[:：]?\s*+)?({_INTERNATIONAL})\s*+$")
 _SHORTEST = 8
 
 
 def find_phone(line: str, pattern: re.Pattern[str] = SIGNED) -> str | None:
     """The first phone number in `line`, masked; a label's value may be any shape (`PHONE`)."""
-    for found in pattern.finditer(line):
-        if sum(char.isdigit() or char == "*" for char in found.group(0)) >= _SHORTEST:
-            return mask_phone(found.group(0))
+    own_line = _OWN_LINE.match(line) if pattern is SIGNED else None
+    numbers = [own_line.group(1)] if own_line else [found.group(0) for found in pattern.finditer(line)]
+    for number in numbers:
+        if sum(char.isdigit() or char == "*" for char in number) >= _SHORTEST:
+            return mask_phone(number)
     return None
 
 

@@ -73,7 +73,8 @@ _INTERMITTENT = re.compile(
     re.I,
 )
 _PERSISTENT = re.compile(
-    r"持续|必现|每次|总是|始终|一直(?=[^，。,.\n]{0,6}?(?:报错|失败|错|卡|不|无法|没|停|转圈|超时|异常|空白|白屏|提示|显示))"
+    r"持续|必现|每次|总是|始终"
+    r"|一直(?=[^，。,.\n]{0,12}?(?:报错|失败|错|卡|不|无法|没|停|转圈|超时|异常|空白|白屏|提示|显示|返回|崩|闪退|error|[45]\d\d))"
     r"|[一二三四五六七八九十几两\d]+次都(?:不|没|失败|报错|一样)|100\s*+%\s*+(?:复现|出现|重现|reproducible)"
     r"|\b(?:persistent(?:ly)?|constant(?:ly)?|continuous(?:ly)?|every time|each time|consistently"
     r"|(?:happens|fails|crashes|occurs) all the time)\b"
@@ -92,7 +93,9 @@ _NATURE_SAID = re.compile(
     re.I,
 )
 _P_LEVEL = re.compile(r"(?<![A-Za-z0-9])[Pp]([0-3])(?![0-9A-Za-z])")
-_P_CONTEXT = re.compile(r"优先级|级别|priority|urgen|紧急|按|定为|[级]|问题|故障|处理", re.I)
+_P_CONTEXT = re.compile(
+    r"优先级|级别|priority|urgen|紧急|按|定为|[级]|问题|故障|处理|\bas\b|treat|handle", re.I
+)
 _PRIORITY_WORD = re.compile(
     r"紧急|致命|严重|一般|轻微|高|中|低|urgent|critical|high|medium|normal|low|fatal|severe|minor", re.I
 )
@@ -101,6 +104,11 @@ _SCOPE = re.compile(
     r"|\b(?:all (?:of )?(?:our )?(?:users|staff|employees|customers|stores|branches|offices)|every user"
     r"|(?<=affects )everyone|(?<=affecting )everyone|everyone(?= is affected| can't| cannot)"
     r"|the whole company|company-wide)\b",
+    re.I,
+)
+_AFFECTS = re.compile(
+    r"影响(?:了|到)?\s*+((?:所有|全部|全体|整个|全)[\u4e00-\u9fff]{1,12})"
+    r"|\baffect(?:s|ing|ed)?\s++((?:all|every|the whole)\s++[\w ]{1,30}?)(?=[.,;!]|$|\s++and\b)",
     re.I,
 )
 _COUNTED = re.compile(
@@ -120,6 +128,9 @@ _SENTENCE_END = re.compile(r"(?<=[A-Za-z)])[.!?](?=\s|$)")
 _LIVE_SAID = re.compile(
     r"(?:上线|go[- ]live|launch|deliver(?:ed)?|needed|ready)\s*+(?:by|before|on)\s++", re.I
 )
+# A day ahead of the mail said as a limit: "月底前", "12月20日以前", "before 12/15/2026", "by Friday".
+_BEFORE_DAY = re.compile(r"\s*+(?:之|以)?前(?!后)")
+_BY_DAY = re.compile(r"\b(?:by|before|until|no later than)\s++$", re.I)
 _LIVE_AFTER = re.compile(
     r"\s*+(?:之|以)?前\s*+(?:要|需要|得|必须)?\s*+(?:上线|完成|交付|用|使用|用上|开通|解决|处理好?)"
 )
@@ -141,7 +152,8 @@ def read_record(
         "company": lambda: _company_in(closing) or _company_of(sender_email, customers),
         "phone": lambda: _phone_in(closing),
         "impact": lambda: (
-            _said(lines, _SCOPE, lambda m: m.group(0))
+            _said(lines, _AFFECTS, lambda m: (m.group(1) or m.group(2)).strip())
+            or _said(lines, _SCOPE, lambda m: m.group(0))
             or _said(lines, _COUNTED, lambda m: m.group(1) or m.group(2))
         ),
         "frequency": lambda: (
@@ -256,9 +268,16 @@ def _live_in(lines: list[str], reference: datetime | None) -> Found | None:
     for number, line in enumerate(lines, 1):
         for found in when.WHEN.finditer(line):
             before = line[max(0, found.start() - 16) : found.start()]
-            if _LIVE_AFTER.match(line, found.end()) or _LIVE_SAID.search(before[-12:]):
-                return Found(_live(found.group(0), reference) or found.group(0), number)
+            said = _LIVE_AFTER.match(line, found.end()) or _LIVE_SAID.search(before[-12:])
+            ahead = _BEFORE_DAY.match(line, found.end()) or _BY_DAY.search(before[-12:])
+            live = _live(found.group(0), reference) or found.group(0)
+            if said or (ahead and _not_past(live, reference)):
+                return Found(live, number)
     return None
+
+
+def _not_past(day: str, reference: datetime | None) -> bool:
+    return reference is None or day[:10] >= f"{reference:%Y-%m-%d}"
 
 
 def _company_in(closing: list[tuple[str, int]]) -> Found | None:

@@ -40,6 +40,7 @@ WHEN = re.compile(
             rf"\d{{1,2}}\s*+月\s*+\d{{1,2}}\s*+[日号]?(?:\s*+{_PERIOD})?{_CLOCK}?",
             rf"{_ZH_DAY}(?:\s*+{_PERIOD})?{_CLOCK}?",
             rf"{_PERIOD}{_CLOCK}",
+            r"(?:上个?|本|这个?)?(?:月底|月末|年底|年末)",
             rf"\b{_MONTHS}\s++\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s++\d{{4}})?{_EN_CLOCK}?",
             rf"\b\d{{1,2}}\s++{_MONTHS}\s++\d{{4}}{_EN_CLOCK}?",
             rf"\b(?:today|yesterday|tonight|just now|last night|this (?:morning|afternoon|evening))"
@@ -53,7 +54,8 @@ WHEN = re.compile(
 )
 # Words that make a date a deadline or a wish rather than when something happened.
 FUTURE = re.compile(
-    r"(?:上线|完成|交付|截止|期望|希望|要求|计划|预计|之前|以前|前完成|deadline|go[- ]?live|launch|due"
+    r"(?:上线|完成|交付|截止|期望|希望|要求|计划|预计|之前|以前|前完成|到期|续费|deadline|go[- ]?live"
+    r"|launch|due"
     r"|needed by|target|release|deliver)",
     re.IGNORECASE,
 )
@@ -63,6 +65,7 @@ _US = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _MD = re.compile(r"(\d{1,2})\s*+月\s*+(\d{1,2})")
 _EN_MD = re.compile(rf"({_MONTHS})\s++(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s++(\d{{4}}))?", re.I)
 _EN_DM = re.compile(rf"(\d{{1,2}})\s++({_MONTHS})\s++(\d{{4}})", re.I)
+_PERIOD_END = re.compile(r"(上个?|本|这个?)?(月底|月末|年底|年末)")
 _ZH_WEEKDAY = re.compile(r"(上|本|这|下)?个?(?:周|星期|礼拜)([一二三四五六日天])")
 _EN_WEEKDAY = re.compile(rf"(since|on|last|this|from|after|next)\s++({_WEEKDAYS})", re.I)
 _OFFSETS = (
@@ -170,6 +173,8 @@ def _day(written: str, today: date, future: bool) -> date | None:
     for pattern, offset in _OFFSETS:
         if pattern.search(written):
             return today + timedelta(days=offset)
+    if found := _PERIOD_END.search(written):
+        return _period_end(found.group(1) or "", found.group(2), today)
     if found := _ZH_WEEKDAY.search(written):
         return _weekday(_WEEKDAY_NUMBERS[found.group(2)], found.group(1) or "", today, future)
     if found := _EN_WEEKDAY.search(written):
@@ -177,6 +182,16 @@ def _day(written: str, today: date, future: bool) -> date | None:
         which = {"this": "本", "next": "下"}.get(found.group(1).lower(), "")
         return _weekday(number, which, today, future)
     return None
+
+
+def _period_end(which: str, period: str, today: date) -> date:
+    """月底: the last day of this month (上个月底: of the last one); 年底: December 31st."""
+    if period in ("年底", "年末"):
+        return date(today.year - (1 if which.startswith("上") else 0), 12, 31)
+    first = today.replace(day=1)
+    if which.startswith("上"):
+        return first - timedelta(days=1)
+    return (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
 
 
 def _weekday(number: int, which: str, today: date, future: bool) -> date:
