@@ -40,5 +40,9 @@ def test_wheel_carries_rules_and_templates(tmp_path):
         f"helpdesk/bundled/templates/email/{p.relative_to(templates).as_posix()}"
         for p in templates.rglob("*.j2")
     }
+    expected |= {
+        f"helpdesk/mail/attribution/{p.name}"
+        for p in (ROOT / "helpdesk" / "mail" / "attribution").glob("*.yaml")
+    }
     assert len(expected) > 10
     assert expected <= names, sorted(expected - names)

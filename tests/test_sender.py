@@ -153,6 +153,26 @@ def test_outbound_headers_never_carry_a_line_break():
     assert "\n" not in outgoing.subject and "Bcc: victim" in outgoing.subject  # text, not a header
 
 
+@pytest.mark.parametrize("title", ["打印服务报错" * 20_000, "word " * 20_000])
+def test_a_huge_subject_is_cut_to_what_a_client_shows_and_keeps_the_tag(title):
+    outgoing = compose(
+        rendered(f"已收到您的需求：{title}"),
+        sender_name="技术支持",
+        sender_address="support@example.com",
+        recipient="c9@cust.example",
+        tag="[#202611-001]",
+        in_reply_to=None,
+        references=[],
+        now=datetime(2026, 11, 23, tzinfo=UTC),
+    )
+    parsed = email.message_from_bytes(outgoing.data, policy=email.policy.default)
+    assert parsed["Subject"] == outgoing.subject and outgoing.subject.startswith(
+        "[#202611-001] 已收到您的需求："
+    )
+    assert outgoing.subject.endswith("…") and len(outgoing.subject) <= 220
+    assert not outgoing.subject.endswith(" wor…")  # cut on a space where the title has one
+
+
 @pytest.mark.parametrize(
     "recipient", ["a@x.example, victim@evil.example", "<a@x.example>\r\nBcc: victim@evil.example", "nobody"]
 )

@@ -13,6 +13,8 @@ from helpdesk.mail.addresses import parse_address_list
 from helpdesk.mail.charsets import neutralise
 from helpdesk.outbound.render import Rendered
 
+SUBJECT_LIMIT = 200  # characters of the rendered subject, before the ticket tag
+
 
 @dataclass(frozen=True)
 class Outgoing:
@@ -42,7 +44,7 @@ def compose(
     """
     domain = sender_address.rpartition("@")[2] or "localhost"
     message_id = make_msgid(domain=domain)
-    title = neutralise(rendered.subject)
+    title = _shortened(neutralise(rendered.subject))
     subject = title if tag in title else neutralise(f"{tag} {title}")
     mail = EmailMessage(policy=SMTP)
     local, _, dom = sender_address.partition("@")
@@ -61,6 +63,16 @@ def compose(
     mail.set_content(rendered.text, charset="utf-8")
     mail.add_alternative(rendered.html, subtype="html", charset="utf-8")
     return Outgoing(message_id.strip("<>"), subject, mail.as_bytes())
+
+
+def _shortened(title: str) -> str:
+    """A subject a client can show: a customer's 100 KB subject would make the header fold for
+    seconds and help nobody, so it is cut at SUBJECT_LIMIT characters on a space where there is one."""
+    if len(title) <= SUBJECT_LIMIT:
+        return title
+    cut = title[:SUBJECT_LIMIT]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > SUBJECT_LIMIT // 2 else cut).rstrip() + "…"
 
 
 def _one_address(recipient: str) -> HeaderAddress:
