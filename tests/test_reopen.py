@@ -5,11 +5,13 @@ priority's. Attacks: a customer's [RESOLVED], a thanks after close, a forged eng
 from __future__ import annotations
 
 from datetime import timedelta
+from email.message import EmailMessage
 
 import pytest
 from sqlalchemy import select
 
 from helpdesk.effects import ChangeState, Notify, Record
+from helpdesk.mail.parse import parse_message
 from helpdesk.tickets.models import TicketClock
 from helpdesk.tickets.snapshot import Workload
 from helpdesk.workflow.confirmation import confirmation_due
@@ -164,3 +166,14 @@ def test_an_engineer_closing_it_tells_the_customer_with_their_words(app, account
     closed = mails_to(smtp, "li.lei@example.cn")[-1]
     assert closed["Message-ID"] != resolution["Message-ID"]
     assert "工单已关闭" in closed["Subject"] and "客户电话确认已恢复" in body(closed)
+
+
+def test_a_screenshot_after_closing_reopens_even_with_only_thanks():
+    raw = EmailMessage()
+    raw["From"], raw["To"], raw["Subject"] = CUSTOMER, "support@example.com", "Re: [#202612-001] 工单已关闭"
+    raw.set_content("谢谢")
+    raw.add_attachment(b"\x89PNG\r\n", maintype="image", subtype="png", filename="又报错了.png")
+    shot = parse_message(raw.as_bytes(), frozenset({"support@example.com"}), "zh")
+    view = ticket(status="closed", type="fault", priority="general", team="operations", owner="zhang.min")
+    effects = CustomerDecider(RULES, ZONE).customer_mail(view, shot, NOW, Workload())
+    assert [c.target for c in of(ChangeState, effects)] == ["reopened"]

@@ -61,7 +61,7 @@ class CustomerDecider:
         sender = mail.sender.email
         if view.status == CLOSED:
             words = own_words(mail)
-            if courtesy_only(words, mail.sender.name, sender):
+            if courtesy_only(words, mail.sender.name, sender) and not mail.attachments:
                 plan.record(
                     sender,
                     "courtesy_after_close",
