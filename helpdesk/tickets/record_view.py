@@ -12,8 +12,23 @@ from helpdesk.mail.redact import redact_text
 from helpdesk.tickets.models import Event, Ticket
 from helpdesk.tickets.views import ticket_detail
 
-# Identifiers and hashes are never person's text: masking them would break grep and look-ups.
-_IDENTIFIERS = frozenset({"message_id", "sha256", "number", "related", "id"})
+# Identifiers, hashes and addresses are never a person's text: masking them would break grep and
+# look-ups (13812345678@163.com is an address, and the operator needs it whole).
+_IDENTIFIERS = frozenset(
+    {
+        "message_id",
+        "sha256",
+        "number",
+        "related",
+        "id",
+        "requester",
+        "sender",
+        "recipient",
+        "recipients",
+        "actor",
+        "by",
+    }
+)
 
 
 def _time(value: datetime | None, zone: ZoneInfo) -> str | None:
