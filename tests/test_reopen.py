@@ -177,3 +177,16 @@ def test_a_screenshot_after_closing_reopens_even_with_only_thanks():
     view = ticket(status="closed", type="fault", priority="general", team="operations", owner="zhang.min")
     effects = CustomerDecider(RULES, ZONE).customer_mail(view, shot, NOW, Workload())
     assert [c.target for c in of(ChangeState, effects)] == ["reopened"]
+
+
+def test_a_signature_logo_is_no_news_after_closing():
+    raw = EmailMessage()
+    raw["From"], raw["To"], raw["Subject"] = CUSTOMER, "support@example.com", "Re: [#202612-001] 工单已关闭"
+    raw.set_content("好的，谢谢！")
+    # An Outlook signature's logo: an inline part with a Content-ID.
+    logo = {"cid": "<logo@example.cn>", "disposition": "inline", "filename": "image001.png"}
+    raw.add_related(b"\x89PNG\r\n", maintype="image", subtype="png", **logo)
+    thanks = parse_message(raw.as_bytes(), frozenset({"support@example.com"}), "zh")
+    assert thanks.attachments and all(a.inline for a in thanks.attachments)
+    view = ticket(status="closed", type="fault", priority="general", owner="zhang.min")
+    assert not of(ChangeState, CustomerDecider(RULES, ZONE).customer_mail(view, thanks, NOW, Workload()))

@@ -61,7 +61,9 @@ class CustomerDecider:
         sender = mail.sender.email
         if view.status == CLOSED:
             words = own_words(mail)
-            if courtesy_only(words, mail.sender.name, sender) and not mail.attachments:
+            # A file sent (not a signature's inline logo) is news even when the words are thanks.
+            sent_file = any(not a.inline for a in mail.attachments)
+            if courtesy_only(words, mail.sender.name, sender) and not sent_file:
                 plan.record(
                     sender,
                     "courtesy_after_close",
