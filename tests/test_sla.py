@@ -97,15 +97,19 @@ def test_fatal_ticket_escalates_to_manager_then_director_and_ack_stops_it(app, a
     assert len(mails_to(smtp, "zhao.lei@example.com")) == 3  # two levels in the chain, each once
 
 
-def test_first_response_is_an_engineers_words_not_our_acknowledgement(app, account, smtp, clock):
+def owner_writes_on_a_fatal_ticket(app, account, smtp, clock, subject: str, text: str):
+    """A fatal report, and five minutes later its owner's reply; returns the assignment notice."""
     account.deliver(customer_mail(CUSTOMER, "系统宕机", FATAL))
     app.run_once()
     [notice] = mails_to(smtp, "wang.wei@example.com")
     clock.advance(timedelta(minutes=5))
-    account.deliver(
-        staff_reply(notice, "王伟 <wang.wei@example.com>", "Re: [处理中] ", "正在处理，10 分钟内回复。")
-    )
+    account.deliver(staff_reply(notice, "王伟 <wang.wei@example.com>", subject, text))
     app.run_once()
+    return notice
+
+
+def test_first_response_is_an_engineers_words_not_our_acknowledgement(app, account, smtp, clock):
+    owner_writes_on_a_fatal_ticket(app, account, smtp, clock, "Re: [处理中] ", "正在处理，10 分钟内回复。")
     state = clocks(app)
     assert state["first_response"].met_at is not None and state["owner_confirmation"].met_at is not None
     assert state["resolution"].met_at is None
@@ -274,14 +278,9 @@ def test_a_customer_can_have_its_own_deadlines(make_config, sqlite_url, account,
 
 
 def test_an_eta_is_the_plan_and_passing_or_moving_it_is_told(app, account, smtp, clock):
-    account.deliver(customer_mail(CUSTOMER, "系统宕机", FATAL))
-    app.run_once()
-    [notice] = mails_to(smtp, "wang.wei@example.com")
-    clock.advance(timedelta(minutes=5))
-    account.deliver(
-        staff_reply(notice, "王伟 <wang.wei@example.com>", "Re: [处理中] ", "#eta 2026-11-23 11:30")
+    notice = owner_writes_on_a_fatal_ticket(
+        app, account, smtp, clock, "Re: [处理中] ", "#eta 2026-11-23 11:30"
     )
-    app.run_once()
     state = clocks(app)
     assert state["plan"].met_at is not None and state["plan"].breached_at is None  # the plan, in time
     assert state["eta"].due_at.astimezone(SH) == datetime(2026, 11, 23, 11, 30, tzinfo=SH)
@@ -333,13 +332,7 @@ def test_an_unanswered_information_request_is_reminded_then_the_ticket_goes_on(a
 
 
 def test_a_solution_is_a_handling_plan_too(app, account, smtp, clock):
-    account.deliver(customer_mail(CUSTOMER, "系统宕机", FATAL))
-    app.run_once()
-    [notice] = mails_to(smtp, "wang.wei@example.com")
-    account.deliver(
-        staff_reply(notice, "王伟 <wang.wei@example.com>", "Re: [处理中] ", "#solution 已切换到备用服务器")
-    )
-    app.run_once()
+    owner_writes_on_a_fatal_ticket(app, account, smtp, clock, "Re: [处理中] ", "#solution 已切换到备用服务器")
     state = clocks(app)
     assert state["plan"].met_at is not None and state["resolution"].met_at is None
     clock.advance(timedelta(hours=3))  # past the 2 h of the plan: nothing to escalate there
