@@ -248,3 +248,25 @@ def test_a_day_after_the_mail_is_no_time_of_the_fault(text):
 
 def test_the_end_of_a_month():
     assert read("上个月底开始对不上账")["occurred_at"] == "2026-10-31"
+
+
+@pytest.mark.parametrize(
+    ("text", "resolved"),
+    [
+        ("半小时前开始学生都进不了直播间", "2026-11-24 09:42"),
+        ("一个半小时前", "2026-11-24 08:42"),
+        ("About 2 hours ago teachers started reporting it", "2026-11-24 08:12"),
+        ("三天前导出的成绩单", "2026-11-21"),
+    ],
+)
+def test_how_long_ago(text, resolved):
+    assert read(text)["occurred_at"] == resolved
+
+
+def test_a_shown_error_keeps_its_code_and_an_apostrophe_opens_no_quote():
+    assert (
+        read("the sync shows Sync error 0x8004010F for every teacher")["error_message"]
+        == "Sync error 0x8004010F"
+    )
+    found = read('We\'re on 4.7.3. The error message is "Save failed (409)".')
+    assert found["error_message"] == "Save failed (409)"

@@ -25,6 +25,7 @@ LABELLED = MAILS / "extract_labelled_reports.yaml"
 HOLDOUT = MAILS / "extract_holdout_reports.yaml"  # written after the reader was tuned on the first
 HOLDOUT2 = MAILS / "extract_holdout2_reports.yaml"  # written after the second was measured and fixed
 HOLDOUT3 = MAILS / "extract_holdout3_reports.yaml"  # written after the third was measured and fixed
+HOLDOUT4 = MAILS / "extract_holdout4_reports.yaml"  # written after the fourth was measured and fixed
 _MARKER = re.compile(r"^\s*+(?:\|\s*+)?(?:\d{1,2}\s*+(?:[.、)）|]|$)|[（(]\d{1,2}[)）]|[-*•·●◆▪])\s*+")
 _REPLY = re.compile(r"^(?:re|回复)\s*+[:：]", re.IGNORECASE)
 _EDGES = " \t\"'“”‘’「」『』。.;；，,!！|"
@@ -116,8 +117,8 @@ def scored_fields(data: dict) -> list[str]:
 
 @pytest.fixture(
     scope="module",
-    params=[LABELLED, HOLDOUT, HOLDOUT2, HOLDOUT3],
-    ids=["labelled", "holdout", "holdout2", "holdout3"],
+    params=[LABELLED, HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4],
+    ids=["labelled", "holdout", "holdout2", "holdout3", "holdout4"],
 )
 def tallies(request) -> dict[str, Tally]:
     data = labelled_set(request.param)

@@ -252,3 +252,17 @@ def test_impact_said_after_affects_and_priority_as_p0():
 def test_an_international_number_on_its_own_signature_line():
     assert values("Thanks\nDan White\n+44 20 7946 0958")["phone"] == "+44 20 **** 0958"
     assert "phone" not in values("Build +44 20 7946 0958 failed")  # not a signature line of its own
+
+
+def test_who_cannot_work_and_a_wish_with_its_date_in_brackets():
+    assert values("半小时前开始学生都进不了直播间")["impact"] == "学生"
+    assert values("the calendar shows an error for every teacher")["impact"] == "every teacher"
+    assert values("希望下学期开学前（2027年2月20日）上线。")["expected_live"] == "2027-02-20"
+    assert values("换了电脑还是一样")["frequency"] == "persistent"
+
+
+def test_an_organisation_and_a_department_without_a_legal_form():
+    found = values(
+        "Thanks,\nRachel Moore\nIT Operations\nBrightPath Academy", "Rachel <r@brightpath.example>"
+    )
+    assert (found["company"], found["department"]) == ("BrightPath Academy", "IT Operations")

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import re
 
-# A quote cannot hold its closing mark, so giving characters back never helps: possessive.
-QUOTED = re.compile(r"[“\"「『‘']([^”\"」』’'\n]{2,300}+)[”\"」』’']")
+# A quote cannot hold its closing mark, so giving characters back never helps: possessive. An
+# apostrophe inside a word ("We're", "it's") neither opens nor closes one.
+QUOTED = re.compile(
+    r"(?:[“\"「『‘]|(?<![A-Za-z])')((?:[^”\"」』’'\n]|(?<=[A-Za-z])'(?=[A-Za-z])){2,300}+)(?:[”\"」』’]|'(?![A-Za-z]))"
+)
 # Pasted error text: an exception or error class with its message, an HTTP status, a coded error.
 ERROR_TEXT = re.compile(
     r"(?<![\w.])(?:[A-Za-z_][\w$]*+\.)*+\w*?(?:Exception|Error)\b(?:\s*+\d{3})?\s*+[:：]\s*+\S.*"
@@ -51,12 +54,15 @@ def error_in(line: str) -> str | None:
         return _trim(pasted.group(0))
     if quoted:
         return quoted.group(1).strip()
-    if (code := _HEX.search(line)) and _CODE_WORDS.search(line):
-        return code.group(0)
     for shown in _SHOWN.finditer(line):
         words = (shown.group(1) or shown.group(2)).strip(" ，,")
-        if _FAILURE.search(words) and not _HEX.search(words):
+        code = _HEX.search(words)
+        if code and _FAILURE.search(words[: code.start()]):
+            return words[: code.end()]  # "shows Sync error 0x8004010F for every teacher"
+        if _FAILURE.search(words) and not code:
             return _trim(words)
+    if (code := _HEX.search(line)) and _CODE_WORDS.search(line):
+        return code.group(0)
     return None
 
 

@@ -77,7 +77,8 @@ _PERSISTENT = re.compile(
     r"|一直(?=[^，。,.\n]{0,12}?(?:报错|失败|错|卡|不|无法|没|停|转圈|超时|异常|空白|白屏|提示|显示|返回|崩|闪退|error|[45]\d\d))"
     r"|[一二三四五六七八九十几两\d]+次都(?:不|没|失败|报错|一样)|100\s*+%\s*+(?:复现|出现|重现|reproducible)"
     r"|\b(?:persistent(?:ly)?|constant(?:ly)?|continuous(?:ly)?|every time|each time|consistently"
-    r"|(?:happens|fails|crashes|occurs) all the time)\b"
+    r"|(?:happens|fails|crashes|occurs) all the time|still (?:fails|failing|the same|broken))\b"
+    r"|还是一样|依旧|依然(?:报错|失败|不行|如此)|仍然(?:报错|失败|不行)"
     r"|always (?:fails|crashes|happens|shows|returns|errors|hangs)",
     re.I,
 )
@@ -101,13 +102,16 @@ _PRIORITY_WORD = re.compile(
 )
 _SCOPE = re.compile(
     r"所有用户|全部用户|全体用户|所有人|全公司|全体员工|所有员工|所有门店|全部门店|所有客户"
-    r"|\b(?:all (?:of )?(?:our )?(?:users|staff|employees|customers|stores|branches|offices)|every user"
+    r"|\b(?:all (?:of )?(?:our )?(?:users|staff|employees|customers|stores|branches|offices)"
+    r"|every (?:user|teacher|student|employee|customer|store|branch|agent|member|account)"
     r"|(?<=affects )everyone|(?<=affecting )everyone|everyone(?= is affected| can't| cannot)"
     r"|the whole company|company-wide)\b",
     re.I,
 )
 _AFFECTS = re.compile(
     r"影响(?:了|到)?\s*+((?:所有|全部|全体|整个|全)[\u4e00-\u9fff]{1,12})"
+    r"|((?:所有|全部|全体)?(?:学生|老师|用户|员工|客户|门店|同事|家长|医生|护士)们?)"
+    r"(?=都(?:无法|不能|没法|进不|登不|用不|打不|看不|连不))"
     r"|\baffect(?:s|ing|ed)?\s++((?:all|every|the whole)\s++[\w ]{1,30}?)(?=[.,;!]|$|\s++and\b)",
     re.I,
 )
@@ -129,6 +133,8 @@ _LIVE_SAID = re.compile(
     r"(?:上线|go[- ]live|launch|deliver(?:ed)?|needed|ready)\s*+(?:by|before|on)\s++", re.I
 )
 # A day ahead of the mail said as a limit: "月底前", "12月20日以前", "before 12/15/2026", "by Friday".
+# A line that wishes a go-live: "希望下学期开学前（2027年2月20日）上线", "we plan to go live on …".
+_WISH = re.compile(r"(?:希望|期望|要求|计划|争取).{0,24}?(?:上线|交付|投产)|\bgo(?:es|ing)?[- ]live\b", re.I)
 _BEFORE_DAY = re.compile(r"\s*+(?:之|以)?前(?!后)")
 _BY_DAY = re.compile(r"\b(?:by|before|until|no later than)\s++$", re.I)
 _LIVE_AFTER = re.compile(
@@ -152,7 +158,7 @@ def read_record(
         "company": lambda: _company_in(closing) or _company_of(sender_email, customers),
         "phone": lambda: _phone_in(closing),
         "impact": lambda: (
-            _said(lines, _AFFECTS, lambda m: (m.group(1) or m.group(2)).strip())
+            _said(lines, _AFFECTS, lambda m: next(group for group in m.groups() if group).strip())
             or _said(lines, _SCOPE, lambda m: m.group(0))
             or _said(lines, _COUNTED, lambda m: m.group(1) or m.group(2))
         ),
@@ -269,6 +275,9 @@ def _live_in(lines: list[str], reference: datetime | None) -> Found | None:
         for found in when.WHEN.finditer(line):
             before = line[max(0, found.start() - 16) : found.start()]
             said = _LIVE_AFTER.match(line, found.end()) or _LIVE_SAID.search(before[-12:])
+            said = said or (
+                _WISH.search(line) and _not_past(_live(found.group(0), reference) or "", reference)
+            )
             ahead = _BEFORE_DAY.match(line, found.end()) or _BY_DAY.search(before[-12:])
             live = _live(found.group(0), reference) or found.group(0)
             if said or (ahead and _not_past(live, reference)):

@@ -17,12 +17,13 @@ _MARKER = re.compile(
     r"^\s*+(?:--|—|__)\s*+$|^\s*+(?:发自|来自|Sent from|Get Outlook|获取\s*+Outlook).{0,40}$", re.I
 )
 _ZH_COMPANY = re.compile(
-    r"[\u4e00-\u9fffA-Za-z0-9（）()·]{2,40}?(?:股份有限公司|有限责任公司|有限公司|集团有限公司|集团|研究院|研究所|医院|大学|银行)"
+    r"[\u4e00-\u9fffA-Za-z0-9（）()·]{2,40}?(?:股份有限公司|有限责任公司|有限公司|集团有限公司|集团|研究院|研究所|医院|大学|学院|学校|中学|小学|银行|事务所|协会)"
     r"(?=$|[\s,，|｜/（(])"
 )
 _EN_COMPANY = re.compile(
     r"\b[A-Z][\w&'.-]*+(?:\s++[A-Z&][\w&'.-]*+){0,5}?,?\s++(?:Co\.,?\s*+Ltd\.?|Ltd\.?|Limited|Inc\.?|GmbH|LLC"
-    r"|Corp\.?|Corporation|PLC|S\.A\.|AG|Pty Ltd)(?![\w])"
+    r"|Corp\.?|Corporation|PLC|S\.A\.|AG|Pty Ltd|Academy|University|College|School|Hospital|Bank|Institute"
+    r"|Foundation|Association|Agency)(?![\w])"
 )
 _CELL = re.compile(r"\s*+[|｜/，,]\s*+|\t|\s{2,}|(?<=[\u4e00-\u9fff])\s++|\s++(?=[\u4e00-\u9fff])")
 _ZH_DEPARTMENT = re.compile(
@@ -31,6 +32,8 @@ _ZH_DEPARTMENT = re.compile(
 _EN_DEPARTMENT = re.compile(
     r"^(?!The )(?:(?:[A-Z][a-z]+|IT|HR|R&D)\s++){1,3}(?:Department|Dept\.?|Team|Desk|Division|Office|Unit)$"
     r"|^Department of [A-Z][\w ]+$"
+    r"|^(?:(?:IT|HR|R&D|[A-Z][a-z]+)\s++)?(?:Operations|Support|Finance|Sales|Marketing|Legal|Accounting|Procurement"
+    r"|Purchasing|Engineering|Logistics|Administration|Human Resources)$"
 )
 _FORWARDED_FROM = re.compile(
     r"^\s*+\**+\s*+(?:From|发件人|發件人|寄件者)\s*+\**+\s*+[:：][^\n@]{0,200}?([\w.+-]+@[\w-]+(?:\.[\w-]+)+)",

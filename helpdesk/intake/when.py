@@ -32,6 +32,12 @@ _ZH_DAY = (
     r"(?:今天|昨天|前天|今早|今晨|今晚|昨晚|昨夜|刚才|刚刚"
     r"|(?:上|本|这|下个?)?(?:周|星期|礼拜)[一二三四五六日天])"
 )
+# "半小时前", "两个多小时前", "三天前"; "2 hours ago", "half an hour ago".
+_ZH_AGO = r"(?:\d{1,3}|[一二两三四五六七八九十半]{1,3})\s*+个?半?多?\s*+(?:分钟|小时|钟头|天|周|星期)之?前"
+_EN_AGO = (
+    r"\b(?:\d{1,3}|an?|one|two|three|four|five|six|half an?)\s++(?:minutes?|mins?|hours?|hrs?|days?|weeks?)"
+    r"\s++ago\b"
+)
 WHEN = re.compile(
     "|".join(
         [
@@ -41,6 +47,8 @@ WHEN = re.compile(
             rf"{_ZH_DAY}(?:\s*+{_PERIOD})?{_CLOCK}?",
             rf"{_PERIOD}{_CLOCK}",
             r"(?:上个?|本|这个?)?(?:月底|月末|年底|年末)",
+            _ZH_AGO,
+            _EN_AGO,
             rf"\b{_MONTHS}\s++\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s++\d{{4}})?{_EN_CLOCK}?",
             rf"\b\d{{1,2}}\s++{_MONTHS}\s++\d{{4}}{_EN_CLOCK}?",
             rf"\b(?:today|yesterday|tonight|just now|last night|this (?:morning|afternoon|evening))"
@@ -65,6 +73,14 @@ _US = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _MD = re.compile(r"(\d{1,2})\s*+月\s*+(\d{1,2})")
 _EN_MD = re.compile(rf"({_MONTHS})\s++(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s++(\d{{4}}))?", re.I)
 _EN_DM = re.compile(rf"(\d{{1,2}})\s++({_MONTHS})\s++(\d{{4}})", re.I)
+_AGO = re.compile(
+    r"(\d{1,3}|[一二两三四五六七八九十半]{1,3}|an?|one|two|three|four|five|six|half an?)\s*+个?(半)?多?\s*+"
+    r"(分钟|小时|钟头|天|周|星期|minutes?|mins?|hours?|hrs?|days?|weeks?)",
+    re.I,
+)
+_EN_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+_UNIT_MINUTES = {"分钟": 1, "小时": 60, "钟头": 60, "天": 1440, "周": 10080, "星期": 10080}
+_UNIT_MINUTES |= {"min": 1, "hou": 60, "hrs": 60, "hr": 60, "day": 1440, "wee": 10080}
 _PERIOD_END = re.compile(r"(上个?|本|这个?)?(月底|月末|年底|年末)")
 _ZH_WEEKDAY = re.compile(r"(上|本|这|下)?个?(?:周|星期|礼拜)([一二三四五六日天])")
 _EN_WEEKDAY = re.compile(rf"(since|on|last|this|from|after|next)\s++({_WEEKDAYS})", re.I)
@@ -122,6 +138,9 @@ def resolve(written: str, reference: datetime, future: bool = False) -> str | No
     not after the reference (or, with `future`, the next one not before it). None when the
     text names neither a day nor a time of day.
     """
+    if ago := _ago(written):
+        moment = reference - ago
+        return f"{moment:%Y-%m-%d %H:%M}" if ago < timedelta(days=1) else f"{moment:%Y-%m-%d}"
     day = _day(written, reference.date(), future)
     clock = _clock(written)
     if clock is None and _NOW.search(written):
@@ -134,6 +153,19 @@ def resolve(written: str, reference: datetime, future: bool = False) -> str | No
         if moment > reference.replace(tzinfo=None) + timedelta(minutes=5):
             day -= timedelta(days=1)
     return f"{day:%Y-%m-%d} {clock[0]:02d}:{clock[1]:02d}" if clock else f"{day:%Y-%m-%d}"
+
+
+def _ago(written: str) -> timedelta | None:
+    """How long ago "半小时前" / "2 hours ago" / "三天前" says it was, or None."""
+    found = _AGO.search(written)
+    if found is None:
+        return None
+    count, half, unit = found.group(1).lower(), found.group(2), found.group(3).lower()
+    if count.startswith("half") or count == "半":
+        number = 0.5
+    else:
+        number = (_EN_NUMBERS.get(count) or chinese_number(count) or 0) + (0.5 if half else 0)  # 一个半小时
+    return timedelta(minutes=number * _UNIT_MINUTES[unit[:3]])
 
 
 def _valid(year: int, month: int, day: int) -> date | None:
