@@ -26,6 +26,7 @@ HOLDOUT = MAILS / "extract_holdout_reports.yaml"  # written after the reader was
 HOLDOUT2 = MAILS / "extract_holdout2_reports.yaml"  # written after the second was measured and fixed
 HOLDOUT3 = MAILS / "extract_holdout3_reports.yaml"  # written after the third was measured and fixed
 HOLDOUT4 = MAILS / "extract_holdout4_reports.yaml"  # written after the fourth was measured and fixed
+SETS = [LABELLED, HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4]
 _MARKER = re.compile(r"^\s*+(?:\|\s*+)?(?:\d{1,2}\s*+(?:[.、)）|]|$)|[（(]\d{1,2}[)）]|[-*•·●◆▪])\s*+")
 _REPLY = re.compile(r"^(?:re|回复)\s*+[:：]", re.IGNORECASE)
 _EDGES = " \t\"'“”‘’「」『』。.;；，,!！|"
@@ -117,7 +118,7 @@ def scored_fields(data: dict) -> list[str]:
 
 @pytest.fixture(
     scope="module",
-    params=[LABELLED, HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4],
+    params=SETS,
     ids=["labelled", "holdout", "holdout2", "holdout3", "holdout4"],
 )
 def tallies(request) -> dict[str, Tally]:
