@@ -18,7 +18,7 @@ from helpdesk.outbound.render import Renderer
 from helpdesk.rules.load import load_rules
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.tickets.db import make_engine, require_current
-from helpdesk.yamlpos import YamlSyntaxError, load_with_lines, read_text
+from helpdesk.yamlpos import YamlSyntaxError, line_of, load_with_lines, read_text
 
 LIVE_TIMEOUT = 15.0  # seconds; a check should answer soon even where the config waits longer
 
@@ -43,7 +43,23 @@ def problems_in(
         ruleset = load_rules(paths.rules)
     except ConfigError as exc:
         problems += exc.problems
+    if config is not None and ruleset is not None:
+        problems += _numbered_types(config, ruleset, config_path)
     return config, ruleset, problems
+
+
+def _numbered_types(config: Config, ruleset: RuleSet, config_path: Path | None) -> list[str]:
+    """A `numbering.by_type` key that names no type would silently number by the default scheme."""
+    unknown = [name for name in config.numbering.by_type if name not in ruleset.catalog.types]
+    if not unknown or config_path is None:
+        return []
+    _, lines = load_with_lines(read_text(config_path), str(config_path))
+    known = ", ".join(ruleset.catalog.types)
+    return [
+        f"{config_path}:{line_of(lines, ('numbering', 'by_type', name))}: numbering.by_type.{name}: "
+        f"not a ticket type of the catalog (known: {known})"
+        for name in unknown
+    ]
 
 
 def _paths_alone(config_path: Path | None) -> PathsConfig:

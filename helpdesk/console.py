@@ -42,8 +42,9 @@ class State:
         session = session_factory(engine)()
         context = click.get_current_context(silent=True)
         if context is not None:  # an open session holds its locks until closed: close it with the command
-            context.call_on_close(session.close)
+            # Click runs these last-registered-first: the session closes, then the engine goes.
             context.call_on_close(engine.dispose)
+            context.call_on_close(session.close)
         return config, Repository(session)
 
 

@@ -115,3 +115,17 @@ def test_a_scalar_where_a_list_belongs_is_named_with_file_and_line(tmp_path):
     lines = result.output.splitlines()
     assert any(f"{catalog}:{line}:" in row and "required" in row and "valid list" in row for row in lines)
     assert any(f"{workflows}:{wf_line}:" in row and "transitions.resolved" in row for row in lines)
+
+
+def test_numbering_for_a_type_the_catalog_does_not_know_is_refused(tmp_path):
+    config = tmp_path / "helpdesk.yaml"
+    config.write_text(
+        "numbering:\n  by_type:\n    fault: {format: 'TS{date:%Y%m%d}{seq:03d}', reset: daily}\n"
+        "    falut: {format: 'XX{date:%Y%m%d}{seq:03d}', reset: daily}\n",
+        encoding="utf-8",
+    )
+    result = check("--config", str(config))
+    assert result.exit_code == 1
+    [line] = [row for row in result.output.splitlines() if "by_type" in row]
+    assert line.startswith(f"error: {config}:4: numbering.by_type.falut: not a ticket type")
+    assert "fault" in line.partition("known:")[2]
