@@ -79,6 +79,9 @@ class Recorder:
             related=related,
             created_at=now,
             updated_at=now,
+            participants=[],  # new: known empty, never read back from the database
+            fields=[],
+            messages=[],
         )
         repo.session.add(ticket)
         repo.session.flush()
@@ -126,5 +129,4 @@ class Recorder:
                     sha256=digest,
                 )
             )
-        repo.session.flush()
         return message

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
@@ -29,20 +29,24 @@ class TicketQueries:
     def next_in_sequence(self, scope: str) -> int:
         """The next value of the numbering sequence `scope` (e.g. "202612").
 
-        One UPDATE … RETURNING on the scope's row: PostgreSQL holds that row's lock until
-        commit and SQLite holds the database's, so two writers never get the same value, and a
-        rolled-back transaction gives its value back.
+        One UPDATE … RETURNING on the scope's row (the first use of a scope inserts the row first):
+        PostgreSQL holds that row's lock until commit and SQLite holds the database's, so two
+        writers never get the same value, and a rolled-back transaction gives its value back.
         """
-        insert = postgresql.insert if self.session.bind.dialect.name == "postgresql" else sqlite.insert
-        self.session.execute(
-            insert(TicketSequence).values(scope=scope, last_value=0).on_conflict_do_nothing()
-        )
-        return self.session.execute(
+        bump = (
             update(TicketSequence)
             .where(TicketSequence.scope == scope)
             .values(last_value=TicketSequence.last_value + 1)
             .returning(TicketSequence.last_value)
-        ).scalar_one()
+        )
+        value = self.session.execute(bump).scalar_one_or_none()
+        if value is not None:
+            return value
+        insert = postgresql.insert if self.session.bind.dialect.name == "postgresql" else sqlite.insert
+        self.session.execute(
+            insert(TicketSequence).values(scope=scope, last_value=0).on_conflict_do_nothing()
+        )
+        return self.session.execute(bump).scalar_one()
 
     def lock_ticket(self, ticket_id: int) -> Ticket | None:
         """The ticket, row-locked until the transaction ends (PostgreSQL), so two daemons deciding
@@ -137,25 +141,26 @@ class TicketQueries:
         )
 
     def workload(self, owners: list[str]) -> Workload:
-        """Open tickets per person among `owners`, and each one's latest ticket per team (round robin)."""
+        """Open tickets per person among `owners`, and each one's latest ticket per team (round robin),
+        in one query."""
         rows = self.session.execute(
-            select(Ticket.team, Ticket.owner, func.max(Ticket.id))
-            .where(Ticket.owner.in_(owners), Ticket.team.is_not(None))
+            select(
+                Ticket.team,
+                Ticket.owner,
+                func.max(Ticket.id),
+                func.count(Ticket.id).filter(Ticket.status.not_in(CLOSED_STATES)),
+            )
+            .where(Ticket.owner.in_(owners))
             .group_by(Ticket.team, Ticket.owner)
         ).all()
         latest: dict[str, dict[str, int]] = {}
-        for team, owner, ticket_id in rows:
-            latest.setdefault(team, {})[owner] = ticket_id
-        return Workload(open_counts=self.open_ticket_counts(owners), latest=latest)
-
-    def open_ticket_counts(self, owners: list[str]) -> dict[str, int]:
-        """How many unfinished tickets each of `owners` holds."""
-        rows = self.session.execute(
-            select(Ticket.owner, func.count(Ticket.id))
-            .where(Ticket.owner.in_(owners), Ticket.status.not_in(CLOSED_STATES))
-            .group_by(Ticket.owner)
-        ).all()
-        return dict(rows)
+        counts: dict[str, int] = {}
+        for team, owner, ticket_id, unfinished in rows:
+            if team is not None:
+                latest.setdefault(team, {})[owner] = ticket_id
+            if unfinished:
+                counts[owner] = counts.get(owner, 0) + unfinished
+        return Workload(open_counts=counts, latest=latest)
 
     def has_tickets_before(self, moment: datetime) -> bool:
         return self.session.scalar(select(Ticket.id).where(Ticket.created_at < moment).limit(1)) is not None
@@ -164,16 +169,18 @@ class TicketQueries:
         self, ticket: Ticket, name: str, value: str, message_id: str, line: int, source: str, at: datetime
     ) -> None:
         """Record or replace one report field, keeping where its value was read."""
-        row = self.session.scalar(
-            select(TicketField).where(TicketField.ticket_id == ticket.id, TicketField.name == name)
-        )
+        row = next((row for row in ticket.fields if row.name == name), None)
         if row is None:
-            row = TicketField(ticket=ticket, name=name)
+            row = TicketField(ticket=ticket, name=name)  # joins ticket.fields
             self.session.add(row)
         row.value, row.message_id, row.line, row.source, row.updated_at = value, message_id, line, source, at
 
     def field_values(self, ticket: Ticket) -> dict[str, str]:
-        rows = self.session.scalars(select(TicketField).where(TicketField.ticket_id == ticket.id))
+        """The ticket's report fields: a ticket of this session reads them once (ticket.fields, then
+        kept in step by set_field), any other ticket from the database."""
+        rows = ticket.fields if inspect(ticket).session is self.session else self.session.scalars(
+            select(TicketField).where(TicketField.ticket_id == ticket.id)
+        )
         return {row.name: row.value for row in rows}
 
     def has_event(self, ticket: Ticket, kind: str) -> bool:
@@ -203,22 +210,24 @@ class TicketQueries:
         return None
 
     def is_participant(self, ticket: Ticket, email: str) -> bool:
-        return (
-            self.session.scalar(
-                select(Participant.id).where(
-                    Participant.ticket_id == ticket.id, Participant.email == email.lower()
-                )
-            )
-            is not None
-        )
+        """Read from ticket.participants (a ticket of this session): loaded once, then kept in step
+        by add_participant."""
+        email = email.lower()
+        if inspect(ticket).session is not self.session:
+            row = select(Participant.id).where(Participant.ticket_id == ticket.id, Participant.email == email)
+            return self.session.scalar(row) is not None
+        return any(person.email == email for person in ticket.participants)
 
     def add_participant(self, ticket: Ticket, email: str, role: str) -> None:
         if not self.is_participant(ticket, email):
             self.session.add(Participant(ticket=ticket, email=email.lower(), role=role))
-            self.session.flush()
 
     def thread_ids(self, ticket: Ticket) -> list[str]:
-        """The ticket's Message-IDs, oldest first: what a new mail's References should list."""
+        """The ticket's Message-IDs, oldest first: what a new mail's References should list (from
+        ticket.messages when this session has it, as for a ticket it opened)."""
+        state = inspect(ticket)
+        if state.session is self.session and "messages" in state.dict:
+            return [message.message_id for message in ticket.messages]
         return list(
             self.session.scalars(
                 select(Message.message_id).where(Message.ticket_id == ticket.id).order_by(Message.id)
