@@ -209,6 +209,10 @@ def test_department_said_in_a_sentence_or_before_a_title():
     assert values("你好，我是质检部的郭静，申请开通报表权限")["department"] == "质检部"
     assert values("请尽快处理\n吴刚  信息部经理\n手机：139 8765 4321")["department"] == "信息部"
     assert values("Thanks\nKen Adams\nFinance Systems Team")["department"] == "Finance Systems Team"
+    assert (
+        values("Hi, I'm from the Customer Care team and our exports fail.")["department"]
+        == "Customer Care team"
+    )
 
 
 def test_a_go_live_wish_for_next_week_resolves_to_that_day():

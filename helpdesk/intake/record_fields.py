@@ -132,9 +132,9 @@ _SENTENCE_END = re.compile(r"(?<=[A-Za-z)])[.!?](?=\s|$)")
 _LIVE_SAID = re.compile(
     r"(?:上线|go[- ]live|launch|deliver(?:ed)?|needed|ready)\s*+(?:by|before|on)\s++", re.I
 )
-# A day ahead of the mail said as a limit: "月底前", "12月20日以前", "before 12/15/2026", "by Friday".
 # A line that wishes a go-live: "希望下学期开学前（2027年2月20日）上线", "we plan to go live on …".
 _WISH = re.compile(r"(?:希望|期望|要求|计划|争取).{0,24}?(?:上线|交付|投产)|\bgo(?:es|ing)?[- ]live\b", re.I)
+# A day ahead of the mail said as a limit: "月底前", "12月20日以前", "before 12/15/2026", "by Friday".
 _BEFORE_DAY = re.compile(r"\s*+(?:之|以)?前(?!后)")
 _BY_DAY = re.compile(r"\b(?:by|before|until|no later than)\s++$", re.I)
 _LIVE_AFTER = re.compile(
@@ -175,7 +175,7 @@ def read_record(
             found[name] = hit
     if "department" not in found:
         hit = _department_in(closing, found.get("company")) or _said(
-            lines, _MY_DEPARTMENT, lambda m: m.group(1)
+            lines, _MY_DEPARTMENT, lambda m: m.group(1) or m.group(2)
         )
         if hit:
             found["department"] = hit
