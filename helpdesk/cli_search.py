@@ -56,8 +56,6 @@ def search_command(
     config, repo = state.repository()
     rules = load_rules(config.paths.rules)
     language, zone, session = config.default_language, config.zone, repo.session
-    # Closed before State's engine.dispose runs (the callbacks run last first): no connection left open.
-    click.get_current_context().call_on_close(session.close)
     words = WORDS[language]
     if rebuild:
         tickets = reindex(session, rules, lambda *_: None)
