@@ -270,3 +270,9 @@ def test_a_shown_error_keeps_its_code_and_an_apostrophe_opens_no_quote():
     )
     found = read('We\'re on 4.7.3. The error message is "Save failed (409)".')
     assert found["error_message"] == "Save failed (409)"
+
+
+def test_an_hour_before_this_morning():
+    assert read("started around 11 this morning")["occurred_at"] == "2026-11-24 11:00"
+    assert read("It began at 3 yesterday afternoon")["occurred_at"] == "2026-11-23 15:00"
+    assert "occurred_at" not in read("这个需求最晚1月31日要用上")

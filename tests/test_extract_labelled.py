@@ -26,7 +26,8 @@ HOLDOUT = MAILS / "extract_holdout_reports.yaml"  # written after the reader was
 HOLDOUT2 = MAILS / "extract_holdout2_reports.yaml"  # written after the second was measured and fixed
 HOLDOUT3 = MAILS / "extract_holdout3_reports.yaml"  # written after the third was measured and fixed
 HOLDOUT4 = MAILS / "extract_holdout4_reports.yaml"  # written after the fourth was measured and fixed
-SETS = [LABELLED, HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4]
+HOLDOUT5 = MAILS / "extract_holdout5_reports.yaml"  # written after the fifth was measured and fixed
+SETS = [LABELLED, HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4, HOLDOUT5]
 _MARKER = re.compile(r"^\s*+(?:\|\s*+)?(?:\d{1,2}\s*+(?:[.、)）|]|$)|[（(]\d{1,2}[)）]|[-*•·●◆▪])\s*+")
 _REPLY = re.compile(r"^(?:re|回复)\s*+[:：]", re.IGNORECASE)
 _EDGES = " \t\"'“”‘’「」『』。.;；，,!！|"
@@ -119,7 +120,7 @@ def scored_fields(data: dict) -> list[str]:
 @pytest.fixture(
     scope="module",
     params=SETS,
-    ids=["labelled", "holdout", "holdout2", "holdout3", "holdout4"],
+    ids=["labelled", "holdout", "holdout2", "holdout3", "holdout4", "holdout5"],
 )
 def tallies(request) -> dict[str, Tally]:
     data = labelled_set(request.param)

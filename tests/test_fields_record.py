@@ -270,3 +270,25 @@ def test_an_organisation_and_a_department_without_a_legal_form():
         "Thanks,\nRachel Moore\nIT Operations\nBrightPath Academy", "Rachel <r@brightpath.example>"
     )
     assert (found["company"], found["department"]) == ("BrightPath Academy", "IT Operations")
+
+
+def test_now_and_then_beats_still_failing_and_labels_without_a_colon():
+    found = values(
+        "柜面系统打印凭条一直失败。\n这个问题时不时会出现，重启后能好一阵。\n优先级中等\n电话 0731-85551234"
+    )
+    assert (found["frequency"], found["customer_priority"]) == ("intermittent", "中等")
+    assert found["phone"] == "0731-****1234"
+    assert values("happens every few minutes, not all the time")["frequency"] == "intermittent"
+
+
+def test_a_counted_scope_a_department_in_brackets_and_a_wrapped_nature():
+    assert values("目前只影响城东支行的3台柜员机，其他网点正常。")["impact"] == "城东支行的3台柜员机"
+    found = values("It affects the 6 people in our Riga office who use Macs.")
+    assert found["impact"] == "the 6 people in our Riga office who use Macs"
+    assert values("谢谢\n黎明（运营管理部）")["department"] == "运营管理部"
+    wrapped = (
+        "The scanner is no longer detected by the desktop client, so this looks like a Mac compatibility\n"
+        "issue."
+    )
+    assert values(wrapped)["nature"] == "compatibility"
+    assert values("这个需求最晚1月31日要用上")["expected_live"] == "2027-01-31"

@@ -67,8 +67,9 @@ LABELS = {
 }
 _PATTERNS = {name: labels.label_pattern(words) for name, words in LABELS.items()}
 _INTERMITTENT = re.compile(
-    r"偶现|偶发|偶尔|偶然|时[好快有能行灵]时[坏慢无不]|间歇|不定时|不定期|有时(?!间)"
+    r"偶现|偶发|偶尔|偶然|时[好快有能行灵]时[坏慢无不]|时不时|不时|隔三差五|间歇|不定时|不定期|有时(?!间)"
     r"|\b(?:intermittent(?:ly)?|sometimes|occasionally|randomly|from time to time|now and then|not always"
+    r"|not all the time|on and off|comes and goes|every (?:few|couple of) (?:minutes|hours|days)"
     r"|once in a while)\b",
     re.I,
 )
@@ -98,7 +99,8 @@ _P_CONTEXT = re.compile(
     r"优先级|级别|priority|urgen|紧急|按|定为|[级]|问题|故障|处理|\bas\b|treat|handle", re.I
 )
 _PRIORITY_WORD = re.compile(
-    r"紧急|致命|严重|一般|轻微|高|中|低|urgent|critical|high|medium|normal|low|fatal|severe|minor", re.I
+    r"紧急|致命|严重|一般|轻微|中等|较高|较低|高|中|低|urgent|critical|high|medium|normal|low|fatal|severe|minor",
+    re.I,
 )
 _SCOPE = re.compile(
     r"所有用户|全部用户|全体用户|所有人|全公司|全体员工|所有员工|所有门店|全部门店|所有客户"
@@ -112,7 +114,11 @@ _AFFECTS = re.compile(
     r"影响(?:了|到)?\s*+((?:所有|全部|全体|整个|全)[\u4e00-\u9fff]{1,12})"
     r"|((?:所有|全部|全体)?(?:学生|老师|用户|员工|客户|门店|同事|家长|医生|护士)们?)"
     r"(?=都(?:无法|不能|没法|进不|登不|用不|打不|看不|连不))"
-    r"|\baffect(?:s|ing|ed)?\s++((?:all|every|the whole)\s++[\w ]{1,30}?)(?=[.,;!]|$|\s++and\b)",
+    r"|(?:只|仅|主要)?影响(?:了|到)?\s*+"
+    r"([^，。,；;！!\n]{0,20}?\d*+(?:台|个|家|名|位|人|用户|部门|网点|门店|支行|分行|分公司|员工|客户)"
+    r"[^，。,；;！!\n]{0,12})(?=[，。,；;！!]|$)"
+    r"|\baffect(?:s|ing|ed)?\s++((?:all|every|the whole|the \d+|\d+|about \d+)\s++[^.;!\n]{1,60}?)"
+    r"(?=[.,;!]|$|\s++and\b)",
     re.I,
 )
 _COUNTED = re.compile(
@@ -136,7 +142,7 @@ _LIVE_SAID = re.compile(
 _WISH = re.compile(r"(?:希望|期望|要求|计划|争取).{0,24}?(?:上线|交付|投产)|\bgo(?:es|ing)?[- ]live\b", re.I)
 # A day ahead of the mail said as a limit: "月底前", "12月20日以前", "before 12/15/2026", "by Friday".
 _BEFORE_DAY = re.compile(r"\s*+(?:之|以)?前(?!后)")
-_BY_DAY = re.compile(r"\b(?:by|before|until|no later than)\s++$", re.I)
+_BY_DAY = re.compile(r"(?:\b(?:by|before|until|no later than)\s++|最晚|最迟|不晚于|截至)$", re.I)
 _LIVE_AFTER = re.compile(
     r"\s*+(?:之|以)?前\s*+(?:要|需要|得|必须)?\s*+(?:上线|完成|交付|用|使用|用上|开通|解决|处理好?)"
 )
@@ -184,7 +190,7 @@ def read_record(
 
 def _reader(clean: Callable[[str, datetime | None], str | None], reference: datetime | None) -> labels.Reader:
     def read(rest: str, cell: bool, lines: list[str], number: int) -> str | None:
-        colon = labels.COLON.match(rest)
+        colon = labels.COLON.match(rest) or (_BARE.match(rest) if clean in _CHECKED else None)
         if colon is None and not cell:
             return None
         value = labels.until_next_label(rest[colon.end() :] if colon else rest)
@@ -250,13 +256,21 @@ _CLEANERS: dict[str, Callable[[str, datetime | None], str | None]] = {
     "customer_priority": _priority,
     "expected_live": _live,
 }
+# Cleaners that refuse what is not their kind of value may read one written without a colon
+# ("优先级中等", "电话 0731-85551234", "出现频率 偶现").
+_CHECKED = frozenset({_phone, _frequency, _nature, _priority})
+_BARE = re.compile(r"\s*+(?:是|为)?\s*+")
 
 
 def _said(
     lines: list[str], pattern: re.Pattern[str], value: Callable[[re.Match[str]], str | None]
 ) -> Found | None:
-    """The first line that says it without a label, as `value` reads the match."""
+    """The first line that says it without a label, as `value` reads the match (a long English
+    line the client wrapped is read with the next one)."""
     for number, line in enumerate(lines, 1):
+        following = lines[number] if number < len(lines) else ""
+        if len(line) >= _WRAP and line[-1:].isascii() and line[-1:].isalpha() and following.strip():
+            line = f"{line} {following.strip()}"
         for found in pattern.finditer(line):
             if result := value(found):
                 return Found(result, number)

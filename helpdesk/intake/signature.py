@@ -25,7 +25,7 @@ _EN_COMPANY = re.compile(
     r"|Corp\.?|Corporation|PLC|S\.A\.|AG|Pty Ltd|Academy|University|College|School|Hospital|Bank|Institute"
     r"|Foundation|Association|Agency)(?![\w])"
 )
-_CELL = re.compile(r"\s*+[|｜/，,]\s*+|\t|\s{2,}|(?<=[\u4e00-\u9fff])\s++|\s++(?=[\u4e00-\u9fff])")
+_CELL = re.compile(r"\s*+[|｜/，,（）()]\s*+|\t|\s{2,}|(?<=[\u4e00-\u9fff])\s++|\s++(?=[\u4e00-\u9fff])")
 _ZH_DEPARTMENT = re.compile(
     r"^(?![全内外总这那本])[\u4e00-\u9fff]{1,12}?(?:事业部|部门|部|中心|科|处|办公室|室|组)$"
 )

@@ -51,6 +51,9 @@ WHEN = re.compile(
             _EN_AGO,
             rf"\b{_MONTHS}\s++\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s++\d{{4}})?{_EN_CLOCK}?",
             rf"\b\d{{1,2}}\s++{_MONTHS}\s++\d{{4}}{_EN_CLOCK}?",
+            r"\b(?:at|around|about)\s++\d{1,2}(?:[:.]\d{2})?(?:\s*+[ap]\.?m\b\.?)?\s++"
+            r"(?:this (?:morning|afternoon|evening)|yesterday(?: morning| afternoon| evening)?"
+            r"|today|last night|tonight)",
             rf"\b(?:today|yesterday|tonight|just now|last night|this (?:morning|afternoon|evening))"
             rf"{_EN_PART}?{_EN_CLOCK}?",
             rf"\b(?:since|on|last|this|from|after|next)\s++{_WEEKDAYS}(?:'s)?{_EN_PART}?{_EN_CLOCK}?",
@@ -62,7 +65,8 @@ WHEN = re.compile(
 )
 # Words that make a date a deadline or a wish rather than when something happened.
 FUTURE = re.compile(
-    r"(?:上线|完成|交付|截止|期望|希望|要求|计划|预计|之前|以前|前完成|到期|续费|deadline|go[- ]?live"
+    r"(?:上线|完成|交付|截止|期望|希望|要求|计划|预计|之前|以前|前完成|到期|续费|最晚|最迟|不晚于|deadline"
+    r"|go[- ]?live"
     r"|launch|due"
     r"|needed by|target|release|deliver)",
     re.IGNORECASE,
