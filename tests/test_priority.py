@@ -104,3 +104,19 @@ def test_a_priority_stated_in_the_mail_is_heard(subject, body, priority):
     report = mail("李雷 <li.lei@example.cn>", subject, body)
     effects = IntakeDecider(RULES, ZONE).new_ticket(ticket(), report, "<m@example.cn>", NOW, Workload())
     assert [s.changes["priority"] for s in of(Set, effects) if "priority" in s.changes] == [priority]
+
+
+@pytest.mark.parametrize(
+    ("type_", "level", "expected"),
+    [
+        ("fault", "P0", "fatal"),
+        ("development", "P0", "urgent"),
+        ("fault", "P3", "minor"),
+        ("development", "P3", "low"),
+    ],
+)
+def test_a_rule_sets_a_p_level_on_the_tickets_own_scale(tmp_path, type_, level, expected):
+    rules = rules_with(
+        tmp_path, f"rules:\n  - name: set\n    then: {{set_type: {type_}, set_priority: {level}}}\n"
+    )
+    assert rules.router.decide(Facts(bare_mail(), {}, NOON)).priority == expected

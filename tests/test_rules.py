@@ -162,7 +162,7 @@ BROKEN = [
     ),
     ("rules:\n  - name: x\n    then: {set_team: sales}\n", 3, "unknown team sales"),
     ("rules:\n  - name: x\n    then: {set_owner: nobody}\n", 3, "unknown person nobody"),
-    ("rules:\n  - name: x\n    then: {set_priority: p9}\n", 3, "unknown priority p9"),
+    ("rules:\n  - name: x\n    then: {set_priority: p9}\n", 3, "no scale has a level p9"),
     (
         "rules:\n  - name: x\n    when: {has_fields: [colour]}\n    then: {add_tags: [t]}\n",
         3,

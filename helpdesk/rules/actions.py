@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from helpdesk.rules.conditions import Decision, Names, expect_names, expect_words
+from helpdesk.rules.conditions import Decision, Names, expect_names, expect_priorities, expect_words
 
 Apply = Callable[[Decision], Any]
 Parser = Callable[[Any, Names], Apply]
@@ -58,7 +58,20 @@ def _set_type(arg: Any, names: Names) -> Apply:
 
 @action("set_priority")
 def _set_priority(arg: Any, names: Names) -> Apply:
-    return _setter("priority", _one(arg, names.priorities, "priority"))
+    """A priority by name, or a P-level (P0–P3) taken on the decision's type's scale when it applies."""
+    if not isinstance(arg, str):
+        raise ValueError("expects one priority")
+    named, ranks = expect_priorities(arg, names)
+    if named:
+        return _setter("priority", next(iter(named)))
+    (rank,) = ranks
+
+    def apply(decision: Decision) -> Any:
+        scale = names.scale_of(decision.type)
+        decision.priority = scale[min(rank, len(scale) - 1)] if scale else decision.priority
+        return decision.priority
+
+    return apply
 
 
 @action("raise_priority")
