@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import shutil
+from email.message import EmailMessage
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from helpdesk.cli import main
+from helpdesk.daemon import Helpdesk
 from helpdesk.errors import ConfigError
 from helpdesk.rules.load import load_rules
+from helpdesk.tickets.models import TicketField
 from tests.conftest import SHIPPED_RULES
 
 
@@ -54,3 +58,29 @@ def test_an_unknown_key_is_refused(tmp_path):
     folder, _ = rules_with(tmp_path, "clients:\n  a.cn: A\n")
     with pytest.raises(ConfigError, match=r"customers\.yaml:1: clients: Extra inputs are not permitted"):
         load_rules(folder)
+
+
+def test_a_new_report_from_a_listed_domain_is_recorded_as_that_company(
+    make_config, sqlite_url, account, tmp_path
+):
+    """Through the real daemon: no company in the mail, so customers.yaml names it by the domain."""
+    rules = tmp_path / "rules"
+    shutil.copytree(SHIPPED_RULES, rules)
+    (rules / "customers.yaml").write_text(
+        "customers:\n  huaxin-tech.cn: 华信科技有限公司\n", encoding="utf-8"
+    )
+    mail = EmailMessage()
+    mail["From"] = "陈静 <chen.jing@mail.huaxin-tech.cn>"
+    mail["To"] = "support@example.com"
+    mail["Subject"] = "打印故障"
+    mail["Message-ID"] = "<customers-map@huaxin-tech.cn>"
+    mail.set_content("打印一直失败，错误码：0x80070005。\n")
+    account.deliver(mail.as_bytes())
+    app = Helpdesk(make_config(sqlite_url, rules=rules))
+    try:
+        app.run_once()
+        with app.sessions() as session:
+            rows = session.scalars(select(TicketField).where(TicketField.name == "company")).all()
+            assert [(row.value, row.source) for row in rows] == [("华信科技有限公司", "customers")]
+    finally:
+        app.close()

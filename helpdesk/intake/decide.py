@@ -33,7 +33,7 @@ class IntakeDecider:
         """Fields, rules, owner; then the acknowledgement (asking for what is missing) and, when
         nothing is, the assignment notice; then the clocks."""
         plan = Plan(view, now)
-        found = read_report(self.rules.catalog.fields, mail, zone=self.zone)
+        found = read_report(self.rules.catalog.fields, mail, zone=self.zone, customers=self.rules.customers)
         fill_fields(plan, found, message_id)
         facts = Facts(mail, self._facts_fields(found), now.astimezone(self.zone))
         decision = self.rules.router.decide(facts)

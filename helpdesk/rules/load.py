@@ -88,6 +88,7 @@ def load_rules(folder: Path) -> RuleSet:
         labels=Labels(catalog, staff, workflows),
         calendars=Calendars(sla),
         sensitive=tuple(re.compile(pattern) for pattern in catalog.sensitive.values()),
+        customers=dict(customers.customers) if customers else {},
     )
 
 

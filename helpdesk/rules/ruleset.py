@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from helpdesk.rules.calendars import Calendars
 from helpdesk.rules.conditions import Names
@@ -27,3 +28,4 @@ class RuleSet:
     labels: Labels
     calendars: Calendars
     sensitive: tuple[re.Pattern[str], ...] = ()  # catalog.yaml's own patterns, compiled once
+    customers: Mapping[str, str] = field(default_factory=dict)  # customers.yaml: mail domain → company
