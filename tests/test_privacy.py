@@ -46,6 +46,8 @@ PLANTED = (ID_CARD, BANK_CARD, "6222 0202 0000 1235", PASSWORD, MOBILE, "0202 00
         ("token=abc.def", "token=******", {"secret"}),
         ("we tokenize the input", "we tokenize the input", set()),
         ("版本 3.2.1，2026-12-01 09:05 报错 500", "版本 3.2.1，2026-12-01 09:05 报错 500", set()),
+        ("服务器 198.51.100.164 不通", "服务器 198.51.100.164 不通", set()),  # an IPv4 address, not a mobile
+        ("手机 138.1234.5678", "手机 138.****.5678", {"mobile"}),  # dotted, but no address
         (
             "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----",
             "-----PRIVATE KEY REMOVED-----",

@@ -20,6 +20,10 @@ _ID15 = re.compile(r"(?<![0-9])[1-9]\d{5}\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|
 # 16–19 digits, in any grouping (the Luhn check, in code, decides).
 _CARD = re.compile(r"(?<![0-9])\d(?:" + _GAP + r"\d){15,18}(?![0-9])")
 _MOBILE = re.compile(r"(?<![0-9])(?:\+?86[ .\-]?)?1[3-9]\d(?:" + _GAP + r"\d){8}(?![0-9])")
+# A dotted IPv4 address (198.51.100.164) has a mobile's digits but is no phone number.
+_IPV4 = re.compile(
+    r"(?<![0-9.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![0-9]|\.[0-9])"
+)
 # Full-width digits, letters and signs, and no-break spaces, read as what they look like.
 _WIDTH = {
     **{0xFF10 + i: 0x30 + i for i in range(10)},
@@ -122,6 +126,8 @@ def redact_text(text: str, extra: tuple[re.Pattern[str], ...] = ()) -> Redaction
         return _keep_ends(found.group(0), 4, 4)
 
     def mobile(found: re.Match[str]) -> str:
+        if _IPV4.fullmatch(found.group(0)):
+            return found.group(0)
         kinds.add("mobile")
         return _keep_ends(found.group(0), len(re.sub(r"\D", "", found.group(0))) - 8, 4)
 
