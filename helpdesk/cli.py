@@ -17,30 +17,18 @@ from helpdesk.cli_init import init
 from helpdesk.cli_mails import mails
 from helpdesk.cli_search import search_command
 from helpdesk.cli_tickets import outbox_retry, tickets_list, tickets_show
+from helpdesk.config import BUNDLED
 from helpdesk.console import BarProgress, State, console, errors, plain, say
 from helpdesk.errors import HelpdeskError, MailboxError
 from helpdesk.ingest.backlog import POLICIES
+from helpdesk.outbound.render import Renderer
 from helpdesk.tickets import views
 from helpdesk.tickets.db import make_engine, require_current, upgrade, upgrade_sql
 from helpdesk.tickets.store_outbox import SUPPRESSED
 
-TEMPLATES = [
-    "acknowledgement",
-    "information_request",
-    "assignment",
-    "status_update",
-    "resolution",
-    "confirmation_reminder",
-    "confirmation_unclear",
-    "sensitive_masked",
-    "receipt",
-    "reopened",
-    "customer_reply",
-    "escalation",
-    "digest",
-    "deadline_warning",
-    "progress_reminder",
-]
+# The mails the daemon sends: every template of the shipped folder. `check` and SIGHUP reload
+# check these and every other mail the configured folder holds (Renderer.check).
+TEMPLATES = Renderer(BUNDLED / "templates" / "email").names()
 
 
 def _default_config() -> Path | None:

@@ -129,3 +129,36 @@ def test_numbering_for_a_type_the_catalog_does_not_know_is_refused(tmp_path):
     [line] = [row for row in result.output.splitlines() if "by_type" in row]
     assert line.startswith(f"error: {config}:4: numbering.by_type.falut: not a ticket type")
     assert "fault" in line.partition("known:")[2]
+
+
+def test_every_mail_of_the_folder_is_checked_in_both_languages(tmp_path):
+    """The checked mails come from the templates folder: one added since (or one the daemon sends
+    but an old list forgot) is rendered too, and a mail written in one language only is named."""
+    from helpdesk.cli import TEMPLATES
+
+    for name in ("urgent_assignment", "eta_passed", "eta_moved", "reopen_notice", "close_notice"):
+        assert name in TEMPLATES
+    assert "information_reminder" in TEMPLATES and not any(n.startswith("_") for n in TEMPLATES)
+    templates = tmp_path / "templates"
+    shutil.copytree(BUNDLED / "templates" / "email", templates)
+    urgent = templates / "en" / "urgent_assignment.txt.j2"
+    urgent.write_text(urgent.read_text(encoding="utf-8").replace("ticket.subject", "ticket.subjetc", 1))
+    (templates / "zh" / "holiday_notice.txt.j2").write_text(
+        '{% extends "_layout.txt.j2" %}\n{% block subject %}假期安排{% endblock %}\n'
+        "{% block body %}\n假期期间我们照常处理工单。\n{% endblock %}\n",
+        encoding="utf-8",
+    )
+    (templates / "en" / "assignment.html.j2").unlink()
+    config = tmp_path / "helpdesk.yaml"
+    config.write_text("paths:\n  templates: templates\n", encoding="utf-8")
+    result = check("--config", str(config))
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert any(line.startswith(f"error: {urgent}:") and "subjetc" in line for line in lines)
+    [holiday] = [line for line in lines if "holiday_notice" in line]
+    assert holiday.startswith(f"error: {templates / 'en' / 'holiday_notice.txt.j2'}: missing")
+    assert "zh/holiday_notice.txt.j2 exists" in holiday
+    [html] = [line for line in lines if "assignment.html" in line]
+    assert html.startswith(f"error: {templates / 'en' / 'assignment.html.j2'}: missing")
+    assert "zh/assignment.html.j2 exists" in html
+    assert not any("_layout" in line or "_bars" in line for line in lines)  # partials are no mails

@@ -63,9 +63,21 @@ class Renderer:
                 raise TemplateError(f"template {lang}/{name} failed: {exc}") from exc
         raise TemplateError(f"no template {name!r} for {language!r} under {self.root}")
 
+    def names(self) -> list[str]:
+        """Every mail the folder holds: each `zh/NAME.txt.j2` and `en/NAME.txt.j2`, partials
+        (`_NAME`) aside, by name."""
+        found = set()
+        for path in self.env.list_templates():
+            language, _, file = path.partition("/")
+            if language in phrases.LANGUAGES and file.endswith(".txt.j2") and not file.startswith(("_", ".")):
+                found.add(file.removesuffix(".txt.j2"))
+        return sorted(name for name in found if "/" not in name)
+
     def check(self, names: list[str], languages: list[str]) -> list[str]:
-        """Problems found compiling each named template in each language and rendering it against a
-        sample context (every value set, then every value empty), as `helpdesk check` prints them.
+        """Problems found compiling each named template, and every mail the folder holds, in each
+        language and rendering it against a sample context (every value set, then every value
+        empty), as `helpdesk check` prints them. A mail written in one language only is a problem:
+        its readers in the other would get it in the wrong language.
 
         Mail is rendered with StrictUndefined; here every undefined name or attribute is noted with
         its template file and line and rendering goes on, so a misspelt `{{ tickett.number }}` is
@@ -73,7 +85,8 @@ class Renderer:
         found: list[str] = []
         env = self.env.overlay(undefined=_recording(found, self.root), cache_size=0)  # not mail's cache
         problems = []
-        for name in names:
+        held = set(self.env.list_templates())
+        for name in dict.fromkeys([*names, *self.names()]):
             for lang in languages:
                 for suffix in ("txt.j2", "html.j2"):
                     path = f"{lang}/{name}.{suffix}"
@@ -83,7 +96,13 @@ class Renderer:
                         problems.append(f"{self.root / path}:{exc.lineno}: {exc.message}")
                         continue
                     except jinja2.TemplateNotFound:
-                        if suffix == "txt.j2":  # an HTML part is optional
+                        others = [o for o in languages if f"{o}/{name}.{suffix}" in held]
+                        if others:  # an HTML part is optional, but the same in every language
+                            problems.append(
+                                f"{self.root / path}: missing, though {', '.join(others)}/{name}.{suffix} "
+                                f"exists: every mail is written in {' and '.join(languages)}"
+                            )
+                        elif suffix == "txt.j2":
                             problems.append(f"{self.root / path}: missing template")
                         continue
                     if suffix == "txt.j2" and "subject" not in template.blocks:
@@ -92,6 +111,9 @@ class Renderer:
                         found.clear()
                         try:
                             template.render(voice(lang, sample))
+                            subject = template.blocks.get("subject") if suffix == "txt.j2" else None
+                            if subject is not None:  # the layout never shows it: rendered on its own
+                                "".join(subject(template.new_context(voice(lang, sample))))
                         except Exception as exc:  # a filter or test failing on a sample value
                             if strict:
                                 problems.append(f"{self.root / path}: {type(exc).__name__}: {exc}")
