@@ -30,6 +30,7 @@ from helpdesk.sla.digest import Digests
 from helpdesk.sweep import Sweeper
 from helpdesk.tickets.blobs import BlobStore
 from helpdesk.tickets.db import make_engine, session_factory, upgrade
+from helpdesk.tickets.periodic_reports import PeriodicReports, ReportSchedule
 
 log = logging.getLogger(__name__)
 
@@ -89,12 +90,14 @@ class Helpdesk:
         silent = Applier(config, rules, SilentNotifier(config, renderer, self.clock))
         importer = Pipeline(config, self.sessions, rules, recorder, silent, self.clock)
         digests = Digests(config, rules, renderer, notifier, self.clock)
+        reports = PeriodicReports(self.sessions, digests, ReportSchedule.of(rules.sla.reports))
         retention = config.privacy.raw_retention_days
         sweeper = Sweeper(
             self.sessions,
             rules,
             applier,
             digests,
+            reports,
             self.clock,
             self.metrics.swept if self.metrics else None,
             raw_retention=timedelta(days=retention) if retention else None,

@@ -1,5 +1,5 @@
 """The clock-driven work: deadline warnings, escalations, progress updates, confirmation and
-information reminders, digests.
+information reminders, digests, weekly and monthly reports.
 
 Each job finds its candidate tickets with one read, then decides and applies each ticket
 in a transaction of its own, so one failing ticket delays only itself.
@@ -23,6 +23,7 @@ from helpdesk.rules.schema import Duration
 from helpdesk.sla.digest import Digests
 from helpdesk.sla.escalation import escalate, warn
 from helpdesk.sla.progress import progress
+from helpdesk.tickets.periodic_reports import PeriodicReports
 from helpdesk.tickets.repository import Repository
 from helpdesk.tickets.snapshot import TicketView
 from helpdesk.tickets.status import INFO_PENDING
@@ -33,7 +34,8 @@ Decide = Callable[[TicketView, datetime], list[Effect]]
 
 
 class Sweeper:
-    """Runs every due clock job once per call; returns how many tickets and digests it acted on."""
+    """Runs every due clock job once per call; returns how many tickets, digests and reports it
+    acted on."""
 
     def __init__(
         self,
@@ -41,6 +43,7 @@ class Sweeper:
         rules: RuleSet,
         applier: Applier,
         digests: Digests,
+        reports: PeriodicReports,
         clock: Clock,
         timed: Callable[[float], None] | None = None,
         raw_retention: timedelta | None = None,
@@ -49,6 +52,7 @@ class Sweeper:
         self.rules = rules
         self.applier = applier
         self.digests = digests
+        self.reports = reports
         self.clock = clock
         self.timed = timed  # told how long each run took, failed runs included (for metrics)
         self.raw_retention = raw_retention  # None: mails as received are kept forever
@@ -67,7 +71,7 @@ class Sweeper:
         for name, candidates, decide in self._jobs(now):
             for ticket_id in candidates:
                 done += self._one(name, ticket_id, decide, now)
-        return done + self._digests() + self._purge(now)
+        return done + self._digests() + self.reports.run() + self._purge(now)
 
     def _purge(self, now: datetime) -> int:
         """Delete the mails as received that are older than the retention (the masked text stays)."""

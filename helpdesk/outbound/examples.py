@@ -13,15 +13,17 @@ from helpdesk.clock import ManualClock
 from helpdesk.config import Config
 from helpdesk.errors import TemplateError
 from helpdesk.outbound.context import local_time, thread_history, ticket_context
-from helpdesk.outbound.examples_data import CUSTOMERS, figures, report
+from helpdesk.outbound.examples_data import CUSTOMERS, HANDLING, figures, report
 from helpdesk.outbound.outbox import Notifier
 from helpdesk.outbound.phrases import LANGUAGES, bilingual, clock_name
 from helpdesk.outbound.phrases_reasons import reason
 from helpdesk.outbound.render import Rendered, Renderer
 from helpdesk.rules.ruleset import RuleSet
+from helpdesk.rules.schema import Person
 from helpdesk.sla.digest import Digests
 from helpdesk.tickets.models import Message, Ticket, TicketField
 from helpdesk.tickets.numbering import subject_tag
+from helpdesk.tickets.periodic_reports import Period, report_context
 from helpdesk.workflow.staff import command_spellings, keyword_line
 
 # A mail to a staff member says so on its first line; every other template is a mail to the customer.
@@ -133,14 +135,28 @@ class Examples:
     def render(self, template: str, language: str, ticket: Ticket, extra: dict | None = None) -> Rendered:
         if template == "digest":
             return self.renderer.render("digest", language, self.digest_context(language))
+        if template == "period_report":
+            context = self.period_context(language, (extra or {}).get("period", "weekly"))
+            return self.renderer.render(template, language, context)
         return self.renderer.render(template, language, self.context(template, language, ticket, extra))
 
     def digest_context(self, language: str) -> dict:
-        person = next(p for p in self.rules.directory.people if p.role in ("manager", "director"))
-        person = person.model_copy(update={"language": language})
-        digests = Digests(self.config, self.rules, self.renderer, self.notifier, ManualClock(NOW))
+        person, digests = self._manager(language)
         day = figures(language)
         return digests.context(person, date(2026, 11, 22), {"day": day, "month": day})
+
+    def period_context(self, language: str, kind: str) -> dict:
+        """A weekly (the week to the digest's day) or monthly (November) report's context."""
+        person, digests = self._manager(language)
+        first = date(2026, 11, 16) if kind == "weekly" else date(2026, 11, 1)
+        period = Period(kind, first, date(2026, 11, 22 if kind == "weekly" else 30))
+        return report_context(digests, person, period, figures(language) | HANDLING)
+
+    def _manager(self, language: str) -> tuple[Person, Digests]:
+        """The first manager, reading `language`, and the digests that write to them."""
+        person = next(p for p in self.rules.directory.people if p.role in ("manager", "director"))
+        person = person.model_copy(update={"language": language})
+        return person, Digests(self.config, self.rules, self.renderer, self.notifier, ManualClock(NOW))
 
     def variants(self, template: str) -> list[tuple[str, str, str, dict]]:
         """(title, type, state, extra) for each way `template`'s wording differs by ticket."""
@@ -163,6 +179,9 @@ class Examples:
             return [("fault", "fault", "resolved", {})]
         if template == "digest":
             return [("a day's digest", "fault", "in_progress", {})]
+        if template == "period_report":
+            kinds = ("weekly", "monthly")
+            return [(f"a {kind} report", "fault", "in_progress", {"period": kind}) for kind in kinds]
         if template == "acknowledgement":
             return [
                 ("fields missing", "fault", "info_pending", {}),
@@ -208,7 +227,7 @@ def document(examples: list[Example]) -> str:
     for example in examples:
         rendered = example.rendered
         header = f"==== {example.template} · {example.variant} ===="
-        tag = "" if example.template == "digest" else "[#202611-001] "
+        tag = "" if example.template in ("digest", "period_report") else "[#202611-001] "
         parts.append(f"{header}\nSubject: {tag}{rendered.subject}\n\n{rendered.text}")
     return "\n\n".join(parts)
 

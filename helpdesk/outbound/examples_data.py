@@ -135,6 +135,23 @@ def figures(language: str) -> dict:
     }
 
 
+# The managers' figures as `tickets.figures.manager_figures` returns them (seconds, staff ids).
+HANDLING = {
+    "first_response": {
+        "count": 3,
+        "average": 1500,
+        "median": 1200,
+        "by_priority": {"fatal": {"count": 1, "average": 600, "median": 600}},
+    },
+    "resolution": {"count": 2, "average": 16200, "median": 16200, "by_priority": {}},
+    "reopened": {"resolved": 2, "reopened": 1, "rate": 50.0},
+    "engineers": {
+        "wang.wei": {"open": 2, "overdue": 1, "resolved": 1},
+        "zhang.min": {"open": 1, "overdue": 0, "resolved": 1},
+    },
+}
+
+
 OTHER_SUBJECTS = {
     "zh": ["打印报错", "请问如何修改密码"],
     "en": ["Printing fails", "How do I change my password?"],

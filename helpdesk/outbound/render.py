@@ -219,6 +219,7 @@ _FIGURES = {
     "compliance": {"严重": {"met": 1, "missed": 0, "rate": 100}},
     "satisfaction": {"满意": 1},
 }
+_TIMES = {"count": 2, "average": "25分钟", "median": "20分钟"}
 _ROW = {"number": "202611-001", "subject": "OA", "clock": "解决", "due": "11-23 18:00", "owner": "王伟"}
 SAMPLE: dict = {
     "ticket": _TICKET,
@@ -263,6 +264,14 @@ SAMPLE: dict = {
     "escalations": [_ROW | {"to": "刘洋"}],
     "overdue": [_ROW],
     "waiting": [_ROW | {"status": "信息待补充"}],
+    "period": {"weekly": True, "first": "2026-11-16", "last": "2026-11-22", "month": "2026-11"},
+    "summary": _FIGURES | {"escalations": 1, "overdue": 1},
+    "handling": {
+        "first_response": _TIMES | {"by_priority": [_TIMES | {"priority": "严重"}]},
+        "resolution": _TIMES | {"by_priority": []},
+        "reopened": {"resolved": 2, "reopened": 1, "rate": 50.0},
+        "engineers": [{"name": "王伟", "open": 2, "overdue": 1, "resolved": 1}],
+    },
 }
 
 

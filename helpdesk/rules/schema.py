@@ -208,6 +208,19 @@ class DigestDef(_Strict):
     time: str = Field("08:30", pattern=r"^\d{1,2}:\d{2}$", description="local time of the daily digest")
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class ReportsDef(_Strict):
+    """The weekly and monthly reports to the managers and the director, at `time` local: the week's
+    on `weekday` for the week before, the month's on `day` of the month (a short month's last day
+    for 31) for the month before; null switches one off."""
+
+    weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] | None = "mon"
+    day: int | None = Field(1, ge=1, le=31)
+    time: str = Field("09:00", pattern=r"^([01]?\d|2[0-3]):[0-5]\d$", description="local time, 00:00-23:59")
+
+
 class Progress(_Strict):
     """How often the customer hears how their ticket goes, per priority: an interval ("30m"),
     or "daily" for one summary a day before `daily_at`."""
@@ -220,6 +233,7 @@ class Progress(_Strict):
 class Sla(_Strict):
     eta_notice: str = "1bd"
     digest: DigestDef = DigestDef()
+    reports: ReportsDef = ReportsDef()
     progress: Progress = Progress()
     calendars: dict[str, CalendarDef] = {"default": CalendarDef()}
     clocks: dict[

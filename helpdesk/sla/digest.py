@@ -68,8 +68,8 @@ class Digests:
             "person_name": person.name,
             "day": day.isoformat(),
             "empty": not (daily["tickets"] or daily["escalations"] or daily["overdue"] or daily["waiting"]),
-            "today": self._labelled(daily, language),
-            "month": self._labelled(figures["month"], language),
+            "today": self.labelled(daily, language),
+            "month": self.labelled(figures["month"], language),
             "escalations": [
                 e | {"clock": phrases.clock_name(e["clock"], language), "to": name(e["to"])}
                 for e in daily["escalations"]
@@ -86,7 +86,7 @@ class Digests:
             "waiting": [w | {"status": label("state", w["status"], language)} for w in daily["waiting"]],
         }
 
-    def _labelled(self, figures: dict, language: str) -> dict:
+    def labelled(self, figures: dict, language: str) -> dict:
         label = self.rules.labels.of
         return {
             "tickets": figures["tickets"],

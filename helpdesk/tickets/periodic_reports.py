@@ -1,33 +1,26 @@
 """The weekly and monthly reports mailed to the managers and the director: which period is due at a
 local moment (pure), and the job that sends each person's report once, claimed like the digest.
 
-Independent of the sweep: call `PeriodicReports.run()` from any clock job (see the README)."""
+The sweep runs it beside the digests; the schedule is `reports` in sla.yaml (ReportSchedule.of)."""
 
 from __future__ import annotations
 
-import html
 import logging
 from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from rich.cells import cell_len
 from sqlalchemy.orm import Session, sessionmaker
 
 from helpdesk.outbound.render import Rendered
-from helpdesk.rules.schema import Person
+from helpdesk.rules.schema import WEEKDAYS, Person, ReportsDef
 from helpdesk.sla.digest import Digests
+from helpdesk.sla.handling import handling
 from helpdesk.tickets.figures import manager_figures
-from helpdesk.tickets.report_text import ReportText
 from helpdesk.tickets.repository import Repository
 from helpdesk.tickets.statistics import statistics
 
 log = logging.getLogger(__name__)
-
-_SUBJECTS = {
-    "weekly": ("技术支持周报 {first} – {last}", "Support weekly report {first} – {last}"),
-    "monthly": ("技术支持月报 {month}", "Support monthly report {month}"),
-}
 
 
 @dataclass(frozen=True)
@@ -39,6 +32,13 @@ class ReportSchedule:
     weekday: int | None = 0
     day: int | None = 1
     at: time = time(9, 0)
+
+    @classmethod
+    def of(cls, reports: ReportsDef) -> ReportSchedule:
+        """The schedule sla.yaml's `reports` block sets."""
+        hour, minute = map(int, reports.time.split(":"))
+        weekday = None if reports.weekday is None else WEEKDAYS.index(reports.weekday)
+        return cls(weekday, reports.day, time(hour, minute))
 
 
 @dataclass(frozen=True)
@@ -127,23 +127,31 @@ class PeriodicReports:
     def render(
         self, repo: Repository, person: Person, period: Period, start: datetime, end: datetime
     ) -> Rendered:
-        """The report as `helpdesk report` prints it, in the person's language, over their teams."""
+        """The report of `person`'s teams over the period, in their language (period_report)."""
         scope = self.digests.scope(person)
         now = min(self.digests.clock.now(), end)
         figures = statistics(repo, scope, start, end, now) | manager_figures(repo, scope, start, end, now)
-        text = ReportText(self.digests.rules, person.language)
-        lines = text.lines(figures, period.first, period.last)
-        table = text.engineers(figures)
-        if len(table) > 1:
-            widths = [max(cell_len(row[i]) for row in table) for i in range(len(table[0]))]
-            lines.append("")
-            for row in table:
-                lines.append(
-                    "  ".join(cell + " " * (w - cell_len(cell)) for cell, w in zip(row, widths, strict=True))
-                )
-        zh, en = _SUBJECTS[period.kind]
-        subject = (zh if person.language == "zh" else en).format(
-            first=period.first, last=period.last, month=f"{period.first:%Y-%m}"
+        return self.digests.renderer.render(
+            "period_report", person.language, report_context(self.digests, person, period, figures)
         )
-        body = "\n".join(lines) + "\n"
-        return Rendered(subject, body, f"<pre>{html.escape(body)}</pre>", person.language)
+
+
+def report_context(digests: Digests, person: Person, period: Period, figures: dict) -> dict:
+    """What the period_report template sees: the period, its counts by label, the handling times
+    in words and each engineer by name, all in `person`'s language."""
+    language = person.language
+    summary = digests.labelled(figures, language) | {
+        "escalations": len(figures["escalations"]),
+        "overdue": len(figures["overdue"]),
+    }
+    return digests.notifier.voice() | {
+        "person_name": person.name,
+        "period": {
+            "weekly": period.kind == "weekly",
+            "first": period.first.isoformat(),
+            "last": period.last.isoformat(),
+            "month": f"{period.first:%Y-%m}",
+        },
+        "summary": summary,
+        "handling": handling(digests.rules, figures, language),
+    }
