@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from helpdesk.cli import main
 from helpdesk.config import Config
-from helpdesk.effects import CLOCKS, Authority
+from helpdesk.effects import CLOCKS, Authority, Notify
 from helpdesk.outbound import phrases
 from helpdesk.outbound.context import excerpt
 from helpdesk.outbound.examples import Examples
@@ -25,6 +25,8 @@ from helpdesk.outbound.phrases_dates import resolve
 from helpdesk.outbound.phrases_reasons import reason, say
 from helpdesk.outbound.render import Renderer
 from helpdesk.rules.load import load_rules
+from helpdesk.sla.escalation import escalate
+from helpdesk.tickets.snapshot import ClockView
 from helpdesk.workflow.feedback import read_feedback
 from helpdesk.workflow.staff import StaffDecider
 from tests.test_deciders import NOW, mail, ticket
@@ -329,3 +331,27 @@ def test_every_clock_and_every_stage_the_customer_hears_of_has_words_in_both_lan
         for state, template in flow.notify.items():
             if template == "status_update":
                 assert all(phrases.stage_news(state, language, type_) for language in ("zh", "en")), state
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_reopen_mail_to_staff_shows_what_the_customer_wrote_on_reopening(language):
+    words = {
+        "zh": "谢谢。不过今天打印又报错了：0x61011BED。",
+        "en": "Thanks, but printing fails again: 0x61011BED.",
+    }
+    sample = EXAMPLES.ticket(language, "fault", "reopened")
+    text = EXAMPLES.render("reopened", language, sample, {"message": words[language]}).text
+    label = phrases.label("reopen_words", language)
+    assert f"{label}{phrases.COLON[language].rstrip()}\n{words[language]}\n" in text
+    assert text.index(words[language]) < text.index(phrases.label("description", language))
+
+
+def test_an_escalation_names_its_clock_in_the_house_words():
+    """The escalation says a clock as every other mail does (phrases.CLOCKS, the one table)."""
+    for name in ("eta", "plan", "first_response"):
+        missed = ClockView(9, name, NOW - timedelta(hours=3), NOW - timedelta(minutes=1))
+        view = ticket(status="in_progress", team="operations", owner="wang.wei", clocks=(missed,))
+        effects = escalate(RULES, view, NOW)
+        (up,) = [e for e in effects if isinstance(e, Notify) and e.template == "escalation"]
+        manager = RULES.directory.person(up.person)
+        assert up.extra["clock"] == phrases.CLOCKS[name][manager.language]

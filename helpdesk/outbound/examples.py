@@ -278,7 +278,8 @@ def _extras(rules: RuleSet, template: str, language: str, ticket: Ticket) -> dic
         "reopened": {
             "why": {"zh": "客户反馈：未解决，不满意", "en": "the customer says: not resolved, unsatisfied"}[
                 language
-            ]
+            ],
+            "message": who["reply"],
         },
         "receipt": {
             "applied": [

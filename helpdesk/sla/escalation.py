@@ -8,24 +8,11 @@ from datetime import datetime, tzinfo
 
 from helpdesk.calendar import person_zone
 from helpdesk.effects import Effect, Notify, Plan, UpdateClock
+from helpdesk.outbound.phrases import clock_name
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.rules.schema import Duration, Person
 from helpdesk.tickets.snapshot import ClockView, TicketView
 from helpdesk.tickets.status import CLOSED_STATES
-
-CLOCK_NAMES = {
-    "first_response": {"zh": "首次响应", "en": "first response"},
-    "owner_confirmation": {"zh": "负责人确认", "en": "owner confirmation"},
-    "resolution": {"zh": "解决", "en": "resolution"},
-    "solution_feedback": {"zh": "方案反馈", "en": "solution feedback"},
-    "feasibility": {"zh": "可行性评估", "en": "feasibility assessment"},
-    "plan": {"zh": "处理方案", "en": "handling plan"},
-    "eta": {"zh": "预计完成", "en": "ETA"},
-}
-
-
-def clock_name(name: str, language: str) -> str:
-    return CLOCK_NAMES.get(name, {}).get(language, name)
 
 
 def shown(moment: datetime, zone: tzinfo) -> str:

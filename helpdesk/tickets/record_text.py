@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from helpdesk.intake.extract import WRITTEN
+from helpdesk.outbound.phrases import clock_name
 from helpdesk.rules.ruleset import RuleSet
-from helpdesk.sla.escalation import clock_name
 from helpdesk.tickets.record_events import detail_kind, sentence
 from helpdesk.workflow.feedback import LABELS as FEEDBACK
 
