@@ -17,6 +17,7 @@ from helpdesk.daemon import Helpdesk
 from helpdesk.demo import customer_mail
 from helpdesk.tickets.repository import Repository
 from tests.conftest import SHIPPED_RULES
+from tests.test_sla import staff_reply
 
 SH = ZoneInfo("Asia/Shanghai")
 DAY = date(2026, 11, 23)
@@ -133,3 +134,31 @@ def test_digest_print_and_report_commands(config, account, smtp, clock, tmp_path
     assert figures["tickets"] == 3 and figures["by_type"] == {"fault": 2, "consultation": 1}
     unknown = CliRunner().invoke(main, ["--config", path, "digest", "--print", "--manager", "nobody"])
     assert unknown.exit_code == 1 and "no manager or director 'nobody'" in unknown.output
+
+
+def test_the_digest_gives_the_months_handling_times_and_each_engineer_by_name(config, account, smtp, clock):
+    app = Helpdesk(config, clock=clock)
+    seed(app, account, clock)
+    sent = [email.message_from_bytes(r.data, policy=email.policy.default) for r in smtp.received]
+    notice = next(m for m in sent if m["To"] == "wang.wei@example.com" and "系统宕机" in m["Subject"])
+    clock.advance(timedelta(minutes=10))  # the owner answers 30 minutes after the report
+    account.deliver(
+        staff_reply(notice, "王伟 <wang.wei@example.com>", "Re: ", "已定位，正在切换备用服务器。")
+    )
+    app.run_once()
+    director = app.rules.directory.person("zhao.lei")
+    english = director.model_copy(update={"language": "en"})
+    with app.sessions() as session:
+        handling = app.digests.figures(Repository(session), director, DAY)["handling"]
+        zh = app.digests.render(Repository(session), director, DAY).text
+        en = app.digests.render(Repository(session), english, DAY).text
+    app.close()
+    assert handling["first_response"]["count"] == 1 and handling["first_response"]["average"] == 1800
+    assert handling["reopened"]["rate"] is None  # nothing resolved yet this month
+    assert "本月处理时效：\n  首次响应：平均 30分钟，中位 30分钟（1 次）" in zh
+    assert "    致命：平均 30分钟，中位 30分钟（1 次）" in zh
+    assert "二次处理率：-（期间无已解决工单）" in zh
+    wang = handling["engineers"]["wang.wei"]
+    assert f"    - 王伟：{wang['open']} / {wang['overdue']} / {wang['resolved']}" in zh
+    assert "First response: average 30 min, median 30 min (1)" in en and "    - 王伟: " in en
+    assert "wang.wei" not in zh + en and "first_response" not in zh + en  # people by name, clocks in words

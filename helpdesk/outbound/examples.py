@@ -143,7 +143,7 @@ class Examples:
     def digest_context(self, language: str) -> dict:
         person, digests = self._manager(language)
         day = figures(language)
-        return digests.context(person, date(2026, 11, 22), {"day": day, "month": day})
+        return digests.context(person, date(2026, 11, 22), {"day": day, "month": day, "handling": HANDLING})
 
     def period_context(self, language: str, kind: str) -> dict:
         """A weekly (the week to the digest's day) or monthly (November) report's context."""

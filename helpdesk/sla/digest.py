@@ -13,6 +13,8 @@ from helpdesk.outbound.outbox import Notifier
 from helpdesk.outbound.render import Rendered, Renderer
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.rules.schema import Person
+from helpdesk.sla.handling import handling
+from helpdesk.tickets.figures import manager_figures
 from helpdesk.tickets.repository import Repository
 from helpdesk.tickets.statistics import Scope, statistics
 
@@ -43,9 +45,11 @@ class Digests:
         end = start + timedelta(days=1)
         now = min(self.clock.now(), end)
         scope = self.scope(person)
+        month = datetime.combine(day.replace(day=1), time(), zone)
         return {
             "day": statistics(repo, scope, start, end, now),
-            "month": statistics(repo, scope, datetime.combine(day.replace(day=1), time(), zone), end, now),
+            "month": statistics(repo, scope, month, end, now),
+            "handling": manager_figures(repo, scope, month, end, now),
         }
 
     def render(self, repo: Repository, person: Person, day: date) -> Rendered:
@@ -84,6 +88,7 @@ class Digests:
                 for o in daily["overdue"]
             ],
             "waiting": [w | {"status": label("state", w["status"], language)} for w in daily["waiting"]],
+            "handling": handling(self.rules, figures["handling"], language),
         }
 
     def labelled(self, figures: dict, language: str) -> dict:
