@@ -22,7 +22,7 @@ from helpdesk.rules.ruleset import RuleSet
 from helpdesk.rules.schema import Duration
 from helpdesk.sla.digest import Digests
 from helpdesk.sla.escalation import escalate, warn
-from helpdesk.sla.progress import progress
+from helpdesk.sla.progress import progress, progress_due
 from helpdesk.tickets.periodic_reports import PeriodicReports
 from helpdesk.tickets.repository import Repository
 from helpdesk.tickets.snapshot import TicketView
@@ -111,7 +111,7 @@ class Sweeper:
                 else []
             )
             overdue = repo.tickets_with_due_clocks(now, len(sla.escalation.chain))
-            working = repo.tickets_in_states(sla.progress.working_states) if sla.progress.every else []
+            working = repo.tickets_due_for_progress(sla.progress.working_states, progress_due(rules, now))
             resolved = repo.resolved_ids_before(now - timedelta(hours=timing.remind_after_hours))
             asking = repo.tickets_in_states([INFO_PENDING]) if rules.catalog.information_reminder else []
         return [

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -81,6 +82,26 @@ class ClockQueries:
             self.session.scalars(select(Ticket.id).where(Ticket.status.in_(states)).order_by(Ticket.id))
         )
 
+    def tickets_due_for_progress(self, states: list[str], due: list[LastHeard]) -> list[int]:
+        """Tickets in `states` that one of `due` says owe the customer an update (sla/progress.py's
+        progress_due), in one read: the sweep touches only those, not every ticket being worked."""
+        if not due:
+            return []
+        last = func.coalesce(Ticket.customer_updated_at, Ticket.created_at)
+        reminded = Ticket.progress_reminded_at
+        matching = []
+        for heard in due:
+            if heard.daily:
+                when = last < heard.before
+            else:
+                when = (last <= heard.before) & (reminded.is_(None) | (reminded <= heard.before))
+            matching.append(heard.priorities.where(Ticket.priority) & heard.teams.where(Ticket.team) & when)
+        return list(
+            self.session.scalars(
+                select(Ticket.id).where(Ticket.status.in_(states), or_(*matching)).order_by(Ticket.id)
+            )
+        )
+
     def claim_digest(self, person_id: str, day: str, at: datetime) -> bool:
         """Record that `person_id`'s digest of `day` is being sent; False when it was already (by
         this daemon or another: the unique key decides, and waits for the other's commit)."""
@@ -92,3 +113,28 @@ class ClockQueries:
             .returning(DigestSent.id)
         ).scalar()
         return claimed is not None
+
+
+@dataclass(frozen=True)
+class Among:
+    """Some values of a column, or (others) every value but these, none included."""
+
+    values: tuple[str, ...]
+    others: bool = False
+
+    def where(self, column) -> ColumnElement[bool]:
+        if not self.others:
+            return column.in_(self.values) if self.values else false()
+        return column.is_(None) | column.not_in(self.values) if self.values else true()
+
+
+@dataclass(frozen=True)
+class LastHeard:
+    """Tickets of `priorities` on `teams` whose customer was last heard (their latest update, else
+    the ticket's creation) before `before`: at it or earlier, with no owner's reminder after it,
+    for an interval cadence; strictly earlier, reminder or not, for the daily summary."""
+
+    priorities: Among
+    teams: Among
+    before: datetime
+    daily: bool
