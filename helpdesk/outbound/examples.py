@@ -13,7 +13,7 @@ from helpdesk.clock import ManualClock
 from helpdesk.config import Config
 from helpdesk.errors import TemplateError
 from helpdesk.outbound.context import local_time, thread_history, ticket_context
-from helpdesk.outbound.examples_data import CUSTOMERS, HANDLING, figures, report
+from helpdesk.outbound.examples_data import CUSTOMERS, HANDLING, figures, knowledge, report
 from helpdesk.outbound.outbox import Notifier
 from helpdesk.outbound.phrases import LANGUAGES, bilingual, clock_name
 from helpdesk.outbound.phrases_reasons import reason
@@ -143,7 +143,11 @@ class Examples:
     def digest_context(self, language: str) -> dict:
         person, digests = self._manager(language)
         day = figures(language)
-        return digests.context(person, date(2026, 11, 22), {"day": day, "month": day, "handling": HANDLING})
+        return digests.context(
+            person,
+            date(2026, 11, 22),
+            {"day": day, "month": day, "handling": HANDLING, "knowledge": knowledge(language)},
+        )
 
     def period_context(self, language: str, kind: str) -> dict:
         """A weekly (the week to the digest's day) or monthly (November) report's context."""

@@ -152,6 +152,18 @@ HANDLING = {
 }
 
 
+def knowledge(language: str) -> dict:
+    """The week's 知识沉淀 as `knowledge.trends` returns it: types (ids) and a cause seen again."""
+    login = {"zh": "登录", "en": "login"}[language]
+    return {
+        "types": [
+            {"type": "fault", "count": 2, "subcategories": [{"name": login, "count": 2}]},
+            {"type": "consultation", "count": 1, "subcategories": []},
+        ],
+        "repeated": [{"cause": CUSTOMERS[language]["cause"], "numbers": ["202611-001", "202610-017"]}],
+    }
+
+
 OTHER_SUBJECTS = {
     "zh": ["打印报错", "请问如何修改密码"],
     "en": ["Printing fails", "How do I change my password?"],

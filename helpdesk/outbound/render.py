@@ -272,6 +272,11 @@ SAMPLE: dict = {
         "reopened": {"resolved": 2, "reopened": 1, "rate": 50.0},
         "engineers": [{"name": "王伟", "open": 2, "overdue": 1, "resolved": 1}],
     },
+    "knowledge": {
+        "first": "2026-11-16",
+        "types": [{"type": "故障报修", "count": 2, "subcategories": [{"name": "登录", "count": 1}]}],
+        "repeated": [{"cause": "验证码服务缓存写满", "count": 2, "numbers": "202611-001、202611-004"}],
+    },
 }
 
 

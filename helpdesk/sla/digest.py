@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from helpdesk.calendar import person_zone
 from helpdesk.clock import Clock
 from helpdesk.config import Config
+from helpdesk.knowledge.trends import trends
 from helpdesk.outbound import phrases
 from helpdesk.outbound.outbox import Notifier
 from helpdesk.outbound.render import Rendered, Renderer
@@ -19,6 +20,8 @@ from helpdesk.tickets.repository import Repository
 from helpdesk.tickets.statistics import Scope, statistics
 
 MANAGERS = ("manager", "director")
+WEEK = 7  # days the 知识沉淀 part looks back over, the digest's day the last
+CAUSE = 80  # characters of a repeated cause shown
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class Digests:
             "day": statistics(repo, scope, start, end, now),
             "month": statistics(repo, scope, month, end, now),
             "handling": manager_figures(repo, scope, month, end, now),
+            "knowledge": trends(repo, scope, end - timedelta(days=WEEK), end),
         }
 
     def render(self, repo: Repository, person: Person, day: date) -> Rendered:
@@ -89,6 +93,25 @@ class Digests:
             ],
             "waiting": [w | {"status": label("state", w["status"], language)} for w in daily["waiting"]],
             "handling": handling(self.rules, figures["handling"], language),
+            "knowledge": self._knowledge(figures["knowledge"], day, language),
+        }
+
+    def _knowledge(self, found: dict, day: date, language: str) -> dict:
+        """The week's 知识沉淀 to the digest's day: types by label, each repeated cause's first line
+        (cut at CAUSE characters) with its tickets' numbers."""
+        label = self.rules.labels.of
+        comma = "、" if language == "zh" else ", "
+        repeated = []
+        for row in found["repeated"]:
+            cause = row["cause"].splitlines()[0]
+            cause = cause if len(cause) <= CAUSE else cause[: CAUSE - 1].rstrip() + "…"
+            repeated.append(
+                {"cause": cause, "count": len(row["numbers"]), "numbers": comma.join(row["numbers"])}
+            )
+        return {
+            "first": (day - timedelta(days=WEEK - 1)).isoformat(),
+            "types": [row | {"type": label("type", row["type"], language)} for row in found["types"]],
+            "repeated": repeated,
         }
 
     def labelled(self, figures: dict, language: str) -> dict:

@@ -1,0 +1,69 @@
+"""The digest's 知识沉淀 part: the week's most frequent problem types (with their subcategories) and
+the problems seen again (knowledge entries sharing a cause), each a fixed number of set-based
+statements on SQLite and PostgreSQL, whatever the number of tickets."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, func, select
+
+from helpdesk.tickets.models import KnowledgeEntry, Ticket
+from helpdesk.tickets.repository import Repository
+from helpdesk.tickets.statistics import Scope
+
+TOP = 5  # types and repeated causes shown at most
+BLANKS = " \t\r\n"
+
+
+def trends(repo: Repository, scope: Scope, start: datetime, end: datetime) -> dict:
+    """types: [{type, count, subcategories: [{name, count}]}], the tickets created in [start, end)
+    by type, most first; repeated: [{cause, numbers}], each cause (trimmed, case aside) of an entry
+    archived in [start, end) that an earlier or later entry before `end` shares, with the tickets'
+    numbers in archive order, the most frequent first."""
+    return {"types": _types(repo, scope, start, end), "repeated": _repeated(repo, scope, start, end)}
+
+
+def _types(repo: Repository, scope: Scope, start: datetime, end: datetime) -> list[dict]:
+    rows = repo.session.execute(
+        select(Ticket.type, Ticket.subcategory, func.count())
+        .where(Ticket.created_at >= start, Ticket.created_at < end, scope.where())
+        .group_by(Ticket.type, Ticket.subcategory)
+    ).all()
+    found: dict[str, dict] = {}
+    for type_, subcategory, count in rows:
+        row = found.setdefault(type_ or "-", {"type": type_ or "-", "count": 0, "subcategories": []})
+        row["count"] += count
+        if subcategory:
+            row["subcategories"].append({"name": subcategory, "count": count})
+    for row in found.values():
+        row["subcategories"].sort(key=lambda sub: (-sub["count"], sub["name"]))
+    return sorted(found.values(), key=lambda row: (-row["count"], row["type"]))[:TOP]
+
+
+def _repeated(repo: Repository, scope: Scope, start: datetime, end: datetime) -> list[dict]:
+    key = func.lower(_stripped(repo, KnowledgeEntry.cause))
+    entries = (
+        select(key)
+        .join(Ticket, Ticket.id == KnowledgeEntry.ticket_id)
+        .where(scope.where(), KnowledgeEntry.archived_at < end, key != "")
+    )
+    this_week = entries.where(KnowledgeEntry.archived_at >= start)
+    shared = entries.where(key.in_(this_week)).group_by(key).having(func.count() > 1)
+    rows = repo.session.execute(
+        select(key, KnowledgeEntry.cause, KnowledgeEntry.number)
+        .join(Ticket, Ticket.id == KnowledgeEntry.ticket_id)
+        .where(scope.where(), KnowledgeEntry.archived_at < end, key.in_(shared))
+        .order_by(KnowledgeEntry.archived_at, KnowledgeEntry.id)
+    ).all()
+    found: dict[str, dict] = {}
+    for cause_key, cause, number in rows:
+        found.setdefault(cause_key, {"cause": cause.strip(), "numbers": []})["numbers"].append(number)
+    return sorted(found.values(), key=lambda row: (-len(row["numbers"]), row["numbers"][0]))[:TOP]
+
+
+def _stripped(repo: Repository, text: ColumnElement[str]) -> ColumnElement[str]:
+    """`text` without the blanks and line ends around it (PostgreSQL's trim() takes no characters)."""
+    if repo.session.get_bind().dialect.name == "sqlite":
+        return func.trim(text, BLANKS)
+    return func.btrim(text, BLANKS)
