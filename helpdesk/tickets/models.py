@@ -384,3 +384,8 @@ class SearchDocument(Base):
 
 # The search index catches up from the tickets changed lately: found by this, not a full scan.
 Index("ix_tickets_updated_at", Ticket.updated_at)
+# The digest and `report` (tickets/statistics.py) read a period's tickets, escalations and
+# ratings through these, not by scanning every row (migration 0011, benchmarks/scale.py).
+Index("ix_tickets_created_at", Ticket.created_at)
+Index("ix_tickets_closed_at", Ticket.closed_at)
+Index("ix_events_kind_at", Event.kind, Event.at)
