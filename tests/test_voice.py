@@ -18,7 +18,7 @@ from helpdesk.config import Config
 from helpdesk.effects import CLOCKS, Authority, Notify
 from helpdesk.outbound import phrases
 from helpdesk.outbound.context import excerpt
-from helpdesk.outbound.examples import Examples
+from helpdesk.outbound.examples import SIMILAR, Examples
 from helpdesk.outbound.examples_data import CUSTOMERS, OTHER_SUBJECTS, REPORTS
 from helpdesk.outbound.phrases import duration, hours, resolved_words
 from helpdesk.outbound.phrases_dates import resolve
@@ -355,3 +355,19 @@ def test_an_escalation_names_its_clock_in_the_house_words():
         (up,) = [e for e in effects if isinstance(e, Notify) and e.template == "escalation"]
         manager = RULES.directory.person(up.person)
         assert up.extra["clock"] == phrases.CLOCKS[name][manager.language]
+
+
+@pytest.mark.parametrize("template", ["assignment", "urgent_assignment"])
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_assignment_notices_list_similar_solved_tickets_or_nothing(template, language):
+    sample = EXAMPLES.ticket(language, "fault", "assigned")
+    [past] = SIMILAR[language]
+    listed = EXAMPLES.render(template, language, sample, {"similar": SIMILAR[language]})
+    colon = phrases.COLON[language]
+    head = f"{phrases.label('similar', language)}{colon.rstrip()}\n  1. {past['number']} {past['subject']}\n"
+    assert head + f"     {phrases.label('solution', language)}{colon}{past['solution']}\n" in listed.text
+    assert problems(template, language, listed.subject, listed.text) == []
+    if template == "assignment":
+        assert past["solution"] in listed.html and phrases.label("similar", language) in listed.html
+    alone = EXAMPLES.render(template, language, sample, {"similar": []})
+    assert phrases.label("similar", language) not in alone.text + alone.html

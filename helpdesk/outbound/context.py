@@ -4,8 +4,14 @@ relative times, sla.yaml's durations in words, and the wording for the ticket's 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta, tzinfo
+from functools import cached_property
 
+from sqlalchemy.orm import object_session
+
+from helpdesk.knowledge.entry import masked
+from helpdesk.knowledge.similar import similar_tickets
 from helpdesk.outbound import phrases
 from helpdesk.outbound.phrases_dates import resolve
 from helpdesk.rules.ruleset import RuleSet
@@ -62,7 +68,39 @@ def ticket_context(
         "confirm": confirmation(rules, ticket, zone, language),
         "cause": "",
         "moved": False,
+        "similar": SimilarPast(rules, ticket),
     }
+
+
+class SimilarPast(Sequence):
+    """Up to three resolved tickets like this one, each {number, subject, solution} (masked, the
+    solution shortened on a word boundary), for the engineer to start from the last answer.
+
+    Looked up in the ticket's own session (the mail's transaction; read-only) only when a template
+    shows them, so the mails that do not (most) cost no search; a ticket in no session has none."""
+
+    def __init__(self, rules: RuleSet, ticket: Ticket) -> None:
+        self._rules, self._ticket = rules, ticket
+
+    @cached_property
+    def _items(self) -> list[dict[str, str]]:
+        session = object_session(self._ticket)
+        if session is None:
+            return []
+        return [
+            {
+                "number": past.number,
+                "subject": masked(self._rules, past.subject),
+                "solution": excerpt(masked(self._rules, past.solution)),
+            }
+            for past in similar_tickets(session, self._ticket)
+        ]
+
+    def __getitem__(self, index):
+        return self._items[index]
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 def requester(ticket: Ticket, language: str) -> str:

@@ -15,7 +15,7 @@ from helpdesk.errors import TemplateError
 from helpdesk.outbound.context import local_time, thread_history, ticket_context
 from helpdesk.outbound.examples_data import CUSTOMERS, HANDLING, figures, knowledge, report
 from helpdesk.outbound.outbox import Notifier
-from helpdesk.outbound.phrases import LANGUAGES, bilingual, clock_name
+from helpdesk.outbound.phrases import LANGUAGES, bilingual, clock_name, pick
 from helpdesk.outbound.phrases_reasons import reason
 from helpdesk.outbound.render import Rendered, Renderer
 from helpdesk.rules.ruleset import RuleSet
@@ -29,6 +29,19 @@ from helpdesk.workflow.staff import command_spellings, keyword_line
 # A mail to a staff member says so on its first line; every other template is a mail to the customer.
 STAFF_MARK = "{# to: staff #}"
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, a Monday
+# What the assignment notices list when tickets like the sample were solved before (context.SimilarPast).
+SIMILAR = {
+    "zh": [
+        {"number": "202610-017", "subject": "OA 登录提示验证码错误", "solution": "清理了验证码服务的缓存。"}
+    ],
+    "en": [
+        {
+            "number": "202610-017",
+            "subject": "OA login: invalid captcha",
+            "solution": "Cleared the captcha cache.",
+        }
+    ],
+}
 
 
 @dataclass(frozen=True)
@@ -186,6 +199,9 @@ class Examples:
         if template == "period_report":
             kinds = ("weekly", "monthly")
             return [(f"a {kind} report", "fault", "in_progress", {"period": kind}) for kind in kinds]
+        if template in ("assignment", "urgent_assignment"):
+            found = [("fault", "fault", "in_progress", {})]
+            return [*found, ("similar solved tickets", "fault", "in_progress", {"similar": SIMILAR})]
         if template == "acknowledgement":
             return [
                 ("fields missing", "fault", "info_pending", {}),
@@ -198,7 +214,10 @@ class Examples:
         for language in LANGUAGES:
             for title, type_, state, extra in self.variants(template):
                 words = CUSTOMERS[language]
-                filled = {k: v.format(**words) if isinstance(v, str) else v for k, v in extra.items()}
+                filled = {
+                    k: v.format(**words) if isinstance(v, str) else pick(v, language)
+                    for k, v in extra.items()
+                }
                 ticket = self.ticket(language, type_, state)
                 found.append(
                     Example(template, language, title, self.render(template, language, ticket, filled))

@@ -44,6 +44,7 @@ LABELS: dict[str, dict[str, str]] = {
     "engineer_words": {"zh": "工程师说明", "en": "Our engineer writes"},
     "description": {"zh": "客户描述", "en": "The customer wrote"},
     "reopen_words": {"zh": "客户本次来信", "en": "The customer now writes"},
+    "similar": {"zh": "相似的已解决工单及其方案", "en": "Similar solved tickets and their solutions"},
     "history": {"zh": "处理记录", "en": "History"},
     "result": {"zh": "结果", "en": "Result"},
     "rating": {"zh": "满意度", "en": "Rating"},

@@ -251,6 +251,7 @@ SAMPLE: dict = {
     "due": "2026-11-23 18:00",
     "level": 1,
     "history": [{"when": "11-23 10:00", "who": "li.lei@example.cn", "words": "OA 无法登录"}],
+    "similar": [{"number": "202610-017", "subject": "OA 验证码错误", "solution": "清理验证码服务的缓存。"}],
     "commands": [{"zh": "#优先级", "en": "#priority"}],
     "applied": ["#优先级 严重", {"code": "moved", "args": {"state": {"zh": "处理中", "en": "In progress"}}}],
     "rejected": [{"line": "#frobnicate", "why": {"code": "unknown_command", "args": {}}}],

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from helpdesk.intake.extract import WRITTEN
+from helpdesk.outbound.context import excerpt
 from helpdesk.outbound.phrases import clock_name
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.tickets.record_events import detail_kind, sentence
@@ -40,6 +41,7 @@ WORDS = {
     "closed": ("关闭时间", "closed"),
     "archived": ("归档时间", "archived"),
     "reopened": ("二次处理", "reopened"),
+    "similar": ("相似的已解决工单", "similar solved tickets"),
     "eta_changes": ("预计完成时间变更", "ETA changes"),
     "notes": ("备注", "notes"),
     "collaborators": ("协作方", "collaborators"),
@@ -142,6 +144,7 @@ class RecordText:
             self._basics(record),
             self._fields(record),
             self._outcome(record),
+            self._similar(record),
             self._collaborators(record),
             self._escalations(record),
             self._clocks(record),
@@ -262,6 +265,15 @@ class RecordText:
             if due:
                 text += self.pick(f"，应于 {due} 前完成", f", due {due}")
             section.pairs.append((self.person(item["id"]), text))
+        return section
+
+    def _similar(self, r: dict) -> Section:
+        """Each similar solved ticket on a line, its solution shortened on a word boundary below."""
+        section = Section(self.word("similar"))
+        for past in r["similar"]:
+            section.lines.append(f"{past['number']} {past['subject']}")
+            solution = excerpt(past["solution"])
+            section.lines.append(f"  {self.word('solution')}{self.pick('：', ': ')}{solution}")
         return section
 
     def _escalations(self, r: dict) -> Section:

@@ -8,6 +8,9 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import object_session
+
+from helpdesk.knowledge.similar import similar_tickets
 from helpdesk.mail.redact import redact_text
 from helpdesk.tickets.models import Event, Ticket
 from helpdesk.tickets.views import ticket_detail
@@ -59,8 +62,26 @@ def ticket_record(ticket: Ticket, zone: ZoneInfo, patterns: tuple[re.Pattern[str
         "collaborators": _collaborators(ticket, events, zone),
         "escalations": _escalations(ticket, events, zone),
         "reopened": sum(1 for e in events if e.kind == "status_changed" and e.detail.get("to") == "reopened"),
+        "similar": _similar(ticket),
     }
     return _masked(record, patterns)
+
+
+def _similar(ticket: Ticket) -> list[dict]:
+    """The resolved tickets most like this one, with what solved them (knowledge/similar.py)."""
+    session = object_session(ticket)
+    found = similar_tickets(session, ticket) if session is not None else []
+    return [
+        {
+            "number": past.number,
+            "subject": past.subject,
+            "status": past.status,
+            "solution": past.solution,
+            "cause": past.cause or None,
+            "score": past.score,
+        }
+        for past in found
+    ]
 
 
 def _field(ticket: Ticket, name: str) -> str | None:
