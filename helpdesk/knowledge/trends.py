@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, case, func, select
 
 from helpdesk.tickets.models import KnowledgeEntry, Ticket
 from helpdesk.tickets.repository import Repository
@@ -42,19 +42,29 @@ def _types(repo: Repository, scope: Scope, start: datetime, end: datetime) -> li
 
 
 def _repeated(repo: Repository, scope: Scope, start: datetime, end: datetime) -> list[dict]:
+    """One scan of the scope's entries before `end`: each cause's count and whether one of its
+    entries is this week's, by window over the cause, then the rows of the causes both hold for."""
     key = func.lower(_stripped(repo, KnowledgeEntry.cause))
     entries = (
-        select(key)
+        select(
+            key.label("key"),
+            KnowledgeEntry.cause,
+            KnowledgeEntry.number,
+            KnowledgeEntry.archived_at,
+            KnowledgeEntry.id,
+            func.count().over(partition_by=key).label("seen"),
+            func.max(case((KnowledgeEntry.archived_at >= start, 1), else_=0))
+            .over(partition_by=key)
+            .label("recent"),
+        )
         .join(Ticket, Ticket.id == KnowledgeEntry.ticket_id)
         .where(scope.where(), KnowledgeEntry.archived_at < end, key != "")
+        .subquery()
     )
-    this_week = entries.where(KnowledgeEntry.archived_at >= start)
-    shared = entries.where(key.in_(this_week)).group_by(key).having(func.count() > 1)
     rows = repo.session.execute(
-        select(key, KnowledgeEntry.cause, KnowledgeEntry.number)
-        .join(Ticket, Ticket.id == KnowledgeEntry.ticket_id)
-        .where(scope.where(), KnowledgeEntry.archived_at < end, key.in_(shared))
-        .order_by(KnowledgeEntry.archived_at, KnowledgeEntry.id)
+        select(entries.c.key, entries.c.cause, entries.c.number)
+        .where(entries.c.seen > 1, entries.c.recent == 1)
+        .order_by(entries.c.archived_at, entries.c.id)
     ).all()
     found: dict[str, dict] = {}
     for cause_key, cause, number in rows:
