@@ -129,6 +129,9 @@ def test_a_go_live_date_is_not_when_the_fault_happened(text):
             "Approval failed: missing cost center",
         ),
         ("页面显示数据加载失败，刷新也没用", "数据加载失败"),
+        # A label inside quotes opens the quoted message, it is no label for the rest of the line.
+        ('the queue is stuck with "Error: print queue stuck". Version 3.2.1', "Error: print queue stuck"),
+        ("页面提示“错误：打印队列已满”，版本 3.2", "错误：打印队列已满"),
     ],
 )
 def test_errors_whole_as_codes_and_in_table_cells(text, error):

@@ -28,6 +28,9 @@ _CELLS = re.compile(r"\t++|[ \u3000]{2,}+|\s*+[|｜]\s*+")
 _CELL_END = re.compile(r"\s*+[:：]$")
 NEXT_LABEL = re.compile(r"\s++[^\s:：，,。]{1,8}\s*+[:：]|[\t]|[ \u3000]{2,}+")
 NEXT_LINE_LABEL = re.compile(r"^\s*+[^\s:：]{1,16}\s*+[:：]")
+# A label right after an opening quote is the start of quoted words ('with "Error: queue stuck".'),
+# read whole by the field's own reader, not a label with the rest of the line as its value.
+_OPENS_QUOTE = re.compile(r"[“\"「『‘']\s*+$")
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,8 @@ def find_labelled(
         return None
     for number, line in enumerate(lines, 1):
         for found in pattern.finditer(line):
+            if _OPENS_QUOTE.search(line[: found.start()]):
+                continue
             if refuse is not None and refuse(line, found.start()):
                 continue
             value = read(line[found.end() :], False, lines, number)
