@@ -46,6 +46,9 @@ log = logging.getLogger(__name__)
 
 
 def _log(outcome: Outcome) -> None:
+    """Say what became of a mail, once its transaction has committed."""
+    if outcome.kind == "quarantined":
+        log.warning("mail quarantined as %s", outcome.detail)
     log.info(
         "mail %s: %s%s%s",
         outcome.message_id or "(no Message-ID)",
@@ -388,5 +391,4 @@ class Pipeline:
 
     def _quarantine(self, repo, raw_row, source, stage: str, exc: Exception) -> Outcome:
         entry = quarantine(repo, raw_row, source, stage, exc, self.clock.now())
-        log.warning("mail quarantined as #%d at stage %s: %s", entry.id, entry.stage, entry.error)
         return Outcome("quarantined", "", None, f"#{entry.id} {entry.stage}: {entry.error}")
