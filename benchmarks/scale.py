@@ -38,11 +38,7 @@ from helpdesk.clock import ManualClock  # noqa: E402
 from helpdesk.config import load_config  # noqa: E402
 from helpdesk.daemon import Helpdesk  # noqa: E402
 from helpdesk.rules.schema import Duration  # noqa: E402
-
-try:
-    from helpdesk.sla.progress import progress_due
-except ImportError:  # the code before the progress read: the same script measures it too
-    progress_due = None
+from helpdesk.sla.progress import progress_due  # noqa: E402
 from helpdesk.tickets.db import make_engine, upgrade  # noqa: E402
 from helpdesk.tickets.figures import manager_figures  # noqa: E402
 from helpdesk.tickets.repository import Repository  # noqa: E402
@@ -263,7 +259,6 @@ def jobs(app: Helpdesk, now: datetime) -> list[tuple[str, Callable[[], object]]]
     rules, sessions = app.rules, app.sessions
     sla = rules.sla
     lead = Duration.parse(sla.escalation.warn_before).calendar_delta()
-    remind = timedelta(hours=rules.workflows.confirmation.remind_after_hours)
 
     def read(query: Callable[[Repository], object]) -> Callable[[], object]:
         def run() -> object:
@@ -294,9 +289,10 @@ def jobs(app: Helpdesk, now: datetime) -> list[tuple[str, Callable[[], object]]]
             + len(breaches_by_clock(session))
         )
 
+    def confirming(repo: Repository) -> list[int]:
+        return repo.confirmations_due(now, rules.workflows.confirmation)
+
     def working(repo: Repository) -> list[int]:
-        if progress_due is None:
-            return repo.tickets_in_states(sla.progress.working_states)
         return repo.tickets_due_for_progress(sla.progress.working_states, progress_due(rules, now))
 
     return [
@@ -309,7 +305,7 @@ def jobs(app: Helpdesk, now: datetime) -> list[tuple[str, Callable[[], object]]]
             read(lambda repo: repo.tickets_with_due_clocks(now, len(sla.escalation.chain))),
         ),
         ("progress update: candidates", read(working)),
-        ("confirmation: candidates", read(lambda repo: repo.resolved_ids_before(now - remind))),
+        ("confirmation: candidates", read(confirming)),
         ("information reminder: candidates", read(lambda repo: repo.tickets_in_states([INFO_PENDING]))),
         ("digest, every manager", read(digests)),
         ("report --since a year ago", read(report)),

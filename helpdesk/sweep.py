@@ -112,7 +112,7 @@ class Sweeper:
             )
             overdue = repo.tickets_with_due_clocks(now, len(sla.escalation.chain))
             working = repo.tickets_due_for_progress(sla.progress.working_states, progress_due(rules, now))
-            resolved = repo.resolved_ids_before(now - timedelta(hours=timing.remind_after_hours))
+            resolved = repo.confirmations_due(now, timing)
             asking = repo.tickets_in_states([INFO_PENDING]) if rules.catalog.information_reminder else []
         return [
             ("deadline warning", warned, lambda view, at: warn(rules, view, at)),

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from helpdesk.rules.schema import Confirmation
 from helpdesk.tickets.models import (
     DigestSent,
     Ticket,
     TicketClock,
 )
+from helpdesk.tickets.status import RESOLVED
 
 
 class ClockQueries:
@@ -21,12 +23,26 @@ class ClockQueries:
 
     session: Session
 
-    def resolved_ids_before(self, cutoff: datetime) -> list[int]:
-        """Resolved tickets still waiting for the customer's confirmation since before `cutoff` (indexed)."""
+    def confirmations_due(self, now: datetime, timing: Confirmation) -> list[int]:
+        """Resolved tickets whose confirmation step is due (workflow/confirmation.py's
+        confirmation_due), in one read: asked (resolved, or asked again since) `remind_after_hours`
+        ago with no word from the customer since, and either not reminded yet or, when unanswered
+        tickets close, asked `close_after_hours` ago. Reminded tickets still waiting are not read."""
+        resolved, again = Ticket.resolved_at, Ticket.confirmation_asked_at
+        asked = case((resolved.is_(None) | (again.is_not(None) & (again > resolved)), again), else_=resolved)
+        answered = Ticket.confirmation_answered_at
+        step = Ticket.confirmation_reminders == 0
+        if timing.close_without_answer:
+            step |= asked <= now - timedelta(hours=timing.close_after_hours)
         return list(
             self.session.scalars(
                 select(Ticket.id)
-                .where(Ticket.status == "resolved", Ticket.resolved_at <= cutoff)
+                .where(
+                    Ticket.status == RESOLVED,
+                    asked <= now - timedelta(hours=timing.remind_after_hours),
+                    answered.is_(None) | (answered <= asked),
+                    step,
+                )
                 .order_by(Ticket.id)
             )
         )
