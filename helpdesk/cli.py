@@ -16,7 +16,7 @@ from helpdesk import __version__, cli_automatic, cli_backup, cli_raw, cli_report
 from helpdesk.cli_init import init
 from helpdesk.cli_mails import mails
 from helpdesk.cli_search import search_command
-from helpdesk.cli_tickets import outbox_retry, tickets_list, tickets_show
+from helpdesk.cli_tickets import outbox_retry, tickets_attachments, tickets_list, tickets_show
 from helpdesk.config import BUNDLED
 from helpdesk.console import BarProgress, State, console, errors, plain, say
 from helpdesk.errors import HelpdeskError, MailboxError
@@ -191,6 +191,7 @@ def tickets() -> None:
 
 tickets.add_command(tickets_list)
 tickets.add_command(tickets_show)
+tickets.add_command(tickets_attachments)
 
 
 @main.group()

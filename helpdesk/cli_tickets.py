@@ -1,18 +1,22 @@
-"""`helpdesk tickets list` with its filters, `helpdesk tickets show`, and `helpdesk outbox retry`."""
+"""`helpdesk tickets list` with its filters, `helpdesk tickets show` and `attachments`, and
+`helpdesk outbox retry`."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import click
 from rich.table import Table
 from rich.text import Text
 
 from helpdesk.console import State, console, errors, plain, say
+from helpdesk.outbound.attach import size_words
 from helpdesk.rules.load import load_rules
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.tickets import views
+from helpdesk.tickets.blobs import BlobStore
 from helpdesk.tickets.record_text import RecordText
 from helpdesk.tickets.record_view import ticket_record
 from helpdesk.tickets.store_operator import TicketFilter
@@ -186,3 +190,52 @@ def outbox_retry(state: State, row_id: int | None, failed: bool) -> None:
     if row_id is not None and not changed:
         errors([f"no outbox mail #{row_id} waiting to be retried (unknown, or already sent)"])
     say(f"queued again: {changed} mail(s)")
+
+
+@click.command("attachments")
+@click.argument("number")
+@click.option(
+    "--save",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write each file into this folder (created if need be); names already there are kept.",
+)
+@click.pass_obj
+def tickets_attachments(state: State, number: str, folder: Path | None) -> None:
+    """List ticket NUMBER's attachments (which mail, name, size), or save them with --save DIR:
+    what the owner's notice points to when the customer's files were too large to forward."""
+    config, repo = state.repository()
+    zh = config.default_language == "zh"
+    blobs = BlobStore(config.paths.data / "attachments")
+    ticket = repo.ticket_detail(number)
+    found = [(m, a) for m in ticket.messages for a in m.attachments]
+    if not found:
+        say("该工单没有附件" if zh else "no attachments on this ticket")
+        return
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+    for message, attachment in found:
+        when = f"{message.created_at.astimezone(config.zone):%Y-%m-%d %H:%M}"
+        size = size_words(attachment.size, config.default_language)
+        line = f"{when} {message.sender} {attachment.filename} ({size})"
+        if folder is not None:
+            try:
+                target = _free_name(folder, attachment.filename)
+                target.write_bytes(blobs.get(attachment.sha256))
+                line += f" → {target}"
+            except OSError as exc:
+                line += f"：未能保存（{exc.strerror}）" if zh else f": not saved ({exc.strerror})"
+        say(line)
+
+
+def _free_name(folder: Path, name: str) -> Path:
+    """A path in `folder` for a file the mail called `name`: its last part only, without control
+    characters, numbered ("report (2).pdf") when the name is taken, never outside the folder."""
+    base = "".join(c for c in name.replace("\\", "/").rpartition("/")[2] if c.isprintable()).strip()
+    base = base.lstrip(".") or "attachment"
+    stem, dot, suffix = base.rpartition(".") if "." in base else (base, "", "")
+    target, count = folder / base, 1
+    while target.exists():
+        count += 1
+        target = folder / f"{stem} ({count}){dot}{suffix}"
+    return target

@@ -212,6 +212,19 @@ class PrivacyConfig(_Section):
     raw_retention_days: int = Field(
         365, ge=0, description="days the raw mail is kept, then deleted (0: kept forever)"
     )
+    staff_names: Literal["full", "masked"] = Field(
+        "full", description="how mail to customers names an engineer: 王伟, or masked as 王工 / Engineer Wang"
+    )
+
+
+class AttachmentsConfig(_Section):
+    """The customer's attachments in the owner's assignment notice."""
+
+    forward_limit: int = Field(
+        5 * 1024 * 1024,
+        ge=0,
+        description="bytes in all the notice carries; above, it lists them and the command that fetches them",
+    )
 
 
 class PathsConfig(_Section):
@@ -303,6 +316,7 @@ class Config(_Section):
     paths: PathsConfig = PathsConfig()
     commands: CommandsConfig = CommandsConfig()
     privacy: PrivacyConfig = PrivacyConfig()
+    attachments: AttachmentsConfig = AttachmentsConfig()
     metrics: MetricsConfig = MetricsConfig()
     logging: LoggingConfig = LoggingConfig()
     limits: LimitsConfig = LimitsConfig()

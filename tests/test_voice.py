@@ -38,7 +38,15 @@ EXAMPLES = Examples(RULES, Renderer(TEMPLATES))
 DOCS = ROOT / "docs" / "mails"
 
 # Words allowed in a Chinese mail although Latin: commands, product names, the CLI we point to.
-PRODUCT_WORDS = ("helpdesk tickets show", "DKIM", "DMARC", "ACK", "OA")
+PRODUCT_WORDS = (
+    "helpdesk tickets show",
+    "helpdesk tickets attachments",
+    "--save",
+    "DKIM",
+    "DMARC",
+    "ACK",
+    "OA",
+)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _COMMAND = re.compile(r"#[A-Za-z_]+")
 _CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")

@@ -33,6 +33,7 @@ def compose(
     in_reply_to: str | None,
     references: list[str],
     now: datetime,
+    files: tuple[tuple[str, str, bytes], ...] = (),
 ) -> Outgoing:
     """A multipart/alternative mail whose subject carries the ticket tag and whose headers thread it.
 
@@ -40,7 +41,8 @@ def compose(
     `X-Auto-Response-Suppress` asks Exchange not to send out-of-office notices back.
     Names and the subject come from mail and config, so CR, LF and other control
     characters are neutralised before they reach a header; `recipient` must be exactly
-    one address, which is the whole of `To:` (ValueError otherwise).
+    one address, which is the whole of `To:` (ValueError otherwise). `files` (name, content
+    type, bytes) are attached, making the mail multipart/mixed.
     """
     domain = sender_address.rpartition("@")[2] or "localhost"
     message_id = make_msgid(domain=domain)
@@ -62,6 +64,12 @@ def compose(
     mail["Content-Language"] = "zh-CN" if rendered.language == "zh" else "en"
     mail.set_content(rendered.text, charset="utf-8")
     mail.add_alternative(rendered.html, subtype="html", charset="utf-8")
+    for name, content_type, data in files:
+        maintype, _, subtype = content_type.lower().partition("/")
+        if maintype in ("multipart", "message") or not subtype:  # carried as bytes, never re-parsed
+            maintype, subtype = "application", "octet-stream"
+        name = neutralise(name) or "attachment"
+        mail.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
     return Outgoing(message_id.strip("<>"), subject, mail.as_bytes())
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import object_session
 from helpdesk.knowledge.entry import masked
 from helpdesk.knowledge.similar import similar_tickets
 from helpdesk.outbound import phrases
+from helpdesk.outbound.attach import CustomerFiles
 from helpdesk.outbound.phrases_dates import resolve
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.sla.deadlines import clock_length
@@ -69,6 +70,7 @@ def ticket_context(
         "cause": "",
         "moved": False,
         "similar": SimilarPast(rules, ticket),
+        "customer_files": CustomerFiles(ticket, language),
     }
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from helpdesk.clock import ManualClock
 from helpdesk.config import Config
 from helpdesk.errors import TemplateError
+from helpdesk.outbound.attach import SampleFiles, size_words
 from helpdesk.outbound.context import local_time, thread_history, ticket_context
 from helpdesk.outbound.examples_data import CUSTOMERS, HANDLING, figures, knowledge, report
 from helpdesk.outbound.outbox import Notifier
@@ -42,6 +43,17 @@ SIMILAR = {
         }
     ],
 }
+
+# The customer's files in the assignment notices: carried with the mail, or listed over the limit.
+def _sent(language: str, attached: bool) -> SampleFiles:
+    sizes = [size_words(48 * 1024, language), size_words(6 * 1024 * 1024, language)]
+    named = zip(("screenshot.png", CUSTOMERS[language]["log_name"]), sizes, strict=True)
+    files = [{"name": name, "size": size} for name, size in named]
+    return SampleFiles(files, attached=attached, total=sizes[1], number="202611-001")
+
+
+FILES = {language: _sent(language, True) for language in LANGUAGES}
+LISTED = {language: _sent(language, False) for language in LANGUAGES}
 
 
 @dataclass(frozen=True)
@@ -201,7 +213,12 @@ class Examples:
             return [(f"a {kind} report", "fault", "in_progress", {"period": kind}) for kind in kinds]
         if template in ("assignment", "urgent_assignment"):
             found = [("fault", "fault", "in_progress", {})]
-            return [*found, ("similar solved tickets", "fault", "in_progress", {"similar": SIMILAR})]
+            found.append(("similar solved tickets", "fault", "in_progress", {"similar": SIMILAR}))
+            return [
+                *found,
+                ("the customer's attachments, attached", "fault", "in_progress", {"customer_files": FILES}),
+                ("attachments over the forwarding limit", "fault", "in_progress", {"customer_files": LISTED}),
+            ]
         if template == "acknowledgement":
             return [
                 ("fields missing", "fault", "info_pending", {}),

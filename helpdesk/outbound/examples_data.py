@@ -10,6 +10,7 @@ CUSTOMERS = {
         "name": "李雷",
         "email": "li.lei@example.cn",
         "subject": "OA 无法登录",
+        "log_name": "服务日志.log",
         "text": "您好，今天 9:05 起登录 OA 时提示“验证码错误”，版本 3.2.1。\n1. 打开登录页\n2. 输入账号密码",
         "fields": {"occurred_at": "今天 9:05", "error_message": "验证码错误", "system_version": "3.2.1"},
         "reply": "已经清理了缓存，还是提示验证码错误，请尽快处理，我们上午要用。",
@@ -22,6 +23,7 @@ CUSTOMERS = {
         "name": "Anna Smith",
         "email": "anna.smith@example.com",
         "subject": "Cannot log in to OA",
+        "log_name": "service.log",
         "text": "Hello, since 9:05 today OA says 'invalid captcha' when I log in. Version 3.2.1.\n"
         "1. Open the login page\n2. Enter the user name and password",
         "fields": {

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from helpdesk.clock import Clock
 from helpdesk.config import Config
+from helpdesk.outbound.attach import File, forwarding
 from helpdesk.outbound.compose import compose
 from helpdesk.outbound.render import Rendered, Renderer
 from helpdesk.tickets.models import Message, OutboxMail, Ticket
@@ -42,6 +43,7 @@ class Notifier:
         automatic: bool,
         thread: list[str],
         tag: str = "",
+        files: tuple[File, ...] = (),
     ) -> OutboxMail:
         """Compose `rendered` (threaded after `thread`) and add it to the outbox."""
         now = self.clock.now()
@@ -54,6 +56,7 @@ class Notifier:
             in_reply_to=thread[-1] if thread else None,
             references=thread,
             now=now,
+            files=files,
         )
         row = OutboxMail(
             ticket=ticket,
@@ -89,6 +92,7 @@ class Notifier:
         """
         now = self.clock.now()
         tag = subject_tag(self.config.numbering, ticket.number)
+        context, files = forwarding(template, context, self.config)
         rendered = self.renderer.render(template, language, {**context, "tag": tag, **self.voice()})
         thread = repo.thread_ids(ticket)
         row = self._queue(
@@ -100,6 +104,7 @@ class Notifier:
             automatic=automatic,
             thread=thread,
             tag=tag,
+            files=files,
         )
         repo.session.add(
             Message(

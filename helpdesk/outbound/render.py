@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 
 from helpdesk.errors import TemplateError
 from helpdesk.outbound import phrases
+from helpdesk.outbound.attach import SampleFiles
 from helpdesk.outbound.phrases_reasons import say
 
 
@@ -221,7 +222,12 @@ _FIGURES = {
 }
 _TIMES = {"count": 2, "average": "25分钟", "median": "20分钟"}
 _ROW = {"number": "202611-001", "subject": "OA", "clock": "解决", "due": "11-23 18:00", "owner": "王伟"}
+
+
 SAMPLE: dict = {
+    "customer_files": SampleFiles(
+        [{"name": "截图.png", "size": "48 千字节"}], total="48 千字节", number="202611-001"
+    ),
     "ticket": _TICKET,
     "fields": [{"label": "系统版本", "value": "3.2.1"}],
     "missing": [{"label": "操作步骤", "hint": "每一步做了什么"}],
