@@ -44,6 +44,7 @@ SIMILAR = {
     ],
 }
 
+
 # The customer's files in the assignment notices: carried with the mail, or listed over the limit.
 def _sent(language: str, attached: bool) -> SampleFiles:
     sizes = [size_words(48 * 1024, language), size_words(6 * 1024 * 1024, language)]
@@ -219,6 +220,11 @@ class Examples:
                 ("the customer's attachments, attached", "fault", "in_progress", {"customer_files": FILES}),
                 ("attachments over the forwarding limit", "fault", "in_progress", {"customer_files": LISTED}),
             ]
+        if template == "collaboration":
+            return [
+                ("with a time point", "fault", "in_progress", {}),
+                ("no time point", "fault", "in_progress", {"due": ""}),
+            ]
         if template == "acknowledgement":
             return [
                 ("fields missing", "fault", "info_pending", {}),
@@ -310,6 +316,7 @@ def _extras(rules: RuleSet, template: str, language: str, ticket: Ticket) -> dic
         "sensitive_masked": {"kinds": ["id_card", "mobile"]},
         "customer_reply": {"message": who["reply"], "attachments": ["screenshot.png"]},
         "deadline_warning": {"clock": clock_name("resolution", language), "due": "2026-11-23 18:00"},
+        "collaboration": {"asked_by": rules.directory.person("li.na").name, "due": "2026-11-24 18:00"},
         "escalation": {
             "clock": clock_name("first_response", language),
             "due": "2026-11-23 10:30",

@@ -225,6 +225,7 @@ _ROW = {"number": "202611-001", "subject": "OA", "clock": "解决", "due": "11-2
 
 
 SAMPLE: dict = {
+    "asked_by": "王伟",
     "customer_files": SampleFiles(
         [{"name": "截图.png", "size": "48 千字节"}], total="48 千字节", number="202611-001"
     ),

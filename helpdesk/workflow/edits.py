@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 from helpdesk.calendar import person_zone
 from helpdesk.effects import Notify, Plan
@@ -189,17 +189,79 @@ def _type(edit: Edit, arg: str) -> dict:
 
 
 def _collaborators(edit: Edit, arg: str) -> dict:
-    wanted = [w for w in re.split(r"[\s,，、;；]+", arg.strip()) if w]
+    """`#collaborators li.na 2026-12-02 18:00, chen.jie` / `#协作 李娜 明天18:00、陈杰`: each person
+    (id, e-mail or name) may be followed by the time point they owe; each named is mailed."""
+    named = _named(edit, arg)
+    collaborators = sorted({*edit.plan.view.collaborators, *named})
+    edit.plan.set(collaborators=tuple(collaborators))
+    due = {}
+    for person_id, when in named.items():
+        person = edit.rules.directory.person(person_id)
+        extra = {"asked_by": edit.person.name, "due": ""}
+        if when is not None:
+            due[person_id] = when.isoformat()
+            local = when.astimezone(person_zone(person, edit.zone)) if person else when
+            extra["due"] = f"{local:%Y-%m-%d %H:%M}"
+        edit.plan.add(Notify("collaboration", person=person_id, extra=extra))
+    return {"collaborators": collaborators, "due": due}
+
+
+def _named(edit: Edit, arg: str) -> dict[str, datetime | None]:
+    """Each person the argument names, with the time after their name (None when there is none)."""
     people = {p.id.lower(): p.id for p in edit.rules.directory.people}
     people |= {p.email.lower(): p.id for p in edit.rules.directory.people}
-    unknown = [w for w in wanted if w.lower() not in people]
-    if not wanted:
-        raise Refused("nobody_named")
+    people |= {p.name.lower(): p.id for p in edit.rules.directory.people}
+    said: dict[str, list[str]] = {}
+    unknown: list[str] = []
+    current = None
+    for word in (w for w in re.split(r"[\s,，、;；]+", arg.strip()) if w):
+        if word.lower() in people:
+            current = people[word.lower()]
+            said[current] = []
+        elif current is None or (not any(c.isdigit() for c in word) and not _DAY_WORD.fullmatch(word)):
+            unknown.append(word)
+        else:
+            said[current].append(word)
     if unknown:
         raise Refused("unknown_people", names=unknown)
-    collaborators = sorted({*edit.plan.view.collaborators, *(people[w.lower()] for w in wanted)})
-    edit.plan.set(collaborators=tuple(collaborators))
-    return {"collaborators": collaborators}
+    if not said:
+        raise Refused("nobody_named")
+    return {person: _due(edit, " ".join(words)) if words else None for person, words in said.items()}
+
+
+_DAY_WORD = re.compile(r"今天|明天|后天|today|tomorrow|下午|晚上|pm", re.IGNORECASE)
+_RELATIVE = re.compile(
+    r"^(?:(?P<day>今天|明天|后天|today|tomorrow)\s*)?(?P<later>下午|晚上|pm\s*)?"
+    r"(?:(?P<h>\d{1,2})(?:\s*[:：]\s*(?P<m>\d{2})|\s*点(?P<half>半)?)?)?\s*(?P<pm>pm)?$",
+    re.IGNORECASE,
+)
+_AHEAD = {"今天": 0, "today": 0, "明天": 1, "tomorrow": 1, "后天": 2}
+
+
+def _due(edit: Edit, text: str) -> datetime:
+    """The moment `text` names in the asking person's zone: `2026-12-02 18:00`, `2026-12-02` (18:00),
+    `明天18:00`, `明天下午3点`, `tomorrow 6pm`, `17:30` (today); anything else is refused."""
+    zone = edit.person_zone
+    found = _ETA.match(text)
+    if found:
+        year, month, day, hour, minute = (
+            int(g) if g else 18 if i == 3 else 0 for i, g in enumerate(found.groups())
+        )
+        try:
+            return datetime(year, month, day, hour, minute, tzinfo=zone)
+        except ValueError:
+            raise Refused("unreadable", value=text) from None
+    said = _RELATIVE.match(text.strip())
+    if not said or not (said.group("day") or said.group("h")):
+        raise Refused("unreadable", value=text)
+    hour = int(said.group("h")) if said.group("h") else 18
+    minute = 30 if said.group("half") else int(said.group("m") or 0)
+    if (said.group("later") or said.group("pm")) and hour < 12:
+        hour += 12
+    if hour > 23 or minute > 59:
+        raise Refused("unreadable", value=text)
+    day = edit.now.astimezone(zone).date() + timedelta(days=_AHEAD[(said.group("day") or "今天").lower()])
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
 
 
 HANDLERS: dict[str, Callable[[Edit, str], dict]] = {
