@@ -113,7 +113,7 @@ class Applier:
         for key, value in effect.changes.items():
             setattr(ticket, key, list(value) if isinstance(value, tuple) else value)
         ticket.updated_at = now
-        if (ticket.priority, ticket.type) != before and _names(repo, ticket):
+        if (ticket.priority, ticket.type) != before and repo.clock_names(ticket):
             self._derive_clocks(repo, ticket, now)
         elif self._urgent(ticket) != urgent:
             self._follow_status(repo, ticket, now)
@@ -148,7 +148,7 @@ class Applier:
         """Start each named clock the SLA gives the ticket, unless it runs already; none once closed."""
         if ticket.status == CLOSED:
             return
-        running = {c.name for c in _running(repo, ticket)}
+        running = {c.name for c in repo.open_clocks(ticket)}
         calendar = self.rules.calendars.of(ticket.team)
         for name in names:
             length = self._length(ticket, name)
@@ -170,7 +170,7 @@ class Applier:
 
     def _stop(self, repo: Repository, ticket: Ticket, names: Iterable[str], now: datetime) -> None:
         wanted = set(names)
-        for clock in _running(repo, ticket):
+        for clock in repo.open_clocks(ticket):
             if clock.name in wanted:
                 clock.met_at = now
                 late = clock.breached_at is not None
@@ -181,7 +181,7 @@ class Applier:
         resume them on leaving. A promised time (the ETA) never moves."""
         waiting = ticket.status in self.rules.sla.pause_in and not self._urgent(ticket)
         calendar = self.rules.calendars.of(ticket.team)
-        for clock in _running(repo, ticket):
+        for clock in repo.open_clocks(ticket):
             if clock.name in PROMISED:
                 continue
             if waiting and clock.paused_at is None:
@@ -196,7 +196,7 @@ class Applier:
         start plus its pauses), the clocks the ticket now has but never had started, the ones it
         no longer has removed."""
         calendar = self.rules.calendars.of(ticket.team)
-        for clock in _running(repo, ticket):
+        for clock in repo.open_clocks(ticket):
             if clock.name in PROMISED:
                 continue
             length = self._length(ticket, clock.name)
@@ -207,7 +207,7 @@ class Applier:
             clock.working_time = length.working
             paused = timedelta(seconds=clock.paused_seconds)
             clock.due_at = due_after(calendar, clock.started_at, length) + paused
-        self._start(repo, ticket, [n for n in CLOCKS if n not in _names(repo, ticket)], now)
+        self._start(repo, ticket, [n for n in CLOCKS if n not in repo.clock_names(ticket)], now)
 
     def _urgent(self, ticket: Ticket) -> bool:
         return self.rules.catalog.is_urgent(ticket.priority, ticket.tags or ())
@@ -218,7 +218,7 @@ class Applier:
         """A new ETA is the handling plan: that clock is met, the old promise ends, the new one runs
         until it passes; a moved one is told (the decider that moved it gave the reason)."""
         self._stop(repo, ticket, ("plan",), now)
-        for clock in _running(repo, ticket):
+        for clock in repo.open_clocks(ticket):
             if clock.name == "eta":
                 clock.met_at = now
         if ticket.eta is not None and ticket.status not in (RESOLVED, CLOSED):
@@ -245,7 +245,7 @@ class Applier:
         return clock_length(self.rules.sla, name, ticket.requester_email, ticket.priority, ticket.type)
 
     def _acknowledge(self, repo: Repository, ticket: Ticket, effect: Acknowledge, now: datetime) -> None:
-        for clock in _running(repo, ticket):
+        for clock in repo.open_clocks(ticket):
             if clock.acknowledged_at is None and effect.person_id in clock.escalated_to:
                 clock.acknowledged_at = now
                 repo.add_event(ticket, now, effect.actor, "escalation_acknowledged", {"clock": clock.name})
@@ -340,24 +340,6 @@ class Applier:
         if effect.history:
             context["history"] = thread_history(ticket, zone)
         return context | effect.extra
-
-
-def _clocks(repo: Repository, ticket: Ticket) -> list[TicketClock]:
-    """Every clock the ticket has, met or running, oldest first: `ticket.clocks`, read from the
-    database once (the callers lock or load the ticket in this transaction) and kept current
-    here as clocks start, stop and go, so reading it flushes nothing and queries nothing again."""
-    with repo.session.no_autoflush:  # clocks added since are in the list already
-        return ticket.clocks
-
-
-def _running(repo: Repository, ticket: Ticket) -> list[TicketClock]:
-    """The ticket's clocks that have not been met, oldest first."""
-    return [clock for clock in _clocks(repo, ticket) if clock.met_at is None]
-
-
-def _names(repo: Repository, ticket: Ticket) -> set[str]:
-    """Every clock the ticket has ever had, met or running."""
-    return {clock.name for clock in _clocks(repo, ticket)}
 
 
 def _remove(repo: Repository, ticket: Ticket, clock: TicketClock) -> None:

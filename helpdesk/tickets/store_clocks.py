@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, false, func, inspect, or_, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -49,17 +49,21 @@ class ClockQueries:
 
     def open_clocks(self, ticket: Ticket) -> list[TicketClock]:
         """The ticket's clocks that have not been met, oldest first."""
-        return list(
-            self.session.scalars(
-                select(TicketClock)
-                .where(TicketClock.ticket_id == ticket.id, TicketClock.met_at.is_(None))
-                .order_by(TicketClock.id)
-            )
-        )
+        return [clock for clock in self._clocks(ticket) if clock.met_at is None]
 
     def clock_names(self, ticket: Ticket) -> set[str]:
         """Every clock the ticket has ever had, met or running."""
-        return set(self.session.scalars(select(TicketClock.name).where(TicketClock.ticket_id == ticket.id)))
+        return {clock.name for clock in self._clocks(ticket)}
+
+    def _clocks(self, ticket: Ticket) -> list[TicketClock]:
+        """Every clock of `ticket`, oldest first. A ticket of this session (loaded or locked in its
+        transaction) reads them once, as ticket.clocks, kept current by the applier, with no
+        autoflush: a clock added since is in that list already. Any other from the database."""
+        if inspect(ticket).session is not self.session:
+            query = select(TicketClock).where(TicketClock.ticket_id == ticket.id).order_by(TicketClock.id)
+            return list(self.session.scalars(query))
+        with self.session.no_autoflush:
+            return ticket.clocks
 
     def tickets_with_due_clocks(self, now: datetime, levels: int) -> list[int]:
         """Tickets with a running clock past due that has an escalation level left (indexed)."""
