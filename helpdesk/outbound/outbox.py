@@ -23,8 +23,12 @@ class Notifier:
     clock: Clock
 
     def voice(self) -> dict:
-        """What every template is given about us: our name and signature in each language."""
-        return {"support_names": self.config.support_name.model_dump()}
+        """What every template is given about us: our name and signature in each language,
+        and how mail to customers names our engineers (privacy.staff_names)."""
+        return {
+            "support_names": self.config.support_name.model_dump(),
+            "staff_names": self.config.privacy.staff_names,
+        }
 
     def enqueue_rendered(
         self, repo: Repository, rendered: Rendered, *, recipient: str, kind: str

@@ -188,6 +188,37 @@ def joined(items: list, language: str) -> str:
     return LIST_SEPARATOR[language].join(str(pick(i, language)) for i in items) or NOTHING[language]
 
 
+# Two-character family names, so 欧阳明 is 欧阳工, not 欧工.
+_COMPOUND_SURNAMES = (
+    "欧阳",
+    "司马",
+    "诸葛",
+    "上官",
+    "东方",
+    "皇甫",
+    "尉迟",
+    "公孙",
+    "慕容",
+    "长孙",
+    "宇文",
+    "司徒",
+    "夏侯",
+    "令狐",
+)
+
+
+def masked_staff_name(name: str, language: str) -> str:
+    """An engineer as a customer reads them when privacy.staff_names is `masked`: 王伟 is 王工, the
+    way Chinese customers address an engineer (in either language's mail); Emma Brown is "Engineer
+    Brown", in Chinese "Brown工程师"."""
+    name = " ".join(name.split())
+    if name and not name.isascii():
+        compound = next((s for s in _COMPOUND_SURNAMES if name.startswith(s) and len(name) > 2), None)
+        return f"{compound or name[0]}工"
+    family = name.rpartition(" ")[2]
+    return f"{family}工程师" if language == "zh" else f"Engineer {family}"
+
+
 def greeting(name: str, language: str) -> str:
     name = " ".join(name.split())
     return GREETING[language].format(name=name) if name else GREETING_NAMELESS[language]

@@ -59,6 +59,7 @@ class Renderer:
                 subject = " ".join("".join(subject_block(text_template.new_context(voiced))).split())
                 text = _tidy(text_template.render(voiced))
                 html = html_template.render(voiced) if html_template else _wrap(text, subject, lang)
+                subject, text, html = (_masked_staff(part, voiced) for part in (subject, text, html))
                 return Rendered(subject=subject, text=text, html=html, language=lang)
             except jinja2.TemplateError as exc:
                 raise TemplateError(f"template {lang}/{name} failed: {exc}") from exc
@@ -138,6 +139,19 @@ def voice(language: str, context: dict) -> dict:
         "footer": phrases.FOOTER[language],
         "nothing": phrases.NOTHING[language],
     }
+
+
+def _masked_staff(text: str, context: dict) -> str:
+    """`text` of a customer's mail with every engineer's full name (the `people` a ticket's context
+    names, the customer aside) masked, when the config's privacy.staff_names is `masked`: the
+    owner line, the engineer's relayed words and their signature alike. Staff mail keeps them."""
+    if context.get("staff_names") != "masked" or "person_name" in context:
+        return text
+    customer = " ".join(str(context.get("customer_name") or "").split())
+    staff = {n for n in (context.get("people") or {}).values() if n and n != customer}
+    for name in sorted(staff, key=len, reverse=True):
+        text = text.replace(name, phrases.masked_staff_name(name, context["lang"]))
+    return text
 
 
 @jinja2.pass_context
