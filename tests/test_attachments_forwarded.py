@@ -168,3 +168,22 @@ def test_a_hostile_file_name_stays_inside_the_folder(make_config, db_url, clock,
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in saved.iterdir()) == ["evil .txt", "passwd"]
     assert not (tmp_path / "etc").exists()
+
+
+@pytest.mark.parametrize("limit", [0, 1024 * 1024])
+def test_a_secret_in_a_file_name_is_masked_in_the_notice(
+    make_config, db_url, clock, account, smtp, tmp_path, limit
+):
+    names = ("密码：Hunter2x.png", "13912345678 通话记录.txt")
+    app = desk(make_config, db_url, clock, tmp_path, "zh", limit)
+    try:
+        account.deliver(with_files(*STORY["zh"][:3], names))
+        app.run_once()
+        notice, _ = owner_mail(app, smtp, ticket_now(app).number)
+    finally:
+        app.close()
+    carried = [part.get_filename() or "" for part in notice.iter_attachments()]
+    assert len(carried) == (2 if limit else 0)
+    everything = "\n".join([body(notice), notice.get_body(("html",)).get_content(), *carried])
+    assert "附件：客户发来 2 个附件" in everything
+    assert "Hunter2x" not in everything and "13912345678" not in everything
