@@ -19,7 +19,7 @@ from helpdesk.clock import ManualClock
 from helpdesk.daemon import Helpdesk
 from tests.conftest import SHIPPED_RULES
 from tests.test_similar_assignment import owner_mail
-from tests.test_workflow import START, body, ticket_now
+from tests.test_workflow import START, body, mails_to, reply, ticket_now
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40  # 10 KB
 LOG = ("2026-11-23 09:05 ERROR 打印队列错误 print queue stuck\n" * 200).encode("utf-8")
@@ -187,3 +187,28 @@ def test_a_secret_in_a_file_name_is_masked_in_the_notice(
     everything = "\n".join([body(notice), notice.get_body(("html",)).get_content(), *carried])
     assert "附件：客户发来 2 个附件" in everything
     assert "Hunter2x" not in everything and "13912345678" not in everything
+
+
+def test_a_collaborator_gets_the_files_too_and_the_customer_never_gets_them_back(
+    make_config, db_url, clock, account, smtp, tmp_path, language
+):
+    sender, subject, text, names, count, *_ = STORY[language]
+    app = desk(make_config, db_url, clock, tmp_path, language, 1024 * 1024)
+    try:
+        account.deliver(with_files(sender, subject, text, names))
+        app.run_once()
+        number = ticket_now(app).number
+        notice, owner = owner_mail(app, smtp, number)
+        helper = "chen.jie" if "chen.jie" not in owner else "li.na"
+        account.deliver(reply(notice, owner, "Re: ", f"#collaborators {helper}\n\n{REPLY[language]}"))
+        app.run_once()
+    finally:
+        app.close()
+    [asked] = mails_to(smtp, f"{helper}@example.com")
+    assert sorted(p.get_filename() for p in asked.iter_attachments()) == sorted(names)
+    assert count in body(asked)
+    customer = mails_to(smtp, sender.split("<")[1].rstrip(">"))
+    assert len(customer) >= 2 and all(list(m.iter_attachments()) == [] for m in customer)
+
+
+REPLY = {"zh": "已收到截图，正在排查。", "en": "Got the screenshot, looking into it."}

@@ -10,8 +10,9 @@ from helpdesk.config import Config
 from helpdesk.tickets.blobs import BlobStore
 from helpdesk.tickets.models import AttachmentRow, Ticket
 
-# The mails that carry the customer's files: the owner's notices. Every other mail names none.
-FORWARDED = ("assignment", "urgent_assignment")
+# The mails that carry the customer's files: the owner's notices and the collaborators'. No other
+# mail carries them (a customer never gets their own files back).
+FORWARDED = ("assignment", "urgent_assignment", "collaboration")
 
 File = tuple[str, str, bytes]  # name, content type, bytes: what compose attaches
 

@@ -222,7 +222,12 @@ class Examples:
             ]
         if template == "collaboration":
             return [
-                ("with a time point", "fault", "in_progress", {}),
+                (
+                    "with a time point and the customer's files",
+                    "fault",
+                    "in_progress",
+                    {"customer_files": FILES},
+                ),
                 ("no time point", "fault", "in_progress", {"due": ""}),
             ]
         if template == "acknowledgement":
