@@ -12,8 +12,8 @@ from helpdesk.calendar import BusinessCalendar
 from helpdesk.effects import Effect, Notify, Plan
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.rules.schema import Duration, Progress
+from helpdesk.tickets.due import Among, LastHeard
 from helpdesk.tickets.snapshot import TicketView
-from helpdesk.tickets.store_clocks import Among, LastHeard
 
 
 def progress(rules: RuleSet, view: TicketView, now: datetime) -> list[Effect]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, case, false, func, inspect, or_, select, true
@@ -10,6 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from helpdesk.rules.schema import Confirmation
+from helpdesk.tickets.due import Among, LastHeard
 from helpdesk.tickets.models import (
     DigestSent,
     Ticket,
@@ -115,7 +115,9 @@ class ClockQueries:
                 when = last < heard.before
             else:
                 when = (last <= heard.before) & (reminded.is_(None) | (reminded <= heard.before))
-            matching.append(heard.priorities.where(Ticket.priority) & heard.teams.where(Ticket.team) & when)
+            matching.append(
+                _among(heard.priorities, Ticket.priority) & _among(heard.teams, Ticket.team) & when
+            )
         return list(
             self.session.scalars(
                 select(Ticket.id).where(Ticket.status.in_(states), or_(*matching)).order_by(Ticket.id)
@@ -135,26 +137,8 @@ class ClockQueries:
         return claimed is not None
 
 
-@dataclass(frozen=True)
-class Among:
-    """Some values of a column, or (others) every value but these, none included."""
-
-    values: tuple[str, ...]
-    others: bool = False
-
-    def where(self, column) -> ColumnElement[bool]:
-        if not self.others:
-            return column.in_(self.values) if self.values else false()
-        return column.is_(None) | column.not_in(self.values) if self.values else true()
-
-
-@dataclass(frozen=True)
-class LastHeard:
-    """Tickets of `priorities` on `teams` whose customer was last heard (their latest update, else
-    the ticket's creation) before `before`: at it or earlier, with no owner's reminder after it,
-    for an interval cadence; strictly earlier, reminder or not, for the daily summary."""
-
-    priorities: Among
-    teams: Among
-    before: datetime
-    daily: bool
+def _among(among: Among, column) -> ColumnElement[bool]:
+    """The condition `among` puts on `column`: some values, or every value but these (none too)."""
+    if not among.others:
+        return column.in_(among.values) if among.values else false()
+    return column.is_(None) | column.not_in(among.values) if among.values else true()
