@@ -9,7 +9,7 @@ import pytest
 from helpdesk.clock import ManualClock
 from helpdesk.daemon import Helpdesk
 from helpdesk.demo import customer_mail
-from helpdesk.outbound.phrases import masked_staff_name
+from helpdesk.outbound.phrases import mask_staff_names, masked_staff_name
 from tests.test_attachments_forwarded import rules_for
 from tests.test_similar_assignment import STORY as REPORTS
 from tests.test_similar_assignment import owner_mail
@@ -75,3 +75,9 @@ def test_masked_forms():
     assert masked_staff_name("欧阳明", "zh") == "欧阳工" and masked_staff_name("欧阳", "zh") == "欧工"
     assert masked_staff_name("Emma Brown", "en") == "Engineer Brown"
     assert masked_staff_name("Emma  Brown", "zh") == "Brown工程师"
+
+
+def test_only_whole_latin_names_are_masked():
+    said = "Li fixed it with Emma Brown at Limited Co.; 王伟说已修复。"
+    masked = mask_staff_names(said, {"Li", "Emma Brown", "王伟"}, "en")
+    assert masked == "Engineer Li fixed it with Engineer Brown at Limited Co.; 王工说已修复。"

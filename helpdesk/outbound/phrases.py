@@ -7,6 +7,7 @@ reasons a command is refused, rendered from a code and its arguments in the read
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -217,6 +218,15 @@ def masked_staff_name(name: str, language: str) -> str:
         return f"{compound or name[0]}工"
     family = name.rpartition(" ")[2]
     return f"{family}工程师" if language == "zh" else f"Engineer {family}"
+
+
+def mask_staff_names(text: str, names: set[str], language: str) -> str:
+    """`text` with each of `names` masked (`masked_staff_name`), longest first; a Latin name only as
+    a whole word, so "Li" leaves "Limited" alone."""
+    for name in sorted(names, key=len, reverse=True):
+        pattern = rf"(?<![A-Za-z]){re.escape(name)}(?![A-Za-z])" if name.isascii() else re.escape(name)
+        text = re.sub(pattern, lambda _m, n=name: masked_staff_name(n, language), text)
+    return text
 
 
 def greeting(name: str, language: str) -> str:

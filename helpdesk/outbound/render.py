@@ -149,9 +149,7 @@ def _masked_staff(text: str, context: dict) -> str:
         return text
     customer = " ".join(str(context.get("customer_name") or "").split())
     staff = {n for n in (context.get("people") or {}).values() if n and n != customer}
-    for name in sorted(staff, key=len, reverse=True):
-        text = text.replace(name, phrases.masked_staff_name(name, context["lang"]))
-    return text
+    return phrases.mask_staff_names(text, staff, context["lang"])
 
 
 @jinja2.pass_context
