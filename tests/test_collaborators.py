@@ -98,3 +98,19 @@ def test_a_time_that_names_no_moment_is_refused_and_nobody_is_mailed(app, accoun
     assert ticket_now(app, number).collaborators == [] and mails_to(smtp, "li.na@example.com") == []
     receipt = body(mails_to(smtp, owner.split("<")[1].rstrip(">"))[-1])
     assert "2026-13-45" in receipt
+
+
+def test_the_customer_update_names_the_collaborators(app, account, smtp, language):
+    _, owner = owner_replies(app, account, smtp, language, STORY[language]["command"])
+    notice = mails_to(smtp, owner.split("<")[1].rstrip(">"))[0]
+    account.deliver(reply(notice, owner, "Re: ", UPDATE[language]))
+    app.run_once()
+    customer = REPORTS[language]["customer"].split("<")[1].rstrip(">")
+    update = body(mails_to(smtp, customer)[-1])
+    assert UPDATE[language] in update
+    assert {"zh": "协作人：陈杰、Emma Brown、李娜", "en": "Working with: 陈杰, Emma Brown, 李娜"}[
+        language
+    ] in update
+
+
+UPDATE = {"zh": "已请数据库组协助排查。", "en": "The database team is helping us."}

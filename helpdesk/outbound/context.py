@@ -44,6 +44,9 @@ def ticket_context(
             "priority": label("priority", ticket.priority, language),
             "team": label("team", ticket.team, language),
             "owner": owner.name if owner else phrases.UNASSIGNED[language],
+            "collaborators": [
+                person.name for person in map(rules.directory.person, ticket.collaborators or []) if person
+            ],
             "requester": requester(ticket, language),
             "created_local": local_time(ticket.created_at, zone),
             "description": ticket.description,

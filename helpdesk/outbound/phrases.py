@@ -36,6 +36,7 @@ LABELS: dict[str, dict[str, str]] = {
     "priority": {"zh": "紧急程度", "en": "Priority"},
     "status": {"zh": "当前状态", "en": "Status"},
     "owner": {"zh": "负责人", "en": "Owner"},
+    "collaborators": {"zh": "协作人", "en": "Working with"},
     "team": {"zh": "负责团队", "en": "Team"},
     "requester": {"zh": "提交人", "en": "Requester"},
     "submitted": {"zh": "提交时间", "en": "Submitted at"},

@@ -219,6 +219,7 @@ _TICKET = {
     "priority": "严重",
     "team": "运维组",
     "owner": "王伟",
+    "collaborators": ["李娜"],
     "requester": "李雷（li.lei@example.cn）",
     "created_local": "2026-11-23 10:00",
     "description": "登录时提示验证码错误",
