@@ -44,10 +44,10 @@ from helpdesk.rules.ruleset import RuleSet
 from helpdesk.rules.schema import Duration
 from helpdesk.sla.deadlines import clock_length, due_after, resumed_due
 from helpdesk.sla.escalation import eta_moved
-from helpdesk.tickets.models import Ticket, TicketClock
+from helpdesk.tickets.models import OutboxMail, Ticket, TicketClock
 from helpdesk.tickets.repository import Repository
 from helpdesk.tickets.status import CLOSED, REOPENED, RESOLVED
-from helpdesk.tickets.store_outbox import day_start
+from helpdesk.tickets.store_outbox import SUPPRESSED, day_start
 
 log = logging.getLogger(__name__)
 
@@ -301,7 +301,7 @@ class Applier:
         to recognise dies out instead of filling both mailboxes; people's mail is never counted."""
         limit = self.config.auto_reply_daily_limit
         since = day_start(now.astimezone(self.config.zone))
-        if repo.automatic_mails_since(recipient, since) < limit:
+        if _automatic_mails_since(repo, recipient, since) < limit:
             return False
         log.warning(
             "ticket %s: automatic mail %s to %s held back by the daily cap of %d",
@@ -340,6 +340,28 @@ class Applier:
         if effect.history:
             context["history"] = thread_history(ticket, zone)
         return context | effect.extra
+
+
+def _automatic_mails_since(repo: Repository, recipient: str, since: datetime) -> int:
+    """What the cap counts, without flushing the mail's rows for it (they are written once, later):
+    the database's rows plus this transaction's unwritten ones. An outbox row changed or deleted
+    and not yet written (none on ingest) makes it flush first, as a plain count would."""
+    session = repo.session
+    if any(isinstance(row, OutboxMail) for row in (*session.dirty, *session.deleted)):
+        return repo.automatic_mails_since(recipient, since)
+    with session.no_autoflush:
+        written = repo.automatic_mails_since(recipient, since)
+    address = recipient.lower()
+    unwritten = (
+        row
+        for row in session.new
+        if isinstance(row, OutboxMail)
+        and row.recipient == address
+        and row.automatic
+        and row.status != SUPPRESSED
+        and row.created_at >= since
+    )
+    return written + sum(1 for _ in unwritten)
 
 
 def _remove(repo: Repository, ticket: Ticket, clock: TicketClock) -> None:
