@@ -7,7 +7,7 @@ import hashlib
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from helpdesk.config import NumberingConfig, NumberScheme
+from helpdesk.config_numbering import NumberingConfig, NumberScheme
 from helpdesk.intake.extract import read_report
 from helpdesk.rules.conditions import Facts
 from helpdesk.tickets.repository import Repository
