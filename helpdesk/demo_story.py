@@ -10,8 +10,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from helpdesk.intake.extract import WRITTEN
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.tickets.models import Ticket
+from helpdesk.tickets.record_text import RECORD_FIELDS, VALUES
 
 WORDS = {
     "zh": {
@@ -28,7 +30,13 @@ WORDS = {
         "ticket": "工单 {number}「{subject}」，来自 {sender}",
         "read": "读到",
         "line": "（第 {line} 行）",
-        "attachment": "（附件）",
+        "written": "（客户原话）",
+        "sources": {
+            "attachment": "（附件）",
+            "signature": "（签名）",
+            "domain": "（发件人域名）",
+            "customers": "（客户名录）",
+        },
         "rules": "命中规则",
         "rule": "{rule}（{where}）→ {sets}",
         "no_rule": "没有规则命中，使用默认值",
@@ -56,8 +64,15 @@ WORDS = {
         "templates": {
             "acknowledgement": "受理回执",
             "information_request": "补充信息请求",
+            "information_reminder": "补充信息提醒",
             "assignment": "分配通知",
+            "urgent_assignment": "紧急分配通知",
+            "customer_reply": "客户来信转交",
+            "sensitive_masked": "敏感信息提示",
+            "receipt": "指令回执",
+            "status_update": "进展通知",
         },
+        "mail": "通知邮件",
     },
     "en": {
         "title": "helpdesk demo in {workdir}",
@@ -75,7 +90,13 @@ WORDS = {
         "ticket": "Ticket {number} “{subject}” from {sender}",
         "read": "read",
         "line": " (line {line})",
-        "attachment": " (attachment)",
+        "written": " (as written)",
+        "sources": {
+            "attachment": " (attachment)",
+            "signature": " (signature)",
+            "domain": " (sender's domain)",
+            "customers": " (customer list)",
+        },
         "rules": "rules fired",
         "rule": "{rule} ({where}) → {sets}",
         "no_rule": "no rule fired; defaults apply",
@@ -104,8 +125,15 @@ WORDS = {
         "templates": {
             "acknowledgement": "acknowledgement",
             "information_request": "information request",
+            "information_reminder": "information reminder",
             "assignment": "assignment notice",
+            "urgent_assignment": "urgent assignment notice",
+            "customer_reply": "customer's mail passed on",
+            "sensitive_masked": "sensitive-data notice",
+            "receipt": "command receipt",
+            "status_update": "status update",
         },
+        "mail": "notice",
     },
 }
 
@@ -165,7 +193,7 @@ class Story:
         for message in replies:
             quoted = "\n".join(f"│ {line}" for line in message.new_text.splitlines())
             self._item(w["reply"], f"{w['cut']}\n{quoted}")
-        mails = [f"{w['templates'].get(m.kind, m.kind)} → {m.recipient}" for m in ticket.outbox]
+        mails = [f"{w['templates'].get(m.kind, w['mail'])} → {m.recipient}" for m in ticket.outbox]
         if mails:
             self._item(w["mails"], w["sep"].join(mails))
         self._item(w["state"], self.rules.labels.of("state", ticket.status, self.language))
@@ -184,12 +212,26 @@ class Story:
         w = self.words
         found = []
         for name, hit in detail.items():
-            attached = hit.get("source") == "attachment"
-            where = w["attachment"] if attached else w["line"].format(line=hit.get("line"))
+            source = hit.get("source", "text")
+            where = (
+                w["line"].format(line=hit.get("line")) if source == "text" else w["sources"].get(source, "")
+            )
             value = " / ".join(str(hit.get("value", "")).splitlines())
-            found.append(f"{self._label('field', name)} “{value}”{where}")
+            value = self._pick(VALUES[value]) if value in VALUES else value
+            found.append(f"{self._field(name)} “{value}”{where}")
         if found:
             self._item(w["read"], w["sep"].join(found))
+
+    def _field(self, name: str) -> str:
+        """The catalog's label, else the record field's (tickets show's table), in the reader's words."""
+        if name.endswith(WRITTEN):
+            return self._field(name.removesuffix(WRITTEN)) + self.words["written"]
+        if name in RECORD_FIELDS and name not in self.rules.catalog.fields:
+            return self._pick(RECORD_FIELDS[name])
+        return self._label("field", name)
+
+    def _pick(self, pair: tuple[str, str]) -> str:
+        return pair[0] if self.language == "zh" else pair[1]
 
     def _routed(self, detail: dict, _reason: str) -> None:
         w = self.words
