@@ -99,6 +99,7 @@ def check_workflows(workflows: Workflows, catalog: Catalog, at: Callable[..., No
     for state in workflows.keywords:
         if state not in states:
             at("keywords", state, f"keywords for unknown state {state!r}")
+    check_approval(workflows, catalog, at)
     if "default" not in workflows.workflows:
         at("workflows", "a 'default' workflow is needed for types without their own")
     for name, flow in workflows.workflows.items():
@@ -120,6 +121,18 @@ def check_workflows(workflows: Workflows, catalog: Catalog, at: Callable[..., No
                     state,
                     f"{name}: unknown template {template!r} (known: {known})",
                 )
+
+
+def check_approval(workflows: Workflows, catalog: Catalog, at: Callable[..., None]) -> None:
+    approval = workflows.approval
+    for index, name in enumerate(approval.types):
+        if name not in catalog.types:
+            at("approval", "types", index, f"approval: unknown type {name!r}")
+    for index, name in enumerate(approval.priorities):
+        if name not in catalog.priorities:
+            at("approval", "priorities", index, f"approval: unknown priority {name!r}")
+    if approval.types and "awaiting_approval" not in workflows.states:
+        at("approval", "approval needs the state 'awaiting_approval' under states")
 
 
 def check_sla(sla: Sla, catalog: Catalog, workflows: Workflows, at: Callable[..., None]) -> None:

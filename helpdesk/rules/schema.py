@@ -148,11 +148,23 @@ class Confirmation(_Strict):
     reopen_days: float = Field(7, ge=0)
 
 
+class Approval(_Strict):
+    """Which solutions the technical lead approves before the customer sees them: tickets of one
+    of `types` (and, when `priorities` is not empty, of one of those priorities). Off when empty."""
+
+    types: list[str] = []
+    priorities: list[str] = []
+
+    def needed(self, ticket_type: str | None, priority: str | None) -> bool:
+        return ticket_type in self.types and (not self.priorities or priority in self.priorities)
+
+
 class Workflows(_Strict):
     states: dict[str, Labels]
     keywords: dict[str, list[str]] = {}
     workflows: dict[str, WorkflowDef]
     confirmation: Confirmation = Confirmation()
+    approval: Approval = Approval()
 
     def of(self, ticket_type: str | None) -> WorkflowDef:
         return self.workflows.get(ticket_type or "", self.workflows["default"])

@@ -18,6 +18,8 @@ COMMANDS = {
     "note": ("note", "internal", "备注", "内部备注"),
     "type": ("type", "类型", "需求类型"),
     "collaborators": ("collaborators", "cc", "协作", "协作方"),
+    "approve": ("approve", "批准", "审批通过"),
+    "reject": ("reject", "驳回", "审批驳回"),
 }
 _SPELLINGS = {normalise(word): name for name, words in COMMANDS.items() for word in words}
 

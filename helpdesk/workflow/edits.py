@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
 from helpdesk.calendar import person_zone
-from helpdesk.effects import Notify, Plan
+from helpdesk.effects import Notify, Plan, StopClock
 from helpdesk.outbound.phrases import bilingual, duration
 from helpdesk.outbound.phrases_reasons import reason
 from helpdesk.rules.ruleset import RuleSet
@@ -19,11 +19,12 @@ _ETA = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2}))?$")
 
 
 class Refused(ValueError):
-    """A command that cannot be carried out, with its coded reason (`phrases_reasons`)."""
+    """A command that cannot be carried out, with its coded reason (`phrases_reasons`), or
+    a reason already written in both languages ({zh, en})."""
 
-    def __init__(self, code: str, **args: object) -> None:
+    def __init__(self, code: str | dict[str, str], **args: object) -> None:
         super().__init__(code)
-        self.reason = reason(code, **args)
+        self.reason = code if isinstance(code, dict) else reason(code, **args)
 
 
 @dataclass
@@ -264,6 +265,58 @@ def _due(edit: Edit, text: str) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
 
 
+def technical_lead(rules: RuleSet, view) -> Person | None:
+    """Who approves the ticket's solution: the team's manager, else the person its owner reports to."""
+    return rules.directory.manager_of(view.team, rules.directory.person(view.owner))
+
+
+def _decision(edit: Edit) -> Person:
+    """The lead deciding on a solution that awaits approval; anyone else is refused."""
+    edit.outcome.internal = True  # a verdict is between staff: none of this mail reaches the customer
+    view = edit.plan.view
+    if view.status != "awaiting_approval":
+        state = bilingual("state", view.status, edit.rules.labels)
+        raise Refused(
+            {
+                "zh": f"工单处于“{state['zh']}”，没有待审批的解决方案",
+                "en": f"the ticket is {state['en']}: no solution awaits approval",
+            }
+        )
+    lead = technical_lead(edit.rules, view)
+    if lead is None or lead.id != edit.person.id:
+        name = lead.name if lead else "—"
+        raise Refused(
+            {"zh": f"只有技术负责人（{name}）可以审批", "en": f"only the technical lead ({name}) may decide"}
+        )
+    return lead
+
+
+def _approve(edit: Edit, arg: str) -> dict:
+    _decision(edit)
+    plan = edit.plan
+    plan.state("resolved", edit.person.email, "solution approved by the technical lead")
+    plan.add(
+        Notify("resolution", extra={"moved": True, "eta_reason": "", "cause": ""}),
+        StopClock("first_response"),
+    )
+    return {"approved_by": edit.person.id, "solution": plan.view.solution}
+
+
+def _reject(edit: Edit, arg: str) -> dict:
+    _decision(edit)
+    if not arg.strip():
+        raise Refused({"zh": "#驳回 后面需写明原因", "en": "#reject needs the reason after it"})
+    plan = edit.plan
+    back = edit.rules.workflows.of(plan.view.type).transitions.get("awaiting_approval", ["in_progress"])
+    plan.state(
+        back[0] if back else "in_progress", edit.person.email, "solution rejected by the technical lead"
+    )
+    if plan.view.owner:
+        extra = {"why": arg.strip(), "asked_by": edit.person.name}
+        plan.add(Notify("approval_request", person=plan.view.owner, extra=extra))
+    return {"rejected_by": edit.person.id, "reason": arg.strip()}
+
+
 HANDLERS: dict[str, Callable[[Edit, str], dict]] = {
     "priority": _priority,
     "assign": _assign,
@@ -273,4 +326,6 @@ HANDLERS: dict[str, Callable[[Edit, str], dict]] = {
     "note": _note,
     "type": _type,
     "collaborators": _collaborators,
+    "approve": _approve,
+    "reject": _reject,
 }

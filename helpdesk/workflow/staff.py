@@ -17,7 +17,7 @@ from helpdesk.rules.ruleset import RuleSet
 from helpdesk.rules.schema import Person
 from helpdesk.tickets.snapshot import TicketView
 from helpdesk.workflow.commands import COMMANDS, parse_commands, subject_keyword
-from helpdesk.workflow.edits import CommandEffects, Edit, apply_command
+from helpdesk.workflow.edits import CommandEffects, Edit, apply_command, technical_lead
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,9 @@ class StaffDecider:
         for command in commands:
             apply_command(edit, command)
         customer_template = None
+        held = keyword == "resolved" and self._held(plan, person, outcome, text)
+        if held:
+            keyword = None
         if keyword == "acknowledged" and _escalated_to(plan.view, person.id):
             plan.add(Acknowledge(person.id, person.email))
             outcome.applied.append(reason("acknowledged"))
@@ -68,9 +71,47 @@ class StaffDecider:
         if outcome.rejected:
             rejected = [{"line": line, "why": why} for line, why in outcome.rejected]
             plan.record(person.email, "commands_rejected", {"rejected": rejected})
-        if keyword or commands:
+        if keyword or commands or held:
             plan.add(_receipt(person, outcome))
         return plan.effects
+
+    def _held(self, plan: Plan, person: Person, outcome: CommandEffects, text: str) -> bool:
+        """Whether a [RESOLVED] waits for the technical lead (workflows.yaml `approval`): the
+        ticket moves to awaiting_approval, the lead gets the solution and its cause, the
+        customer nothing yet. A lead resolving their own ticket needs nobody's approval."""
+        view = plan.view
+        flow = self.rules.workflows.of(view.type)
+        if not self.rules.workflows.approval.needed(view.type, view.priority):
+            return False
+        if "resolved" not in flow.transitions.get(view.status, []):
+            return False  # refused by _move as any other move
+        lead = technical_lead(self.rules, view)
+        if lead is not None and lead.id == person.id:
+            return False
+        outcome.internal = True
+        line = keyword_line("resolved", self.rules.labels)
+        if lead is None:
+            why = {
+                "zh": "需技术负责人审批，但团队没有负责人（staff.yaml 的 manager 或 reports_to）",
+                "en": "needs the technical lead's approval, but staff.yaml names no manager or reports_to",
+            }
+            outcome.rejected.append((line, why))
+            return True
+        plan.state("awaiting_approval", person.email, "the solution awaits the technical lead's approval")
+        outcome.applied.append(
+            reason("moved", state=bilingual("state", "awaiting_approval", self.rules.labels))
+        )
+        cause = "" if dict(outcome.notices).get("eta") else outcome.reason
+        extra = {
+            "solution": view.solution,
+            "cause": cause,
+            "message": text,
+            "asked_by": person.name,
+            "why": "",
+        }
+        plan.add(Notify("approval_request", person=lead.id, extra=extra))
+        plan.record(person.email, "approval_requested", {"lead": lead.id, "cause": cause, "words": text})
+        return True
 
     def _refuse(
         self,
