@@ -24,6 +24,7 @@ from helpdesk.effects import Authority, Effect
 from helpdesk.errors import StoreUnavailable
 from helpdesk.held import keep_automatic, quarantine
 from helpdesk.intake.decide import IntakeDecider
+from helpdesk.intake.on_behalf import OnBehalf, on_behalf
 from helpdesk.intake.privacy import masked_notice
 from helpdesk.mail.automatic import receipt_reason
 from helpdesk.mail.limits import MailLimits
@@ -287,8 +288,10 @@ class Pipeline:
         stage[0] = "store"
         now = self.clock.now()
         created = ticket is None
+        taken = on_behalf(mail, self.rules.directory, self.config, created)
+        report = taken.mail  # the customer's report, when staff took it by phone…
         if created:
-            ticket = self.recorder.new_ticket(repo, mail, now, named)
+            ticket = self.recorder.new_ticket(repo, report, now, named)
         message = self.recorder.store_message(repo, ticket, mail, key, raw_row)
         self.recorder.add_copied(repo, ticket, mail)
         sender = mail.sender.email
@@ -298,7 +301,7 @@ class Pipeline:
                 now,
                 sender,
                 "created",
-                {"message_id": key, "via": "mail", "language": mail.language},
+                {"message_id": key, "via": taken.channel.value, "language": report.language},
                 reason=link_reason or "new mail to the support address",
             )
         else:
@@ -316,15 +319,15 @@ class Pipeline:
                 ),
             )
         stage[0] = "workflow"
-        effects, authority = self._decide(repo, ticket, mail, key, created)
+        effects, authority = self._decide(repo, ticket, report, key, created, taken)
         if masked:
             told = repo.has_event(ticket, "sensitive_notice")
-            effects = [*effects, *masked_notice(masked, mail.sender.email == ticket.requester_email, told)]
+            effects = [*effects, *masked_notice(masked, report.sender.email == ticket.requester_email, told)]
         self.applier.apply(repo, ticket, effects, now, authority)
         return Outcome("created" if created else "appended", key, ticket.number, message.subject)
 
     def _decide(
-        self, repo: Repository, ticket: Ticket, mail: InboundMessage, key: str, created: bool
+        self, repo: Repository, ticket: Ticket, mail: InboundMessage, key: str, created: bool, taken: OnBehalf
     ) -> tuple[list[Effect], Authority]:
         """Which decider the mail goes to, with the snapshot it needs; robots move nothing."""
         now = self.clock.now()
@@ -334,7 +337,9 @@ class Pipeline:
             if mail.sender.email == self.config.support_address.lower():
                 return [], Authority()  # our own mail never gets an acknowledgement
             view, workload = repo.snapshot(ticket), self._workload(repo)
-            return self.intake.new_ticket(view, mail, key, now, workload), Authority()
+            return taken.answered(
+                self.intake.new_ticket(view, mail, key, now, workload, taken.channel)
+            ), Authority()
         view = repo.snapshot(ticket)
         person = self.rules.directory.by_email(mail.sender.email)
         if person is not None:

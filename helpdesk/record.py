@@ -75,7 +75,8 @@ class Recorder:
             requester_email=sender.email,
             requester_name=sender.name,
             language=mail.language,
-            description=mail.new_text or mail.text,
+            # A report taken by staff begins with its command line, blanked.
+            description=(mail.new_text or mail.text).lstrip("\n"),
             related=related,
             created_at=now,
             updated_at=now,

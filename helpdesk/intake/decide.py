@@ -12,6 +12,7 @@ from datetime import datetime, tzinfo
 from helpdesk.effects import Effect, Notify, Plan, StartClocks
 from helpdesk.intake.assign import choose_owner
 from helpdesk.intake.extract import Found, read_report
+from helpdesk.intake.on_behalf import CHANNEL, MAIL
 from helpdesk.mail.message import InboundMessage
 from helpdesk.rules.conditions import STATED, Facts
 from helpdesk.rules.ruleset import RuleSet
@@ -28,12 +29,20 @@ class IntakeDecider:
     zone: tzinfo
 
     def new_ticket(
-        self, view: TicketView, mail: InboundMessage, message_id: str, now: datetime, workload: Workload
+        self,
+        view: TicketView,
+        mail: InboundMessage,
+        message_id: str,
+        now: datetime,
+        workload: Workload,
+        channel: Found = MAIL,
     ) -> list[Effect]:
-        """Fields, rules, owner; then the acknowledgement (asking for what is missing) and, when
-        nothing is, the assignment notice; then the clocks."""
+        """Fields (the channel the report came by among them), rules, owner; then the
+        acknowledgement (asking for what is missing) and, when nothing is, the assignment
+        notice; then the clocks."""
         plan = Plan(view, now)
         found = read_report(self.rules.catalog.fields, mail, zone=self.zone, customers=self.rules.customers)
+        found[CHANNEL] = channel
         fill_fields(plan, found, message_id)
         facts = Facts(mail, self._facts_fields(found), now.astimezone(self.zone))
         decision = self.rules.router.decide(facts)

@@ -63,6 +63,24 @@ SENTENCES: dict[str, dict[str, str]] = {
         "zh": "这封邮件未通过我方邮件服务器的发件人验证（DKIM/DMARC），所以没有执行；请用本人邮箱直接回复",
         "en": "not verified, so nothing was done: {detail}",
     },
+    "on_behalf_channel": {
+        "zh": "代报命令需在行末写明来源渠道，“{value}”不是渠道（可用：电话、现场、客户经理、邮件）",
+        "en": "the command ends with its channel; '{value}' is none "
+        "(known: phone, onsite, account_manager, mail)",
+    },
+    "on_behalf_address": {
+        "zh": "无法识别客户地址“{value}”，请写成：#代报 李雷 <li.lei@example.cn> 电话",
+        "en": "cannot read the customer's address '{value}'; "
+        "write: #on-behalf Anna Smith <anna@example.com> phone",
+    },
+    "on_behalf_staff": {
+        "zh": "“{value}”不是客户地址（是工程师或支持邮箱），工单按您本人的邮件建立",
+        "en": "'{value}' is no customer's address (staff or the support address); the ticket is yours",
+    },
+    "on_behalf_empty": {
+        "zh": "命令下方没有客户反映的问题内容",
+        "en": "no report from the customer below the command",
+    },
     "words": {"zh": "给客户的回复内容", "en": "your words for the customer"},
     "confirmation": {"zh": "确认接手本工单", "en": "confirming the assignment"},
 }

@@ -66,6 +66,7 @@ SOURCES = {
     "domain": ("发件人的域名", "the sender's domain"),
     "customers": ("客户名录", "the customer list"),
     "command": ("{when} {sender} 的命令", "a command from {sender}, {when}"),
+    "mail": ("{when} {sender} 的来信", "the mail from {sender}, {when}"),
 }
 # The record's own fields (intake/record_fields.py) where the catalog gives them no label, and the
 # values of the fixed vocabularies among them.
@@ -79,6 +80,7 @@ RECORD_FIELDS = {
     "customer_priority": ("客户期望优先级", "customer's priority"),
     "expected_live": ("期望上线时间", "expected go-live"),
     "cause": ("原因分析", "cause"),
+    "channel": ("来源渠道", "channel"),
 }
 VALUES = {
     "intermittent": ("偶现", "intermittent"),
@@ -87,6 +89,11 @@ VALUES = {
     "performance": ("性能", "performance"),
     "compatibility": ("兼容", "compatibility"),
     "environment": ("环境", "environment"),
+    # the channel a report came by (intake/on_behalf.py)
+    "phone": ("电话", "phone"),
+    "onsite": ("现场", "on site"),
+    "account_manager": ("客户经理", "account manager"),
+    "mail": ("邮件", "mail"),
 }
 CLOCK_STATES = {
     "met": ("已达成", "met"),
