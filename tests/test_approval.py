@@ -86,6 +86,7 @@ def test_the_lead_approves_and_only_then_the_customer_hears(app, account, smtp):
     assert (
         len(customer) == 1 and "清理缓存后恢复" in body(customer[0]) and "方案可以" not in body(customer[0])
     )
+    assert "验证码缓存写满" in body(customer[0])  # the cause given with the solution reaches the customer
 
 
 def test_the_lead_rejects_with_a_reason_and_the_ticket_goes_back(app, account, smtp):

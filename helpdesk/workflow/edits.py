@@ -296,7 +296,9 @@ def _approve(edit: Edit, arg: str) -> dict:
     plan = edit.plan
     plan.state("resolved", edit.person.email, "solution approved by the technical lead")
     plan.add(
-        Notify("resolution", extra={"moved": True, "eta_reason": "", "cause": ""}),
+        Notify(
+            "resolution", extra={"moved": True, "eta_reason": "", "cause": plan.view.fields.get("cause", "")}
+        ),
         StopClock("first_response"),
     )
     return {"approved_by": edit.person.id, "solution": plan.view.solution}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
-from helpdesk.effects import Acknowledge, Authority, Effect, Notify, Plan, StopClock
+from helpdesk.effects import Acknowledge, Authority, Effect, Notify, Plan, SetField, StopClock
 from helpdesk.mail.message import InboundMessage
 from helpdesk.outbound.phrases import bilingual
 from helpdesk.outbound.phrases_reasons import reason
@@ -49,7 +49,7 @@ class StaffDecider:
         for command in commands:
             apply_command(edit, command)
         customer_template = None
-        held = keyword == "resolved" and self._held(plan, person, outcome, text)
+        held = keyword == "resolved" and self._held(plan, person, outcome, text, mail.message_id)
         if held:
             keyword = None
         if keyword == "acknowledged" and _escalated_to(plan.view, person.id):
@@ -63,6 +63,8 @@ class StaffDecider:
             eta_reason = dict(outcome.notices).get("eta", "")
             # A #reason that moved no ETA, on a mail that resolves or releases, is the cause.
             cause = "" if eta_reason else outcome.reason
+            if cause and customer_template:
+                plan.add(SetField("cause", cause, mail.message_id, 0, "command"))
             extra = {"eta_reason": eta_reason, "moved": customer_template is not None, "cause": cause}
             plan.add(
                 Notify(customer_template or "status_update", words=words, extra=extra),
@@ -75,7 +77,7 @@ class StaffDecider:
             plan.add(_receipt(person, outcome))
         return plan.effects
 
-    def _held(self, plan: Plan, person: Person, outcome: CommandEffects, text: str) -> bool:
+    def _held(self, plan: Plan, person: Person, outcome: CommandEffects, text: str, message_id: str) -> bool:
         """Whether a [RESOLVED] waits for the technical lead (workflows.yaml `approval`): the
         ticket moves to awaiting_approval, the lead gets the solution and its cause, the
         customer nothing yet. A lead resolving their own ticket needs nobody's approval."""
@@ -109,6 +111,8 @@ class StaffDecider:
             "asked_by": person.name,
             "why": "",
         }
+        if cause:  # kept on the ticket, so the customer's resolution mail has it after #approve
+            plan.add(SetField("cause", cause, message_id, 0, "command"))
         plan.add(Notify("approval_request", person=lead.id, extra=extra))
         plan.record(person.email, "approval_requested", {"lead": lead.id, "cause": cause, "words": text})
         return True
