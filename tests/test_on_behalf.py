@@ -12,8 +12,19 @@ from helpdesk.outbound.phrases_reasons import say
 def test_a_chinese_command_names_the_customer_and_the_channel():
     command = read_command("\n#代报 李雷 <li.lei@example.cn> 电话\n登录页一直提示验证码错误。\n版本 3.2.1")
     assert command == Command(
-        Address("李雷", "li.lei@example.cn"), "phone", "\n\n登录页一直提示验证码错误。\n版本 3.2.1", 2
+        Address("李雷", "li.lei@example.cn"),
+        "phone",
+        "\n\n登录页一直提示验证码错误。\n版本 3.2.1",
+        2,
+        "#代报 李雷 <li.lei@example.cn> 电话",
     )
+
+
+def test_a_chinese_keyboards_hash_and_spaces_are_read_too():
+    command = read_command("＃代报　李雷 <li.lei@example.cn>　现场\n打印机卡纸。")
+    assert isinstance(command, Command)
+    assert (command.customer.email, command.channel) == ("li.lei@example.cn", "onsite")
+    assert command.written == "＃代报　李雷 <li.lei@example.cn>　现场"
 
 
 @pytest.mark.parametrize(
@@ -71,3 +82,12 @@ def test_a_command_that_cannot_be_followed_says_why_in_each_language(text, code,
     assert isinstance(refused, Refused) and refused.why["code"] == code
     assert refused.line == text.splitlines()[0]
     assert zh in say(refused.why, "zh") and en in say(refused.why, "en")
+
+
+@pytest.mark.parametrize(
+    "head",
+    ["<" * 5000, '"unterminated <a@x.cn>', "\x00\x1b@\x7f", "=?utf-8?q?a=40x.cn?= <evil@", "(((a@x.cn"],
+)
+def test_a_hostile_command_line_is_refused_never_raised(head):
+    refused = read_command(f"#on-behalf {head} phone\nThe printer jams.")
+    assert isinstance(refused, Refused) and refused.why["code"] == "on_behalf_address"

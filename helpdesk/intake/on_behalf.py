@@ -50,6 +50,7 @@ class Command:
     channel: str
     report: str
     line: int
+    written: str  # the command line as written
 
 
 @dataclass(frozen=True)
@@ -86,12 +87,13 @@ def read_command(new_text: str) -> Command | Refused | None:
     if index is None:
         return None
     line = lines[index].strip()
-    word = next((w for w in WORDS if _starts(line, w)), None)
-    if word is None and line.lower() not in WORDS:
+    said = "#" + line[1:] if line.startswith("＃") else line  # a Chinese keyboard's ＃
+    word = next((w for w in WORDS if _starts(said, w)), None)
+    if word is None and said.lower() not in WORDS:
         return None
-    rest = line[len(word or line) :].strip()
-    head, _, last = rest.rpartition(" ")
-    channel = CHANNELS.get(last.strip().lower())
+    parts = said[len(word or said) :].rsplit(None, 1)  # any space, a full-width one too
+    head, last = ["", "", *parts][-2:]
+    channel = CHANNELS.get(last.lower())
     if channel is None:
         return Refused(line, reason("on_behalf_channel", value=last))
     found = parse_address_list(head.strip())
@@ -100,7 +102,7 @@ def read_command(new_text: str) -> Command | Refused | None:
     report = "\n".join(["" if i <= index else text for i, text in enumerate(lines)])
     if not report.strip():
         return Refused(line, reason("on_behalf_empty"))
-    return Command(found.addresses[0], channel, report, index + 1)
+    return Command(found.addresses[0], channel, report, index + 1, line)
 
 
 def on_behalf(mail: InboundMessage, directory: StaffDirectory, config: Config, new: bool) -> OnBehalf:
@@ -113,11 +115,11 @@ def on_behalf(mail: InboundMessage, directory: StaffDirectory, config: Config, n
     own = config.support_address
     authority = staff_authority(mail, person, config.commands)
     if isinstance(command, Command) and not authority.trusted:
-        command = Refused(_first_line(mail.new_text), reason("unverified", detail=authority.why))
+        command = Refused(command.written, reason("unverified", detail=authority.why))
     if isinstance(command, Command) and (
         directory.by_email(command.customer.email) or command.customer.email == own.lower()
     ):
-        command = Refused(_first_line(mail.new_text), reason("on_behalf_staff", value=command.customer.email))
+        command = Refused(command.written, reason("on_behalf_staff", value=command.customer.email))
     if isinstance(command, Refused):
         extra = {
             "applied": [],
@@ -141,7 +143,3 @@ def on_behalf(mail: InboundMessage, directory: StaffDirectory, config: Config, n
 def _starts(line: str, word: str) -> bool:
     """`line` begins with the command `word`, then a space."""
     return line.lower().startswith(word) and line[len(word) : len(word) + 1].isspace()
-
-
-def _first_line(text: str) -> str:
-    return next(line.strip() for line in text.splitlines() if line.strip())
