@@ -381,9 +381,7 @@ def test_an_eta_moved_at_short_notice_is_flagged_late(app, account, smtp):
     )
     app.run_once()
     receipt = body(mails_to(smtp, "wang.wei@example.com")[-1])
-    assert (
-        "✓ #eta 2026-11-24 18:00" in receipt and "已执行，但距原预计完成时间已不足1个工作日" in receipt
-    )
+    assert "✓ #eta 2026-11-24 18:00" in receipt and "已执行，但距原预计完成时间已不足1个工作日" in receipt
     with app.sessions() as session:
         moved = session.scalars(select(Event).where(Event.kind == "command_eta")).all()[-1]
     assert moved.detail["late"] is True and moved.detail["reason"] == "补丁未到"

@@ -178,8 +178,10 @@ class TicketQueries:
     def field_values(self, ticket: Ticket) -> dict[str, str]:
         """The ticket's report fields: a ticket of this session reads them once (ticket.fields, then
         kept in step by set_field), any other ticket from the database."""
-        rows = ticket.fields if inspect(ticket).session is self.session else self.session.scalars(
-            select(TicketField).where(TicketField.ticket_id == ticket.id)
+        rows = (
+            ticket.fields
+            if inspect(ticket).session is self.session
+            else self.session.scalars(select(TicketField).where(TicketField.ticket_id == ticket.id))
         )
         return {row.name: row.value for row in rows}
 

@@ -66,9 +66,7 @@ class Dovecot:
         (self.root / "mail").chmod(0o777)
         self.root.chmod(0o755)
         conf = self.root / "dovecot.conf"
-        conf.write_text(
-            CONFIG.format(root=self.root, port=self.port, password=self.password) + self.extra
-        )
+        conf.write_text(CONFIG.format(root=self.root, port=self.port, password=self.password) + self.extra)
         self.process = subprocess.Popen(["dovecot", "-F", "-c", str(conf)])
         wait_for_port(self.port)
         return self
