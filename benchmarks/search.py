@@ -34,7 +34,8 @@ from helpdesk.knowledge.backend import SearchFilter  # noqa: E402
 from helpdesk.knowledge.documents import ticket_document  # noqa: E402
 from helpdesk.rules.load import load_rules  # noqa: E402
 from helpdesk.tickets.db import make_engine, session_factory, upgrade  # noqa: E402
-from helpdesk.tickets.models import SearchDocument, Ticket  # noqa: E402
+from helpdesk.tickets.models import Ticket  # noqa: E402
+from helpdesk.tickets.models_knowledge import SearchDocument  # noqa: E402
 
 LABELLED = ROOT / "tests" / "mails" / "search_labelled.yaml"
 RULES = ROOT / "rules"

@@ -15,7 +15,7 @@ from helpdesk.knowledge import SearchFilter, refresh, reindex, search
 from helpdesk.knowledge.entry import masked
 from helpdesk.knowledge.present import WORDS, as_json, entries_of, lines
 from helpdesk.rules.load import load_rules
-from helpdesk.tickets.models import KnowledgeEntry
+from helpdesk.tickets.models_knowledge import KnowledgeEntry
 
 
 @click.command("search")

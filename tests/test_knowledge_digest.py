@@ -14,7 +14,8 @@ from helpdesk.clock import ManualClock
 from helpdesk.daemon import Helpdesk
 from helpdesk.knowledge.trends import trends
 from helpdesk.tickets.db import make_engine, session_factory, upgrade
-from helpdesk.tickets.models import KnowledgeEntry, Ticket
+from helpdesk.tickets.models import Ticket
+from helpdesk.tickets.models_knowledge import KnowledgeEntry
 from helpdesk.tickets.repository import Repository
 from helpdesk.tickets.statistics import Scope
 from tests.conftest import SHIPPED_RULES

@@ -14,7 +14,8 @@ from helpdesk import knowledge
 from helpdesk.knowledge import SearchFilter
 from helpdesk.rules.load import load_rules
 from helpdesk.tickets.db import make_engine, session_factory, upgrade
-from helpdesk.tickets.models import SearchDocument, Ticket
+from helpdesk.tickets.models import Ticket
+from helpdesk.tickets.models_knowledge import SearchDocument
 from tests.conftest import SHIPPED_RULES
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
 from helpdesk.knowledge.analyze import Query
-from helpdesk.tickets.models import SearchDocument
+from helpdesk.tickets.models_knowledge import SearchDocument
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ from helpdesk.knowledge.analyze import indexed
 from helpdesk.knowledge.entry import entry_text, entry_values, masked, notes
 from helpdesk.knowledge.upsert import upsert
 from helpdesk.rules.ruleset import RuleSet
-from helpdesk.tickets.models import KnowledgeEntry, Message, SearchDocument, Ticket
+from helpdesk.tickets.models import Message, Ticket
+from helpdesk.tickets.models_knowledge import KnowledgeEntry, SearchDocument
 from helpdesk.tickets.status import CLOSED
 
 TICKET, KNOWLEDGE = "ticket", "knowledge"

@@ -11,7 +11,7 @@ from helpdesk.knowledge.documents import KNOWLEDGE
 from helpdesk.knowledge.entry import masked
 from helpdesk.knowledge.search import Hit
 from helpdesk.rules.ruleset import RuleSet
-from helpdesk.tickets.models import KnowledgeEntry
+from helpdesk.tickets.models_knowledge import KnowledgeEntry
 
 WORDS = {
     "zh": {

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from helpdesk.knowledge.analyze import Query, coverage, parse_query
 from helpdesk.knowledge.backend import SearchFilter, candidates
 from helpdesk.knowledge.documents import KNOWLEDGE
-from helpdesk.tickets.models import SearchDocument
+from helpdesk.tickets.models_knowledge import SearchDocument
 
 # The index ranks this many candidates; the best of them by coverage are shown.
 CANDIDATES = 200

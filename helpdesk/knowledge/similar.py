@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from helpdesk.knowledge.analyze import Query, parse_query
 from helpdesk.knowledge.backend import SearchFilter, candidates
 from helpdesk.knowledge.search import CANDIDATES, rank
-from helpdesk.tickets.models import KnowledgeEntry, SearchDocument, Ticket
+from helpdesk.tickets.models import Ticket
+from helpdesk.tickets.models_knowledge import KnowledgeEntry, SearchDocument
 from helpdesk.tickets.status import CLOSED, RESOLVED
 
 # The subject and the start of the description say what the problem is; the rest of a long

@@ -8,7 +8,8 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, case, func, select
 
-from helpdesk.tickets.models import KnowledgeEntry, Ticket
+from helpdesk.tickets.models import Ticket
+from helpdesk.tickets.models_knowledge import KnowledgeEntry
 from helpdesk.tickets.repository import Repository
 from helpdesk.tickets.statistics import Scope
 

@@ -2,6 +2,7 @@
 
 from alembic import context
 
+import helpdesk.tickets.models_knowledge  # noqa: F401  (the knowledge tables, in Base.metadata too)
 from helpdesk.knowledge.schema import include_name
 from helpdesk.tickets.models import Base
 
