@@ -165,6 +165,14 @@ class Story:
     def __init__(self, console: Console, rules: RuleSet, language: str) -> None:
         self.console, self.rules, self.language = console, rules, language
         self.words = WORDS[language]
+        # What each kind of audit event tells; the others (queued mail, clocks…) say nothing here.
+        self.tellers: dict[str, Callable[[dict, str], None]] = {
+            "fields_read": self._fields,
+            "routed": self._routed,
+            "assigned": self._assigned,
+            "unassigned": self._assigned,
+            "information_requested": self._asked,
+        }
 
     def tell(self, tickets: list[Ticket], automatic: list[tuple[str, str]]) -> None:
         for ticket in tickets:
@@ -186,7 +194,7 @@ class Story:
         self._grid.add_column(no_wrap=True)
         self._grid.add_column()
         for event in ticket.events:
-            teller = self._tellers().get(event.kind)
+            teller = self.tellers.get(event.kind)
             if teller:
                 teller(event.detail, event.reason)
         replies = [m for m in ticket.messages if m.direction == "in" and m.new_text != m.text]
@@ -198,15 +206,6 @@ class Story:
             self._item(w["mails"], w["sep"].join(mails))
         self._item(w["state"], self.rules.labels.of("state", ticket.status, self.language))
         self.console.print(self._grid)
-
-    def _tellers(self) -> dict[str, Callable[[dict, str], None]]:
-        return {
-            "fields_read": self._fields,
-            "routed": self._routed,
-            "assigned": self._assigned,
-            "unassigned": self._assigned,
-            "information_requested": self._asked,
-        }
 
     def _fields(self, detail: dict, _reason: str) -> None:
         w = self.words

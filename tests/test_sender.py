@@ -137,16 +137,25 @@ def rendered(subject: str) -> Rendered:
     return Rendered(subject=subject, text="正文", html="<p>正文</p>", language="zh")
 
 
-def test_outbound_headers_never_carry_a_line_break():
-    outgoing = compose(
-        rendered("已收到：Hi\r\nBcc: victim@evil.example"),
-        sender_name="技术支持\r\nBcc: victim@evil.example",
+def composed(
+    subject: str, sender_name: str = "技术支持", recipient: str = "c9@cust.example", tag: str = "[#1]"
+):
+    """A new ticket's outbound mail, as the outbox composes it."""
+    return compose(
+        rendered(subject),
+        sender_name=sender_name,
         sender_address="support@example.com",
-        recipient="c9@cust.example",
-        tag="[#1]",
+        recipient=recipient,
+        tag=tag,
         in_reply_to=None,
         references=[],
         now=datetime(2026, 11, 23, tzinfo=UTC),
+    )
+
+
+def test_outbound_headers_never_carry_a_line_break():
+    outgoing = composed(
+        "已收到：Hi\r\nBcc: victim@evil.example", sender_name="技术支持\r\nBcc: victim@evil.example"
     )
     parsed = email.message_from_bytes(outgoing.data, policy=email.policy.default)
     assert parsed["Bcc"] is None and parsed["To"] == "c9@cust.example"
@@ -155,16 +164,7 @@ def test_outbound_headers_never_carry_a_line_break():
 
 @pytest.mark.parametrize("title", ["打印服务报错" * 20_000, "word " * 20_000])
 def test_a_huge_subject_is_cut_to_what_a_client_shows_and_keeps_the_tag(title):
-    outgoing = compose(
-        rendered(f"已收到您的需求：{title}"),
-        sender_name="技术支持",
-        sender_address="support@example.com",
-        recipient="c9@cust.example",
-        tag="[#202611-001]",
-        in_reply_to=None,
-        references=[],
-        now=datetime(2026, 11, 23, tzinfo=UTC),
-    )
+    outgoing = composed(f"已收到您的需求：{title}", tag="[#202611-001]")
     parsed = email.message_from_bytes(outgoing.data, policy=email.policy.default)
     assert parsed["Subject"] == outgoing.subject and outgoing.subject.startswith(
         "[#202611-001] 已收到您的需求："
@@ -178,16 +178,7 @@ def test_a_huge_subject_is_cut_to_what_a_client_shows_and_keeps_the_tag(title):
 )
 def test_an_outbound_mail_goes_to_exactly_one_address(recipient):
     with pytest.raises(ValueError, match="exactly one address"):
-        compose(
-            rendered("主题"),
-            sender_name="技术支持",
-            sender_address="support@example.com",
-            recipient=recipient,
-            tag="[#1]",
-            in_reply_to=None,
-            references=[],
-            now=datetime(2026, 11, 23, tzinfo=UTC),
-        )
+        composed("主题", recipient=recipient)
 
 
 # End to end: the real IMAP server, SMTP sink and database.
