@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
-from email.headerregistry import Address as HeaderAddress
-from email.message import EmailMessage
-from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 
 from helpdesk.mail.addresses import parse_address_list
 from helpdesk.mail.charsets import neutralise
+from helpdesk.outbound import mime
 from helpdesk.outbound.render import Rendered
 
+_TOKEN = re.compile(r"[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+")  # a content type, nothing else
 SUBJECT_LIMIT = 200  # characters of the rendered subject, before the ticket tag
 
 
@@ -48,29 +48,36 @@ def compose(
     message_id = make_msgid(domain=domain)
     title = _shortened(neutralise(rendered.subject))
     subject = title if tag in title else neutralise(f"{tag} {title}")
-    mail = EmailMessage(policy=SMTP)
-    local, _, dom = sender_address.partition("@")
-    mail["From"] = HeaderAddress(display_name=neutralise(sender_name), username=local, domain=dom)
-    mail["To"] = _one_address(recipient)
-    mail["Subject"] = subject
-    mail["Date"] = format_datetime(now)
-    mail["Message-ID"] = message_id
+    fields = [
+        mime.header("From", mime.mailbox(neutralise(sender_name), sender_address)),
+        mime.header("To", [_one_address(recipient)]),
+        mime.header("Subject", mime.unstructured(subject)),
+        mime.header("Date", [format_datetime(now)]),
+        mime.header("Message-ID", [message_id]),
+    ]
+    thread = [f"<{neutralise(mid).replace(' ', '')}>" for mid in references[-20:]]
     if in_reply_to:
-        mail["In-Reply-To"] = f"<{in_reply_to}>"
-    if references:
-        mail["References"] = " ".join(f"<{mid}>" for mid in references[-20:])
-    mail["Auto-Submitted"] = "auto-replied"
-    mail["X-Auto-Response-Suppress"] = "All"
-    mail["Content-Language"] = "zh-CN" if rendered.language == "zh" else "en"
-    mail.set_content(rendered.text, charset="utf-8")
-    mail.add_alternative(rendered.html, subtype="html", charset="utf-8")
-    for name, content_type, data in files:
-        maintype, _, subtype = content_type.lower().partition("/")
-        if maintype in ("multipart", "message") or not subtype:  # carried as bytes, never re-parsed
-            maintype, subtype = "application", "octet-stream"
-        name = neutralise(name) or "attachment"
-        mail.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
-    return Outgoing(message_id.strip("<>"), subject, mail.as_bytes())
+        fields.append(mime.header("In-Reply-To", [f"<{neutralise(in_reply_to).replace(' ', '')}>"]))
+    if thread:
+        fields.append(mime.header("References", thread))
+    fields += [
+        b"Auto-Submitted: auto-replied",
+        b"X-Auto-Response-Suppress: All",
+        b"Content-Language: " + (b"zh-CN" if rendered.language == "zh" else b"en"),
+    ]
+    body = mime.multipart(
+        "alternative", [mime.text_part(rendered.text, "plain"), mime.text_part(rendered.html, "html")]
+    )
+    if files:
+        body = mime.multipart("mixed", [body, *(_attachment(*file) for file in files)])
+    return Outgoing(message_id.strip("<>"), subject, mime.message(fields, body))
+
+
+def _attachment(name: str, content_type: str, data: bytes) -> mime.Part:
+    maintype, _, subtype = content_type.lower().partition("/")
+    if maintype in ("multipart", "message") or not subtype or not _TOKEN.fullmatch(f"{maintype}/{subtype}"):
+        maintype, subtype = "application", "octet-stream"  # carried as bytes, never re-parsed
+    return mime.attachment_part(neutralise(name) or "attachment", f"{maintype}/{subtype}", data)
 
 
 def _shortened(title: str) -> str:
@@ -83,10 +90,9 @@ def _shortened(title: str) -> str:
     return (cut[:space] if space > SUBJECT_LIMIT // 2 else cut).rstrip() + "…"
 
 
-def _one_address(recipient: str) -> HeaderAddress:
+def _one_address(recipient: str) -> str:
     """The bare mailbox `recipient` names; a name, a second address or garbage is refused."""
     found = parse_address_list(recipient)
     if found.problems or len(found.addresses) != 1:
         raise ValueError(f"an outbound mail goes to exactly one address, not {recipient!r}")
-    local, _, dom = found.addresses[0].email.rpartition("@")
-    return HeaderAddress(username=local, domain=dom)
+    return found.addresses[0].email
