@@ -48,9 +48,11 @@ def attachments(ticket: Ticket, rules: RuleSet) -> list[dict]:
 
 
 def notes(ticket: Ticket) -> list[str]:
-    """The engineers' internal notes (#note): the analysis behind the solution."""
+    """The engineers' internal notes (#note) and reviews (#review, 复盘, a closed ticket's too): the
+    analysis behind the solution, and what was learnt from it."""
+    said = {"command_note": "note", "command_review": "review"}
     return [
-        e.detail.get("note", "") for e in ticket.events if e.kind == "command_note" and e.detail.get("note")
+        e.detail[said[e.kind]] for e in ticket.events if e.kind in said and e.detail.get(said[e.kind])
     ]
 
 
@@ -62,7 +64,7 @@ def entry_values(ticket: Ticket, rules: RuleSet, now: datetime) -> dict:
         "number": ticket.number,
         "problem": masked(rules, "\n".join(p for p in (ticket.subject, ticket.description) if p)),
         "symptoms": masked(rules, "\n".join(_fields_of_kind(rules, ticket, ("error", "steps")))),
-        "cause": masked(rules, "\n".join(notes(ticket))),
+        "cause": masked(rules, "\n".join(filter(None, [_field(ticket, "cause"), *notes(ticket)]))),
         "solution": masked(rules, ticket.solution),
         "type": ticket.type,
         "subcategory": ticket.subcategory,
