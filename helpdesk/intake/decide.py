@@ -12,9 +12,10 @@ from datetime import datetime, tzinfo
 from helpdesk.effects import Effect, Notify, Plan, StartClocks
 from helpdesk.intake.assign import choose_owner
 from helpdesk.intake.extract import Found, read_report
-from helpdesk.intake.on_behalf import CHANNEL, MAIL
+from helpdesk.intake.on_behalf import MAIL
 from helpdesk.mail.message import InboundMessage
-from helpdesk.rules.conditions import STATED, Facts
+from helpdesk.rules.conditions import STATED, Decision, Facts
+from helpdesk.rules.record_names import CATEGORY, CHANNEL, JUDGEMENT, PENDING
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.rules.schema import Duration
 from helpdesk.sla.deadlines import due_after
@@ -56,6 +57,7 @@ class IntakeDecider:
             tags=tuple(decision.tags),
             required_fields=tuple(self.rules.router.required(decision)),
         )
+        self._record_fields(plan, decision, message_id)
         plan.record(
             "rules",
             "routed",
@@ -63,6 +65,8 @@ class IntakeDecider:
                 "rules": decision.fired,
                 "type": decision.type,
                 "priority": decision.priority,
+                "category": decision.subcategory,
+                "category_keyword": decision.category_hit[0] if decision.category_hit else None,
                 "team": decision.team,
                 "level": decision.level,
             },
@@ -100,6 +104,15 @@ class IntakeDecider:
             _hand_over(plan, missing)
         plan.add(StartClocks())
         return plan.effects
+
+    def _record_fields(self, plan: Plan, decision: Decision, message_id: str) -> None:
+        """The category as decided (from the mail's keywords, or by a rule), and the initial
+        judgement a type that carries one starts with: to be verified."""
+        if decision.subcategory:
+            line, source = (decision.category_hit[1], "mail") if decision.category_hit else (0, "rules")
+            plan.fill(CATEGORY, decision.subcategory, message_id, line, source)
+        if decision.type in self.rules.names.judged:
+            plan.fill(JUDGEMENT, PENDING, message_id, 0, "rules")
 
     def _facts_fields(self, found: dict[str, Found]) -> dict[str, str]:
         """The fields as the rules see them: the customer's own priority by its name when they

@@ -38,7 +38,6 @@ CHANNELS = {
     "email": "mail",
     "邮件": "mail",
 }
-CHANNEL = "channel"  # the ticket field naming how the report came
 MAIL = Found("mail", 0, "mail")  # an ordinary mail: the channel is the mail itself
 
 

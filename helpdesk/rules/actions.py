@@ -89,9 +89,20 @@ def _raise_priority(arg: Any, names: Names) -> Apply:
     return apply
 
 
+@action("set_category")
 @action("set_subcategory")
-def _set_subcategory(arg: Any, names: Names) -> Apply:
-    return _setter("subcategory", expect_words(arg)[0])
+def _set_category(arg: Any, names: Names) -> Apply:
+    """The sub-category by its key or label (catalog.yaml); it stands over the keywords' unless the type
+    it ends with has no such sub-category."""
+    if not isinstance(arg, str):
+        raise ValueError("expects one sub-category")
+    (chosen,) = names.categories_named(arg)
+
+    def apply(decision: Decision) -> Any:
+        decision.subcategory, decision.category_hit = chosen, None
+        return chosen
+
+    return apply
 
 
 @action("set_nature")

@@ -11,6 +11,7 @@ from datetime import datetime, time
 from typing import Any
 
 from helpdesk.mail.message import InboundMessage
+from helpdesk.rules.record_names import CATEGORY, CHANNEL, CHANNELS, JUDGEMENT, PENDING, RECORD_FIELDS
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,18 @@ class Names:
     people: frozenset[str]
     scales: dict[str, list[str]] = field(default_factory=dict)
     type_scale: dict[str, str] = field(default_factory=dict)
+    # Every type's sub-category (catalog.yaml) by its key, or by a label only one of them has.
+    categories: dict[str, str] = field(default_factory=dict)
+    judged: frozenset[str] = frozenset()  # the types whose record carries an initial judgement
+
+    def categories_named(self, arg: Any) -> set[str]:
+        """The sub-categories a rule argument names (keys or labels); raises ValueError for others."""
+        words = expect_words(arg)
+        unknown = sorted(w for w in words if normalise(w) not in self.categories)
+        if unknown:
+            known = ", ".join(sorted(set(self.categories.values()))) or "none in catalog.yaml"
+            raise ValueError(f"unknown sub-category {', '.join(unknown)} (known: {known})")
+        return {self.categories[normalise(w)] for w in words}
 
     def scale_of(self, type_name: str) -> list[str]:
         return self.scales.get(self.type_scale.get(type_name, ""), [])
@@ -61,7 +74,8 @@ class Decision:
 
     type: str
     priority: str | None = None
-    subcategory: str | None = None
+    subcategory: str | None = None  # the record's category: a rule's, else the keywords'
+    category_hit: tuple[str, int] | None = None  # (keyword, line) when the keywords set it
     nature: str | None = None
     team: str | None = None
     owner: str | None = None
@@ -121,7 +135,7 @@ def expect_names(arg: Any, known: frozenset[str], what: str) -> set[str]:
     return values
 
 
-def _keywords(words: list[str]) -> re.Pattern:
+def keywords_pattern(words: list[str]) -> re.Pattern:
     """English words match whole words ('down' not in 'download'); Chinese words match anywhere."""
     parts = []
     for word in words:
@@ -150,19 +164,19 @@ def _body(facts: Facts) -> str:
 
 @condition("subject_contains")
 def _subject_contains(arg: Any, names: Names) -> Check:
-    pattern = _keywords(expect_words(arg))
+    pattern = keywords_pattern(expect_words(arg))
     return lambda facts, _: bool(pattern.search(_subject(facts)))
 
 
 @condition("body_contains")
 def _body_contains(arg: Any, names: Names) -> Check:
-    pattern = _keywords(expect_words(arg))
+    pattern = keywords_pattern(expect_words(arg))
     return lambda facts, _: bool(pattern.search(_body(facts)))
 
 
 @condition("text_contains")
 def _text_contains(arg: Any, names: Names) -> Check:
-    pattern = _keywords(expect_words(arg))
+    pattern = keywords_pattern(expect_words(arg))
     return lambda facts, _: bool(pattern.search(_subject(facts)) or pattern.search(_body(facts)))
 
 
@@ -264,21 +278,50 @@ def _stated_priority(arg: Any, names: Names) -> Check:
     return lambda facts, _: names.rank(facts.fields.get(STATED)) in wanted
 
 
+def record_fields(facts: Facts, decision: Decision, names: Names) -> dict[str, str]:
+    """The fields as a rule sees them: those read from the mail (the channel among them), the
+    category as decided so far, and the judgement a type that carries one starts with."""
+    seen = dict(facts.fields)
+    if decision.subcategory:
+        seen[CATEGORY] = decision.subcategory
+    if decision.type in names.judged:
+        seen.setdefault(JUDGEMENT, PENDING)
+    return seen
+
+
 @condition("has_fields")
 def _has_fields(arg: Any, names: Names) -> Check:
-    wanted = expect_names(arg, names.fields, "field")
-    return lambda facts, _: wanted <= facts.fields.keys()
+    """Fields of the catalog or of the record (company, channel, category…) that have a value."""
+    wanted = expect_names(arg, names.fields | RECORD_FIELDS, "field")
+    return lambda facts, decision: wanted <= record_fields(facts, decision, names).keys()
 
 
 @condition("field_matches")
 def _field_matches(arg: Any, names: Names) -> Check:
     if not isinstance(arg, dict) or not arg:
         raise ValueError("expects a mapping of field name to regular expression")
-    expect_names(list(arg), names.fields, "field")
+    expect_names(list(arg), names.fields | RECORD_FIELDS, "field")
     patterns = {name: _regex(value) for name, value in arg.items()}
-    return lambda facts, _: all(
-        name in facts.fields and pattern.search(facts.fields[name]) for name, pattern in patterns.items()
-    )
+
+    def check(facts: Facts, decision: Decision) -> bool:
+        seen = record_fields(facts, decision, names)
+        return all(name in seen and pattern.search(seen[name]) for name, pattern in patterns.items())
+
+    return check
+
+
+@condition("category")
+def _category(arg: Any, names: Names) -> Check:
+    """The sub-category so far: set by a rule, else by its keywords for the type decided so far."""
+    wanted = names.categories_named(arg)
+    return lambda _, decision: decision.subcategory in wanted
+
+
+@condition("channel")
+def _channel(arg: Any, names: Names) -> Check:
+    """How the report came: mail, or the channel a staff member's #代报 named (phone, onsite…)."""
+    wanted = expect_names(arg, CHANNELS, "channel")
+    return lambda facts, _: facts.fields.get(CHANNEL, "mail") in wanted
 
 
 @condition("has_attachment")

@@ -1,8 +1,9 @@
-"""The Chinese and English labels of types, priorities, fields, teams and states."""
+"""The Chinese and English labels of types, priorities, fields, sub-categories, judgements, teams, states."""
 
 from __future__ import annotations
 
 from helpdesk.rules import schema
+from helpdesk.rules.record_names import FIELD_LABELS, JUDGEMENT_LABELS
 from helpdesk.rules.schema import Catalog, Staff, Workflows
 
 
@@ -13,7 +14,14 @@ class Labels:
         self._tables: dict[str, dict[str, schema.Labels]] = {
             "type": {k: v.label for k, v in catalog.types.items()},
             "priority": dict(catalog.priorities),
-            "field": {k: v.label for k, v in catalog.fields.items()},
+            "field": FIELD_LABELS | {k: v.label for k, v in catalog.fields.items()},
+            # a key two types share is labelled as the first of them labels it
+            "category": {
+                key: sub.label
+                for t in reversed(catalog.types.values())
+                for key, sub in t.subcategories.items()
+            },
+            "judgement": dict(JUDGEMENT_LABELS),
             "team": {k: v.label for k, v in staff.teams.items()},
             "state": dict(workflows.states),
         }

@@ -16,10 +16,12 @@ from helpdesk.rules.checks import check_catalog, check_sla, check_staff, check_w
 from helpdesk.rules.conditions import Names, parse_conditions
 from helpdesk.rules.customers import CUSTOMERS, CustomerFile, check_customers
 from helpdesk.rules.directory import StaffDirectory
+from helpdesk.rules.duplicates import duplicate_keys
 from helpdesk.rules.labels import Labels
 from helpdesk.rules.routing import CompiledRule, Router
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.rules.schema import Catalog, RuleFile, Sla, Staff, Workflows
+from helpdesk.rules.subcategories import Subcategories, check_subcategories
 from helpdesk.yamlpos import YamlSyntaxError, line_of, load_with_lines, read_text
 
 CATALOG, STAFF, WORKFLOWS, SLA = "catalog.yaml", "staff.yaml", "workflows.yaml", "sla.yaml"
@@ -43,11 +45,13 @@ def load_rules(folder: Path) -> RuleSet:
     at_catalog = _at(folder / CATALOG, catalog_lines, problems)
     at_staff = _at(folder / STAFF, staff_lines, problems)
     check_catalog(catalog, at_catalog)
+    check_subcategories(catalog, at_catalog)
     check_staff(staff, at_staff)
     check_workflows(workflows, catalog, _at(folder / WORKFLOWS, workflow_lines, problems))
     check_sla(sla, catalog, workflows, _at(folder / SLA, sla_lines, problems))
     if customers is not None:
         check_customers(customers, _at(known, customer_lines, problems))
+    subcategories = Subcategories(catalog)
     names = Names(
         types=frozenset(catalog.types),
         priorities=frozenset(catalog.priorities),
@@ -56,6 +60,8 @@ def load_rules(folder: Path) -> RuleSet:
         people=frozenset(p.id for p in staff.people),
         scales=catalog.scales,
         type_scale={name: t.scale for name, t in catalog.types.items()},
+        categories=subcategories.words(),
+        judged=frozenset(name for name, t in catalog.types.items() if t.judgement),
     )
     compiled = []
     for path, rule_file, lines in loaded_rules:
@@ -83,7 +89,7 @@ def load_rules(folder: Path) -> RuleSet:
         workflows,
         sla,
         names,
-        router=Router(catalog, tuple(compiled), names),
+        router=Router(catalog, tuple(compiled), names, subcategories),
         directory=StaffDirectory(staff),
         labels=Labels(catalog, staff, workflows),
         calendars=Calendars(sla),
@@ -94,13 +100,16 @@ def load_rules(folder: Path) -> RuleSet:
 
 def _load_model(path: Path, model: type[BaseModel], problems: list[str]) -> tuple[Any, dict]:
     try:
-        data, lines = load_with_lines(read_text(path), str(path))
+        text = read_text(path)
+        data, lines = load_with_lines(text, str(path))
     except OSError as exc:
         problems.append(f"{path}: cannot read: {exc.strerror or exc}")
         return None, {}
     except YamlSyntaxError as exc:
         problems.append(str(exc))
         return None, {}
+    for line, key in duplicate_keys(text):
+        problems.append(f"{path}:{line}: {key!r} is written twice in one mapping (the first would be lost)")
     try:
         return model.model_validate(data or {}), lines
     except ValidationError as exc:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from helpdesk.rules.actions import Apply
 from helpdesk.rules.conditions import Check, Decision, Facts, Names
 from helpdesk.rules.schema import Catalog
+from helpdesk.rules.subcategories import Subcategories
 
 
 @dataclass(frozen=True)
@@ -25,11 +26,13 @@ class Router:
     catalog: Catalog
     rules: tuple[CompiledRule, ...]
     names: Names
+    subcategories: Subcategories
 
     def decide(self, facts: Facts) -> Decision:
         """Run the rules in order over `facts`; the decision lists every rule that fired."""
         decision = Decision(type=self.catalog.default_type)
         self._normalise(decision)
+        self._categorise(facts, decision)
         for rule in self.rules:
             if not rule.check(facts, decision):
                 continue
@@ -37,10 +40,23 @@ class Router:
             for key, apply in rule.actions:
                 changes[key] = apply(decision)
                 self._normalise(decision)
+            self._categorise(facts, decision)
             decision.fired.append({"rule": rule.name, "set": changes, "source": rule.source})
             if rule.stop:
                 break
+        self._categorise(facts, decision, final=True)
         return decision
+
+    def _categorise(self, facts: Facts, decision: Decision, final: bool = False) -> None:
+        """The sub-category by the keywords of the type decided so far, unless a rule set one; in
+        the end a rule's that the type has no such sub-category of gives way to the keywords'."""
+        by_rule = decision.subcategory is not None and decision.category_hit is None
+        if by_rule and not (final and decision.subcategory not in self.subcategories.keys(decision.type)):
+            return
+        mail = facts.mail
+        hit = self.subcategories.found(decision.type, mail.subject, mail.new_text or mail.text)
+        decision.subcategory = hit.key if hit else None
+        decision.category_hit = (hit.word, hit.line) if hit else None
 
     def _normalise(self, decision: Decision) -> None:
         """Keep the priority on the type's own scale: same rank when the type changes, else its default."""

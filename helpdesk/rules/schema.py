@@ -25,11 +25,20 @@ class Labels(_Strict):
         return self.zh if language == "zh" else self.en
 
 
+class SubcategoryDef(_Strict):
+    """A sub-category of a type (问题分类): its labels, and the words that set it at intake."""
+
+    label: Labels
+    keywords: list[str] = []
+
+
 class TypeDef(_Strict):
     label: Labels
     scale: str
     default_priority: str
     required: list[str] = []
+    subcategories: dict[str, SubcategoryDef] = {}
+    judgement: bool = Field(False, description="its record carries an initial judgement (初步判断)")
 
 
 class FieldDef(_Strict):
