@@ -80,9 +80,12 @@ class Recorder:
             related=related,
             created_at=now,
             updated_at=now,
-            participants=[],  # new: known empty, never read back from the database
+            # New: known empty, never read back from the database (each read would flush first).
+            participants=[],
             fields=[],
             messages=[],
+            clocks=[],
+            events=[],
         )
         repo.session.add(ticket)
         repo.session.flush()
@@ -117,6 +120,7 @@ class Recorder:
             defects=list(mail.defects),
             raw_mail_id=raw_row.id,
             created_at=self.clock.now(),
+            attachments=[],  # new: the owner's notice lists them without a query (and its flush)
         )
         repo.session.add(message)
         for attachment in mail.attachments:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, tzinfo
 from functools import cached_property
 
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import Session, object_session
 
 from helpdesk.knowledge.entry import masked
 from helpdesk.knowledge.similar import similar_tickets
@@ -92,6 +92,12 @@ class SimilarPast(Sequence):
         session = object_session(self._ticket)
         if session is None:
             return []
+        # Only other tickets, resolved or closed, are searched: the mail's unwritten rows (this
+        # ticket's) cannot change the answer, so they are not flushed for it.
+        with session.no_autoflush:
+            return self._found(session)
+
+    def _found(self, session: Session) -> list[dict[str, str]]:
         return [
             {
                 "number": past.number,
