@@ -71,7 +71,7 @@ class Applier:
         """Apply `effects` in order; `authority` is what the mail that caused them may speak for."""
         authority = authority or Authority()
         effects = list(effects)
-        eta_before, solution_before = ticket.eta, ticket.solution
+        eta_before, solution_before, closed_before = ticket.eta, ticket.solution, ticket.status == CLOSED
         for effect in effects:
             match effect:
                 case Set():
@@ -102,6 +102,8 @@ class Applier:
             self._eta_given(repo, ticket, eta_before, effects, now)
         if ticket.solution and ticket.solution != solution_before:
             self._stop(repo, ticket, ("plan",), now)  # a solution is a plan, and more
+        if closed_before and ticket.status == CLOSED and any(isinstance(e, SetField) for e in effects):
+            knowledge.archive(repo.session, ticket, now, self.rules)  # its record grew (#复盘): renew it
 
     # -- the ticket ------------------------------------------------------------------------
 

@@ -255,7 +255,7 @@ def test_a_requests_feasibility_is_due_in_three_working_days(app, account, smtp,
     app.run_once()
     assert clocks(app)["feasibility"].due_at.astimezone(SH) == datetime(2026, 11, 26, 10, 0, tzinfo=SH)
     [notice] = mails_to(smtp, "sun.li@example.com")
-    for keyword in ("[评估中]", "[开发中]"):
+    for keyword in ("[评估中]", "[设计中]"):
         account.deliver(staff_reply(notice, "孙丽 <sun.li@example.com>", f"Re: {keyword} ", ""))
         app.run_once()
     assert clocks(app)["feasibility"].met_at is not None and clocks(app)["solution_feedback"].met_at is None

@@ -249,13 +249,13 @@ def test_request_from_first_mail_to_archive(app, account, smtp):
     assert "不能从“待处理”改为“已上线”；当前可改为：已接收、评估中" in body(
         mails_to(smtp, "sun.li@example.com")[-1]
     )
-    for keyword, state in [
-        ("[评估中]", "evaluating"),
-        ("[开发中]", "developing"),
-        ("[测试中]", "testing"),
-        ("[已上线]", "released"),
+    for keyword, state, gate in [
+        ("[评估中]", "evaluating", ""),
+        ("[开发中]", "developing", "#范围冻结 凭证列表页一键导出"),  # workflows.yaml requires
+        ("[测试中]", "testing", ""),
+        ("[已上线]", "released", "#验收 通过 李雷\n#上线计划 2026-11-30 22:00 回滚：切回旧版本"),
     ]:
-        account.deliver(reply(notice, pm, f"Re: {keyword} ", ""))  # the keyword alone: no words to relay
+        account.deliver(reply(notice, pm, f"Re: {keyword} ", gate))  # no words to relay
         app.run_once()
         assert ticket_now(app).status == state
     told = [m["Subject"] for m in mails_to(smtp, "li.lei@example.cn")]

@@ -14,9 +14,17 @@ from helpdesk.config import Config
 from helpdesk.errors import TemplateError
 from helpdesk.outbound.attach import SampleFiles, size_words
 from helpdesk.outbound.context import local_time, thread_history, ticket_context
-from helpdesk.outbound.examples_data import CUSTOMERS, HANDLING, figures, knowledge, report
+from helpdesk.outbound.examples_data import (
+    CUSTOMERS,
+    HANDLING,
+    LIFECYCLE_SAMPLES,
+    VARIANTS,
+    figures,
+    knowledge,
+    report,
+)
 from helpdesk.outbound.outbox import Notifier
-from helpdesk.outbound.phrases import LANGUAGES, bilingual, clock_name, pick
+from helpdesk.outbound.phrases import LANGUAGES, LIFECYCLE, bilingual, clock_name, pick
 from helpdesk.outbound.phrases_reasons import reason
 from helpdesk.outbound.render import Rendered, Renderer
 from helpdesk.rules.ruleset import RuleSet
@@ -190,6 +198,8 @@ class Examples:
 
     def variants(self, template: str) -> list[tuple[str, str, str, dict]]:
         """(title, type, state, extra) for each way `template`'s wording differs by ticket."""
+        if template in VARIANTS:
+            return VARIANTS[template]
         if template == "status_update":
             found = [("no news, automatic update", "fault", "in_progress", {})]
             found.append(("engineer's words", "fault", "in_progress", {"message": "{words}"}))
@@ -308,9 +318,10 @@ def _type_of(rules: RuleSet, workflow: str) -> str:
 
 def _extras(rules: RuleSet, template: str, language: str, ticket: Ticket) -> dict:
     """What the deciders add for `template` (the Notify's extra), for the sample ticket."""
-    who = CUSTOMERS[language]
+    who, said = CUSTOMERS[language], LIFECYCLE_SAMPLES[language]
     labels = rules.labels
     state = bilingual("state", "in_progress", labels)
+    lead = rules.directory.person("liu.yang").name
     extras: dict[str, dict] = {name: {} for name in ("status_update", "confirmation_reminder", "assignment")}
     extras |= {"progress_reminder": {}, "digest": {}}
     extras |= {
@@ -332,6 +343,18 @@ def _extras(rules: RuleSet, template: str, language: str, ticket: Ticket) -> dic
                 language
             ],
             "message": who["reply"],
+        },
+        "evaluation_report": {"outcome": "feasible", "report": said["report"]},
+        "scope_frozen": {"scope": said["scope"]},
+        "change_request": {"change": {"number": 1, "description": said["change"]}, "scope": said["scope"]},
+        "stage_assignment": {"stage": LIFECYCLE["development"], "due": "2026-12-10 18:00", "asked_by": lead},
+        "approval_request": {
+            "solution": report(language, ticket.type or "")["solution"],
+            "cause": who["cause"],
+            "message": who["words"],
+            "asked_by": rules.directory.person(who["staff"]).name,
+            "why": "",
+            "approved": False,
         },
         "receipt": {
             "applied": [

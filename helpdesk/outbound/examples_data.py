@@ -170,3 +170,44 @@ OTHER_SUBJECTS = {
     "zh": ["打印报错", "请问如何修改密码"],
     "en": ["Printing fails", "How do I change my password?"],
 }
+
+
+# What a development request's commands pass their mails (workflow/lifecycle.py), in each language.
+LIFECYCLE_SAMPLES = {
+    "zh": {
+        "report": "现有凭证接口可以支持批量导出，预计两周完成开发。",
+        "adjust": "一次导出全年凭证数据量过大，建议改为按月导出。",
+        "infeasible": "凭证数据由外部财务系统管理，我方系统无法批量读取。",
+        "scope": "凭证列表页新增“导出全部”按钮，按月份导出表格。",
+        "change": "导出时增加按部门筛选。",
+        "rejected": "没有找到根因，重启只是暂时恢复。",
+    },
+    "en": {
+        "report": "The voucher interface supports a bulk export; the work takes about two weeks.",
+        "adjust": "A whole year of vouchers is too much for one export: we suggest one month at a time.",
+        "infeasible": "The vouchers live in an outside finance system that we cannot read in bulk.",
+        "scope": "An 'Export all' button on the voucher list exports one month as a spreadsheet.",
+        "change": "The export can be filtered by department.",
+        "rejected": "No root cause found: the restart only helps for a while.",
+    },
+}
+_SAID = {
+    key: {lang: said[key] for lang, said in LIFECYCLE_SAMPLES.items()}
+    for key in ("adjust", "infeasible", "rejected")
+}
+# (title, type, state, extra) for each way the lifecycle's and the approval's mails differ.
+VARIANTS = {
+    "evaluation_report": [
+        ("feasible", "development", "designing", {}),
+        ("not feasible", "development", "closed", {"outcome": "infeasible", "report": _SAID["infeasible"]}),
+        ("needs adjustment", "development", "evaluating", {"outcome": "adjust", "report": _SAID["adjust"]}),
+    ],
+    "scope_frozen": [("design signed off", "development", "designing", {})],
+    "change_request": [("the first change after the freeze", "development", "developing", {})],
+    "stage_assignment": [("the development stage", "development", "designing", {})],
+    "approval_request": [
+        ("a solution to approve", "fault", "awaiting_approval", {}),
+        ("rejected", "fault", "in_progress", {"why": _SAID["rejected"]}),
+        ("approved", "fault", "resolved", {"approved": True, "asked_by": "刘洋"}),
+    ],
+}

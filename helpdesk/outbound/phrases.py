@@ -53,6 +53,34 @@ LABELS: dict[str, dict[str, str]] = {
     "deadline": {"zh": "截止时间", "en": "Deadline"},
     "attachments": {"zh": "附件", "en": "Attachments"},
     "as_written": {"zh": "客户原话", "en": "as written"},
+    "evaluation": {"zh": "评估报告", "en": "Assessment report"},
+    "scope": {"zh": "冻结的需求范围", "en": "Frozen scope"},
+    "change": {"zh": "变更内容", "en": "The change"},
+    "stage": {"zh": "阶段", "en": "Stage"},
+    "planned": {"zh": "计划完成", "en": "Planned by"},
+}
+
+# A request's life by engineers' commands (workflow/lifecycle.py): evaluation outcomes, stages,
+# acceptance results, and what a state's gate in workflows.yaml may require.
+LIFECYCLE: dict[str, dict[str, str]] = {
+    "feasible": {"zh": "可实施", "en": "feasible"},
+    "infeasible": {"zh": "暂不可实施", "en": "not feasible"},
+    "adjust": {"zh": "需调整", "en": "needs adjustment"},
+    "design": {"zh": "设计", "en": "design"},
+    "development": {"zh": "开发", "en": "development"},
+    "testing": {"zh": "测试", "en": "testing"},
+    "release": {"zh": "上线", "en": "release"},
+    "passed": {"zh": "通过", "en": "passed"},
+    "failed": {"zh": "未通过", "en": "failed"},
+    "partly": {"zh": "部分通过", "en": "partly passed"},
+    "evaluation": {"zh": "评估结论（#评估）", "en": "an assessment (#evaluation)"},
+    "scope_frozen": {"zh": "范围冻结（#范围冻结）", "en": "a frozen scope (#freeze)"},
+    "uat": {"zh": "验收通过（#验收 通过）", "en": "a passed acceptance test (#uat passed)"},
+    "release_plan": {
+        "zh": "上线计划及回滚方案（#上线计划）",
+        "en": "a release plan with its rollback (#release)",
+    },
+    "review": {"zh": "复盘（#复盘）", "en": "a review (#review)"},
 }
 
 CLOCKS = {

@@ -81,6 +81,79 @@ SENTENCES: dict[str, dict[str, str]] = {
         "zh": "命令下方没有客户反映的问题内容",
         "en": "no report from the customer below the command",
     },
+    # the technical lead's approval (edits.py)
+    "nothing_to_approve": {
+        "zh": "工单处于“{state}”，没有待审批的解决方案",
+        "en": "the ticket is {state}: no solution awaits approval",
+    },
+    "not_the_lead": {
+        "zh": "只有技术负责人（{name}）可以审批",
+        "en": "only the technical lead ({name}) may decide",
+    },
+    "reject_needs_reason": {"zh": "#驳回 后面需写明原因", "en": "#reject needs the reason after it"},
+    "no_lead": {
+        "zh": "需技术负责人审批，但团队没有负责人（staff.yaml 的 manager 或 reports_to）",
+        "en": "needs the technical lead's approval, but staff.yaml names no manager or reports_to",
+    },
+    # a development request's life (lifecycle.py)
+    "gate_missing": {"zh": "进入“{target}”前还需要：{missing}", "en": "{target} needs first: {missing}"},
+    "ticket_closed": {
+        "zh": "工单已关闭，不能再记录此项",
+        "en": "the ticket is closed: nothing more is recorded",
+    },
+    "unknown_outcome": {
+        "zh": "无法识别评估结论“{value}”（可用：{known}），请写成：#评估 可实施 评估报告……",
+        "en": "unknown outcome '{value}' (known: {known}); write: #evaluation feasible <report>",
+    },
+    "evaluation_needs_report": {
+        "zh": "评估结论后面需写明评估报告",
+        "en": "the outcome needs the assessment report after it",
+    },
+    "cannot_close": {
+        "zh": "工单处于“{current}”，不能因暂不可实施而关闭",
+        "en": "the ticket is {current}: it cannot be closed as not feasible from here",
+    },
+    "scope_empty": {
+        "zh": "#范围冻结 后面需写明冻结的需求范围",
+        "en": "#freeze needs the frozen scope after it",
+    },
+    "already_frozen": {
+        "zh": "需求范围已冻结，之后的调整请用 #变更 提出",
+        "en": "the scope is frozen already: later changes go by #change",
+    },
+    "not_frozen": {
+        "zh": "需求范围尚未冻结：冻结前的调整属于设计，无需变更申请",
+        "en": "the scope is not frozen yet: changes before the freeze are part of the design",
+    },
+    "change_empty": {
+        "zh": "#变更 后面需写明变更内容",
+        "en": "#change needs the change's description after it",
+    },
+    "unknown_stage": {
+        "zh": "无法识别阶段“{value}”（可用：{known}），请写成：#阶段 开发 王伟 2026-12-10",
+        "en": "unknown stage '{value}' (known: {known}); write: #stage development wang.wei 2026-12-10",
+    },
+    "stage_needs_date": {
+        "zh": "负责人后面需写明计划完成日期，如 2026-12-10",
+        "en": "the owner needs the planned date after them, e.g. 2026-12-10",
+    },
+    "unknown_result": {
+        "zh": "无法识别验收结果“{value}”（可用：{known}）",
+        "en": "unknown acceptance result '{value}' (known: {known})",
+    },
+    "uat_needs_person": {
+        "zh": "验收结果后面需写明验收人",
+        "en": "the result needs the person who accepted after it",
+    },
+    "release_needs_rollback": {
+        "zh": "上线计划需写明回滚方案，如：#上线计划 2026-12-20 22:00 回滚：切回旧版本",
+        "en": "a release plan needs its rollback, e.g. #release 2026-12-20 22:00 rollback: switch back",
+    },
+    "release_needs_time": {
+        "zh": "上线计划需写明上线时间，如 2026-12-20 22:00",
+        "en": "a release plan needs its time, e.g. 2026-12-20 22:00",
+    },
+    "review_empty": {"zh": "#复盘 后面需写明复盘内容", "en": "#review needs the review after it"},
     "words": {"zh": "给客户的回复内容", "en": "your words for the customer"},
     "confirmation": {"zh": "确认接手本工单", "en": "confirming the assignment"},
 }

@@ -109,6 +109,9 @@ def check_workflows(workflows: Workflows, catalog: Catalog, at: Callable[..., No
             for state in (source, *targets):
                 if state not in states:
                     at("workflows", name, "transitions", source, f"{name}: unknown state {state!r}")
+        for state in flow.requires:
+            if state not in states:
+                at("workflows", name, "requires", state, f"{name}: requires for unknown state {state!r}")
         for state, template in flow.notify.items():
             if state not in states:
                 at("workflows", name, "notify", state, f"{name}: unknown state {state!r}")

@@ -145,9 +145,16 @@ class RuleFile(_Strict):
     rules: list[Rule]
 
 
+# What a state's gate may require of a ticket's record first (workflow/lifecycle.py).
+Requirement = Literal["evaluation", "scope_frozen", "uat", "release_plan", "review"]
+
+
 class WorkflowDef(_Strict):
     transitions: dict[str, list[str]]
     notify: dict[str, str] = {}
+    requires: dict[str, list[Requirement]] = Field(
+        default_factory=dict, description="state → what the record needs before a keyword moves there"
+    )
 
 
 class Confirmation(_Strict):

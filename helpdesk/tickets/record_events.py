@@ -39,6 +39,15 @@ SENTENCES: dict[str, tuple[str, str]] = {
     "command_note": ("内部备注：{note}", "internal note: {note}"),
     "command_type": ("类型改为{to}", "type set to {to}"),
     "command_collaborators": ("协作方：{collaborators}", "collaborators: {collaborators}"),
+    "command_approve": ("技术负责人批准了解决方案", "the technical lead approved the solution"),
+    "command_reject": ("技术负责人驳回了解决方案：{reason}", "the lead rejected the solution: {reason}"),
+    "command_evaluation": ("需求评估：{outcome}", "request assessed: {outcome}"),
+    "command_freeze": ("设计确认，需求范围冻结", "design signed off, scope frozen"),
+    "command_change": ("变更 {number}：{description}", "change {number}: {description}"),
+    "command_stage": ("{stage}阶段由{owner}负责，计划 {planned}", "{stage} stage: {owner}, by {planned}"),
+    "command_uat": ("验收{result}（验收人 {accepted_by}）", "acceptance test {result} (by {accepted_by})"),
+    "command_release": ("上线计划 {planned_at}，含回滚方案", "release planned {planned_at}, with rollback"),
+    "command_review": ("复盘：{review}", "review: {review}"),
     "feedback": ("客户反馈：{result}，{rating}", "the customer answered: {result}, {rating}"),
     "feedback_unclear": ("客户的答复无法判断", "the customer's answer was unclear"),
     "confirmation_reminder": ("再次请客户确认", "asked the customer again to confirm"),
@@ -86,7 +95,7 @@ def sentence(
 
 def detail_kind(kind: str, key: str) -> str:
     """What a detail value is, for showing it: person, people, clock, state, priority, type, time,
-    feedback or text."""
+    feedback, word (a request's life: outcome, stage, acceptance result) or text."""
     if key in _PEOPLE or (key == "to" and kind in _PERSON_TO):
         return "person"
     if key in ("from", "to"):
@@ -94,9 +103,13 @@ def detail_kind(kind: str, key: str) -> str:
     return {
         "clock": "clock",
         "eta": "time",
-        "result": "feedback",
         "rating": "feedback",
         "collaborators": "people",
+        "outcome": "word",
+        "stage": "word",
+        "result": "word" if kind == "command_uat" else "feedback",
+        "planned": "time",
+        "planned_at": "time",
     }.get(key, "text")
 
 

@@ -9,10 +9,12 @@ from datetime import datetime
 
 from helpdesk.intake.extract import WRITTEN
 from helpdesk.outbound.context import excerpt
-from helpdesk.outbound.phrases import clock_name
+from helpdesk.outbound.phrases import LIFECYCLE, clock_name
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.tickets.record_events import detail_kind, sentence
+from helpdesk.tickets.record_lifecycle import development_lines
 from helpdesk.workflow.feedback import LABELS as FEEDBACK
+from helpdesk.workflow.lifecycle_words import FIELDS as DEVELOPMENT_FIELDS
 
 WORDS = {
     "basics": ("工单", "ticket"),
@@ -30,6 +32,7 @@ WORDS = {
     "incomplete": ("信息不全", "incomplete"),
     "fields": ("报告字段", "report fields"),
     "outcome": ("处理结果", "outcome"),
+    "development": ("需求开发记录", "development record"),
     "cause": ("原因分析", "cause"),
     "solution": ("解决方案", "solution"),
     "first_planned": ("最初预计完成", "first ETA"),
@@ -151,6 +154,7 @@ class RecordText:
             self._basics(record),
             self._fields(record),
             self._outcome(record),
+            Section(self.word("development"), lines=development_lines(self, record["development"], when)),
             self._similar(record),
             self._collaborators(record),
             self._escalations(record),
@@ -192,6 +196,8 @@ class RecordText:
         section = Section(self.word("fields"))
         by_id = {m["message_id"]: m for m in r["messages"]}
         for name, item in r["fields"].items():
+            if name in DEVELOPMENT_FIELDS:
+                continue  # the development record's own section shows these, with who and when
             where, value = self._where(item, by_id), self.value(item["value"])
             text = self.pick(f"{value}（{where}）", f"{value} ({where})")
             section.pairs.append((self.field(name), text))
@@ -322,14 +328,8 @@ class RecordText:
         section = Section(self.word("history"))
         for event in r["events"]:
             said = sentence(event["kind"], event["detail"], self.language, self._detail)
-            section.pairs.append(
-                (
-                    when(event["time"]),
-                    f"{self.person(event['actor'])}：{said}"
-                    if self._zh
-                    else f"{self.person(event['actor'])}: {said}",
-                )
-            )
+            who = self.person(event["actor"])
+            section.pairs.append((when(event["time"]), f"{who}{self.pick('：', ': ')}{said}"))
         return section
 
     def _detail(self, kind: str, key: str, value: object) -> str:
@@ -349,6 +349,8 @@ class RecordText:
             return when(str(value)) or "-"
         if shown == "feedback":
             return self._feedback(str(value)) or "-"
+        if shown == "word":
+            return LIFECYCLE[str(value)][self.language] if value in LIFECYCLE else str(value)
         return str(value)
 
     def _messages(self, r: dict) -> Section:

@@ -1,6 +1,7 @@
 """The whole record of one ticket as plain data (what `tickets show` prints and --json gives): the
-report fields with where each was read, the outcome, the ETA as planned and as it moved, the
-collaborators and escalations, the thread; every person's text masked once more on the way out."""
+report fields with where each was read, the outcome, the ETA as planned and as it moved, a
+request's development record (record_lifecycle.py), the collaborators and escalations, the thread;
+every person's text masked once more on the way out."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import object_session
 from helpdesk.knowledge.similar import similar_tickets
 from helpdesk.mail.redact import redact_text
 from helpdesk.tickets.models import Event, Ticket
+from helpdesk.tickets.record_lifecycle import development_record
 from helpdesk.tickets.views import ticket_detail
 
 # Identifiers, hashes and addresses are never a person's text: masking them would break grep and
@@ -53,6 +55,7 @@ def ticket_record(ticket: Ticket, zone: ZoneInfo, patterns: tuple[re.Pattern[str
             if e.kind == "command_note"
         ],
         "eta": _eta(ticket, events, zone),
+        "development": development_record(events, zone),
         "confirmation": ticket.confirmation,
         "satisfaction": ticket.satisfaction,
         "owner_confirmed": _time(ticket.owner_confirmed_at, zone),

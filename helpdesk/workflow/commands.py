@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from helpdesk.rules.conditions import normalise
 
 _BRACKETED = re.compile(r"\[([^\[\]]{1,40})\]")
+# A command's word ends at white space (a Chinese keyboard's full-width one too) or a colon.
+_WORD = re.compile(r"\s*([^\s:：]*)[:：]?(.*)", re.DOTALL)
 # Every spelling of a command, Chinese and English, to its one name.
 COMMANDS = {
     "priority": ("priority", "优先级", "紧急程度"),
@@ -20,6 +22,14 @@ COMMANDS = {
     "collaborators": ("collaborators", "cc", "协作", "协作方"),
     "approve": ("approve", "批准", "审批通过"),
     "reject": ("reject", "驳回", "审批驳回"),
+    # a development request's life (lifecycle.py)
+    "evaluation": ("evaluation", "evaluate", "评估", "可行性评估"),
+    "freeze": ("freeze", "signoff", "sign-off", "范围冻结", "设计确认"),
+    "change": ("change", "变更", "需求变更"),
+    "stage": ("stage", "阶段"),
+    "uat": ("uat", "acceptance", "验收"),
+    "release": ("release", "上线计划"),
+    "review": ("review", "复盘"),
 }
 _SPELLINGS = {normalise(word): name for name, words in COMMANDS.items() for word in words}
 
@@ -61,8 +71,8 @@ def parse_commands(text: str) -> tuple[list[Command], str]:
             continue
         if not line.startswith(("#", "＃")):
             break
-        word, _, arg = line[1:].strip().partition(" ")
-        commands.append(Command(_SPELLINGS.get(normalise(word).rstrip(":")), arg.strip(), line))
+        word, arg = _WORD.match(line[1:]).groups()
+        commands.append(Command(_SPELLINGS.get(normalise(word)), arg.strip(), line))
         index += 1
     rest = "\n".join(lines[index:]).strip()
     for position, command in enumerate(commands):

@@ -4,59 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime
 
 from helpdesk.calendar import person_zone
-from helpdesk.effects import Notify, Plan, StopClock
+from helpdesk.effects import Notify, StopClock
 from helpdesk.outbound.phrases import bilingual, duration
 from helpdesk.outbound.phrases_reasons import reason
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.rules.schema import Duration, Person
 from helpdesk.workflow.commands import Command
-
-_ETA = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2}))?$")
-
-
-class Refused(ValueError):
-    """A command that cannot be carried out, with its coded reason (`phrases_reasons`), or
-    a reason already written in both languages ({zh, en})."""
-
-    def __init__(self, code: str | dict[str, str], **args: object) -> None:
-        super().__init__(code)
-        self.reason = code if isinstance(code, dict) else reason(code, **args)
-
-
-@dataclass
-class CommandEffects:
-    """What one mail's commands did: lines applied (as written, or a coded reason), (line, coded
-    reason) refused, notices for the customer."""
-
-    applied: list[str | dict] = field(default_factory=list)
-    rejected: list[tuple[str, dict]] = field(default_factory=list)
-    notices: list[tuple[str, str]] = field(default_factory=list)
-    internal: bool = False
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class Edit:
-    """What a command handler gets: the rules, the desk's time zone, the plan, who asked, and when."""
-
-    rules: RuleSet
-    zone: tzinfo
-    plan: Plan
-    person: Person
-    outcome: CommandEffects
-
-    @property
-    def now(self) -> datetime:
-        return self.plan.now
-
-    @property
-    def person_zone(self) -> tzinfo:
-        """The zone the asking person writes times in (staff.yaml), not the desk's."""
-        return person_zone(self.person, self.zone)
+from helpdesk.workflow.editing import ETA, Edit, Refused, due, staff_person
+from helpdesk.workflow.lifecycle import LIFECYCLE
 
 
 def apply_command(edit: Edit, command: Command) -> None:
@@ -98,11 +56,7 @@ def _priority(edit: Edit, arg: str) -> dict:
 
 
 def _assign(edit: Edit, arg: str) -> dict:
-    wanted = arg.strip().lower()
-    target = next(
-        (p for p in edit.rules.directory.people if wanted in (p.id.lower(), p.email.lower(), p.name.lower())),
-        None,
-    )
+    target = staff_person(edit.rules, arg)
     if target is None:
         raise Refused("unknown_person", value=arg.strip())
     old = edit.plan.view.owner
@@ -112,7 +66,7 @@ def _assign(edit: Edit, arg: str) -> dict:
 
 
 def _eta(edit: Edit, arg: str) -> dict:
-    found = _ETA.match(arg.strip())
+    found = ETA.match(arg.strip())
     if not found:
         raise Refused("eta_format")
     year, month, day, hour, minute = (
@@ -227,42 +181,10 @@ def _named(edit: Edit, arg: str) -> dict[str, datetime | None]:
         raise Refused("unknown_people", names=unknown)
     if not said:
         raise Refused("nobody_named")
-    return {person: _due(edit, " ".join(words)) if words else None for person, words in said.items()}
+    return {person: due(edit, " ".join(words)) if words else None for person, words in said.items()}
 
 
 _DAY_WORD = re.compile(r"今天|明天|后天|today|tomorrow|下午|晚上|pm", re.IGNORECASE)
-_RELATIVE = re.compile(
-    r"^(?:(?P<day>今天|明天|后天|today|tomorrow)\s*)?(?P<later>下午|晚上|pm\s*)?"
-    r"(?:(?P<h>\d{1,2})(?:\s*[:：]\s*(?P<m>\d{2})|\s*点(?P<half>半)?)?)?\s*(?P<pm>pm)?$",
-    re.IGNORECASE,
-)
-_AHEAD = {"今天": 0, "today": 0, "明天": 1, "tomorrow": 1, "后天": 2}
-
-
-def _due(edit: Edit, text: str) -> datetime:
-    """The moment `text` names in the asking person's zone: `2026-12-02 18:00`, `2026-12-02` (18:00),
-    `明天18:00`, `明天下午3点`, `tomorrow 6pm`, `17:30` (today); anything else is refused."""
-    zone = edit.person_zone
-    found = _ETA.match(text)
-    if found:
-        year, month, day, hour, minute = (
-            int(g) if g else 18 if i == 3 else 0 for i, g in enumerate(found.groups())
-        )
-        try:
-            return datetime(year, month, day, hour, minute, tzinfo=zone)
-        except ValueError:
-            raise Refused("unreadable", value=text) from None
-    said = _RELATIVE.match(text.strip())
-    if not said or not (said.group("day") or said.group("h")):
-        raise Refused("unreadable", value=text)
-    hour = int(said.group("h")) if said.group("h") else 18
-    minute = 30 if said.group("half") else int(said.group("m") or 0)
-    if (said.group("later") or said.group("pm")) and hour < 12:
-        hour += 12
-    if hour > 23 or minute > 59:
-        raise Refused("unreadable", value=text)
-    day = edit.now.astimezone(zone).date() + timedelta(days=_AHEAD[(said.group("day") or "今天").lower()])
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
 
 
 def technical_lead(rules: RuleSet, view) -> Person | None:
@@ -275,19 +197,10 @@ def _decision(edit: Edit) -> Person:
     edit.outcome.internal = True  # a verdict is between staff: none of this mail reaches the customer
     view = edit.plan.view
     if view.status != "awaiting_approval":
-        state = bilingual("state", view.status, edit.rules.labels)
-        raise Refused(
-            {
-                "zh": f"工单处于“{state['zh']}”，没有待审批的解决方案",
-                "en": f"the ticket is {state['en']}: no solution awaits approval",
-            }
-        )
+        raise Refused("nothing_to_approve", state=bilingual("state", view.status, edit.rules.labels))
     lead = technical_lead(edit.rules, view)
     if lead is None or lead.id != edit.person.id:
-        name = lead.name if lead else "—"
-        raise Refused(
-            {"zh": f"只有技术负责人（{name}）可以审批", "en": f"only the technical lead ({name}) may decide"}
-        )
+        raise Refused("not_the_lead", name=lead.name if lead else "—")
     return lead
 
 
@@ -301,20 +214,23 @@ def _approve(edit: Edit, arg: str) -> dict:
         ),
         StopClock("first_response"),
     )
+    if plan.view.owner and plan.view.owner != edit.person.id:  # the owner hears the verdict too
+        extra = {"approved": True, "why": "", "asked_by": edit.person.name}
+        plan.add(Notify("approval_request", person=plan.view.owner, extra=extra))
     return {"approved_by": edit.person.id, "solution": plan.view.solution}
 
 
 def _reject(edit: Edit, arg: str) -> dict:
     _decision(edit)
     if not arg.strip():
-        raise Refused({"zh": "#驳回 后面需写明原因", "en": "#reject needs the reason after it"})
+        raise Refused("reject_needs_reason")
     plan = edit.plan
     back = edit.rules.workflows.of(plan.view.type).transitions.get("awaiting_approval", ["in_progress"])
     plan.state(
         back[0] if back else "in_progress", edit.person.email, "solution rejected by the technical lead"
     )
     if plan.view.owner:
-        extra = {"why": arg.strip(), "asked_by": edit.person.name}
+        extra = {"why": arg.strip(), "asked_by": edit.person.name, "approved": False}
         plan.add(Notify("approval_request", person=plan.view.owner, extra=extra))
     return {"rejected_by": edit.person.id, "reason": arg.strip()}
 
@@ -330,4 +246,5 @@ HANDLERS: dict[str, Callable[[Edit, str], dict]] = {
     "collaborators": _collaborators,
     "approve": _approve,
     "reject": _reject,
+    **LIFECYCLE,
 }

@@ -17,7 +17,9 @@ from helpdesk.rules.ruleset import RuleSet
 from helpdesk.rules.schema import Person
 from helpdesk.tickets.snapshot import TicketView
 from helpdesk.workflow.commands import COMMANDS, parse_commands, subject_keyword
-from helpdesk.workflow.edits import CommandEffects, Edit, apply_command, technical_lead
+from helpdesk.workflow.editing import CommandEffects, Edit, keyword_line
+from helpdesk.workflow.edits import apply_command, technical_lead
+from helpdesk.workflow.lifecycle import gate_reason, missing
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ class StaffDecider:
             plan.record(person.email, "assignment_confirmed", reason="first reply from the owner")
             plan.add(StopClock("owner_confirmation"))
         outcome = CommandEffects()
-        edit = Edit(self.rules, self.zone, plan, person, outcome)
+        edit = Edit(self.rules, self.zone, plan, person, outcome, mail.message_id)
         for command in commands:
             apply_command(edit, command)
         customer_template = None
@@ -59,6 +61,9 @@ class StaffDecider:
         if keyword:
             customer_template = self._move(plan, keyword, person.email, outcome)
         words = "" if outcome.internal else text
+        for template, extra in outcome.mails:  # a command's own mail to the customer carries the words
+            plan.add(Notify(template, words=words, extra=extra), StopClock("first_response"))
+            words = ""
         if customer_template or words or outcome.notices:
             eta_reason = dict(outcome.notices).get("eta", "")
             # A #reason that moved no ETA, on a mail that resolves or releases, is the cause.
@@ -93,11 +98,7 @@ class StaffDecider:
         outcome.internal = True
         line = keyword_line("resolved", self.rules.labels)
         if lead is None:
-            why = {
-                "zh": "需技术负责人审批，但团队没有负责人（staff.yaml 的 manager 或 reports_to）",
-                "en": "needs the technical lead's approval, but staff.yaml names no manager or reports_to",
-            }
-            outcome.rejected.append((line, why))
+            outcome.rejected.append((line, reason("no_lead")))
             return True
         plan.state("awaiting_approval", person.email, "the solution awaits the technical lead's approval")
         outcome.applied.append(
@@ -110,6 +111,7 @@ class StaffDecider:
             "message": text,
             "asked_by": person.name,
             "why": "",
+            "approved": False,
         }
         if cause:  # kept on the ticket, so the customer's resolution mail has it after #approve
             plan.add(SetField("cause", cause, message_id, 0, "command"))
@@ -156,6 +158,10 @@ class StaffDecider:
             why = reason("move_not_allowed", options=options, **named) if options else None
             outcome.rejected.append((line, why or reason("final_state", **named)))
             return None
+        lacking = missing(self.rules, plan.view, target)
+        if lacking:  # the workflow's gate (workflows.yaml `requires`): the record lacks what it names
+            outcome.rejected.append((line, gate_reason(self.rules, target, lacking)))
+            return None
         plan.state(target, actor, "keyword in the subject")
         outcome.applied.append(reason("moved", state=named["target"]))
         return flow.notify.get(target)
@@ -173,11 +179,6 @@ def _receipt(person: Person, outcome: CommandEffects) -> Notify:
     }
     # A receipt answers the mail it reports on: automatic, so a loop with a robot dies at the cap.
     return Notify("receipt", person=person.id, automatic=True, extra=extra)
-
-
-def keyword_line(state: str, labels) -> dict[str, str]:
-    """A subject keyword as the receipt names it, in each language ("[处理中]", "[In progress]")."""
-    return {language: f"[{label}]" for language, label in bilingual("state", state, labels).items()}
 
 
 def command_spellings() -> list[dict[str, str]]:
