@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from helpdesk.config import Config, ImapConfig, PathsConfig, SmtpConfig, load_config
 from helpdesk.errors import ConfigError, MailboxError, SchemaMismatch
 from helpdesk.ingest.mailbox import log_in
+from helpdesk.ingest.mailbox_rules import mailbox_rules
 from helpdesk.outbound.render import Renderer
 from helpdesk.rules.load import load_rules
 from helpdesk.rules.ruleset import RuleSet
@@ -26,7 +27,8 @@ LIVE_TIMEOUT = 15.0  # seconds; a check should answer soon even where the config
 def problems_in(
     config_path: Path | None, templates: list[str]
 ) -> tuple[Config | None, RuleSet | None, list[str]]:
-    """Every problem in the config, its rules folder and its templates, found in one pass.
+    """Every problem in the config, its rules folders (paths.rules and each mailbox's) and its
+    templates, found in one pass.
 
     A config that fails still has its rules and templates checked, at the paths it names."""
     problems: list[str] = []
@@ -45,6 +47,10 @@ def problems_in(
         problems += exc.problems
     if config is not None and ruleset is not None:
         problems += _numbered_types(config, ruleset, config_path)
+        try:
+            mailbox_rules(config.watched(), ruleset, config.paths.rules)
+        except ConfigError as exc:
+            problems += exc.problems
     return config, ruleset, problems
 
 
@@ -83,8 +89,9 @@ def _paths_alone(config_path: Path | None) -> PathsConfig:
 
 
 def live(config: Config) -> list[tuple[bool, str]]:
-    """Try the IMAP login and folders, the SMTP login and the database: one (ok, line) each."""
-    return [_imap(config.imap), _smtp(config.smtp), _database(config.database.url)]
+    """Try each mailbox's IMAP login and folders, the SMTP login and the database: one (ok, line) each."""
+    boxes = [_imap(box.imap) for box in config.watched()]
+    return [*boxes, _smtp(config.smtp), _database(config.database.url)]
 
 
 def _imap(cfg: ImapConfig) -> tuple[bool, str]:

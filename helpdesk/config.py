@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from helpdesk.config_mailboxes import MailboxEntry, Watched, check_distinct, watched
 from helpdesk.config_numbering import NumberingConfig
 from helpdesk.errors import ConfigError
 from helpdesk.yamlpos import YamlSyntaxError, line_of, load_with_lines, read_text
@@ -230,6 +231,9 @@ class Config(_Section):
     metrics: MetricsConfig = MetricsConfig()
     logging: LoggingConfig = LoggingConfig()
     limits: LimitsConfig = LimitsConfig()
+    mailboxes: list[MailboxEntry] = Field(
+        default_factory=list, description="several support addresses; without it, the one above"
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -243,6 +247,33 @@ class Config(_Section):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def watched(self) -> list[Watched]:
+        """The mailboxes to watch: the `mailboxes` list, else the single one of the top level."""
+        if not self.mailboxes:
+            return [Watched("", self.support_address, self.support_name, self.imap, self.paths.rules)]
+        return [watched(entry, self.imap, self.support_name, self.paths.rules) for entry in self.mailboxes]
+
+    def for_mailbox(self, box: Watched) -> Config:
+        """This config as seen by one mailbox's mail: its address, name, IMAP account and rules."""
+        return self.model_copy(
+            update={
+                "support_address": box.address,
+                "support_name": box.support_name,
+                "imap": box.imap,
+                "paths": self.paths.model_copy(update={"rules": box.rules}),
+            }
+        )
+
+    def sender_of(self, mailbox: str | None) -> tuple[str, SupportName]:
+        """The address and name mail on a ticket of `mailbox` is sent with (the top level's for "")."""
+        for box in self.watched():
+            if box.name == (mailbox or ""):
+                return box.address, box.support_name
+        return self.support_address, self.support_name
+
+
+MailboxEntry.model_rebuild(_types_namespace={"ImapConfig": ImapConfig, "SupportName": SupportName})
 
 
 def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> Config:
@@ -283,6 +314,14 @@ def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> 
         raise ConfigError(problems) from exc
     if path is not None:
         config = _resolve_paths(config, path.parent, data.get("paths") or {})
+    for index, entry in enumerate(config.mailboxes):
+        entry._where = f"{source}:{line_of(lines, ('mailboxes', index))}"
+    problems = [
+        f"{source}:{line_of(lines, ('mailboxes', index, key))}: mailboxes.{index}.{key}: {problem}"
+        for index, key, problem in check_distinct(config.watched())
+    ]
+    if problems:
+        raise ConfigError(problems)
     return config
 
 
@@ -323,6 +362,7 @@ def _resolve_paths(config: Config, base: Path, given: dict) -> Config:
         section = getattr(config, name)
         if section.ca_file is not None and not section.ca_file.is_absolute():
             sections[name] = section.model_copy(update={"ca_file": base / section.ca_file})
+    mailboxes = [_resolve_mailbox(entry, base) for entry in config.mailboxes]
     url = config.database.url
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and ":memory:" not in url:
         url = "sqlite:///" + str(base / url.removeprefix("sqlite:///"))
@@ -330,6 +370,18 @@ def _resolve_paths(config: Config, base: Path, given: dict) -> Config:
         update={
             "paths": config.paths.model_copy(update=updates),
             "database": config.database.model_copy(update={"url": url}),
+            "mailboxes": mailboxes,
             **sections,
         }
     )
+
+
+def _resolve_mailbox(entry: MailboxEntry, base: Path) -> MailboxEntry:
+    """A mailbox's rules folder and CA file relative to the config file's folder."""
+    update: dict = {}
+    if entry.rules is not None and not entry.rules.is_absolute():
+        update["rules"] = base / entry.rules
+    own = entry.imap
+    if own is not None and own.ca_file is not None and not own.ca_file.is_absolute():
+        update["imap"] = own.model_copy(update={"ca_file": base / own.ca_file})
+    return entry.model_copy(update=update) if update else entry

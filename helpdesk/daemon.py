@@ -17,6 +17,7 @@ from helpdesk.config import Config
 from helpdesk.errors import ConfigError
 from helpdesk.ingest.backlog import BacklogMailbox, Policy, Progress, SilentNotifier, settle
 from helpdesk.ingest.loop import IngestLoop
+from helpdesk.ingest.mailbox_rules import mailbox_rules
 from helpdesk.metrics import Metrics, MetricsServer
 from helpdesk.outbound.outbox import Notifier
 from helpdesk.outbound.render import Renderer
@@ -54,7 +55,11 @@ def frozen_renderer(config: Config) -> Renderer:
 
 
 class Helpdesk:
-    """The assembled application: storage, pipeline, ingest loop and sender over one config."""
+    """The assembled application: storage, a pipeline and an ingest loop per mailbox, and the sender.
+
+    Each mailbox (config `mailboxes`, else the single one) has its own pipeline: its rules, its
+    address (our mail on its tickets comes from it) and its name on the tickets and UID claims;
+    `pipeline`, `importer` and `ingest` are the first mailbox's."""
 
     def __init__(self, config: Config, clock: Clock | None = None) -> None:
         self.config = config
@@ -64,31 +69,47 @@ class Helpdesk:
         self.sessions = session_factory(self.engine)
         self._reloading = threading.Lock()
         rules = load_rules(config.paths.rules)
+        self.boxes = config.watched()
         self.metrics = (
             Metrics(config.metrics, self.sessions, self.clock, list(rules.workflows.states))
             if config.metrics.enabled
             else None
         )
-        self._assemble(rules, frozen_renderer(config))
+        self._assemble(rules, mailbox_rules(self.boxes, rules, config.paths.rules), frozen_renderer(config))
         self.sender = Sender(config.smtp, config.support_address, self.sessions, self.clock)
         self._outbox_ready = threading.Event()
-        self.ingest = IngestLoop(
-            config.imap, self.pipeline, on_processed=self._outbox_ready.set, watcher=self.metrics
-        )
+        self.ingests = [
+            IngestLoop(
+                box.imap,
+                self.pipelines[box.name],
+                on_processed=self._outbox_ready.set,
+                watcher=self.metrics,
+                name=box.name,
+            )
+            for box in self.boxes
+        ]
+        self.ingest = self.ingests[0]
         self.systemd = SystemdNotifier(os.environ)
         self._workers: list[threading.Thread] = []
 
-    def _assemble(self, rules: RuleSet, renderer: Renderer) -> None:
+    def _assemble(self, rules: RuleSet, boxes: dict[str, RuleSet], renderer: Renderer) -> None:
         """Build everything that holds the rules or the templates, then swap it in: one mail or sweep
-        in hand keeps the objects it started with, the next one takes the new."""
+        in hand keeps the objects it started with, the next one takes the new. `boxes` holds each
+        mailbox's rules by its name; the clock's work runs on `rules` (paths.rules)."""
         config = self.config
         notifier = Notifier(config, renderer, self.clock)
         applier = Applier(config, rules, notifier)
-        recorder = Recorder(config, rules, BlobStore(config.paths.data / "attachments"), self.clock)
-        pipeline = Pipeline(config, self.sessions, rules, recorder, applier, self.clock)
-        # The first start's import of the mail already waiting: the same pipeline, but nothing is sent.
-        silent = Applier(config, rules, SilentNotifier(config, renderer, self.clock))
-        importer = Pipeline(config, self.sessions, rules, recorder, silent, self.clock)
+        pipelines, importers = {}, {}
+        blobs = BlobStore(config.paths.data / "attachments")
+        for box in self.boxes:
+            own = config.for_mailbox(box) if config.mailboxes else config
+            box_rules = boxes[box.name]
+            recorder = Recorder(own, box_rules, blobs, self.clock, box.name)
+            box_applier = Applier(own, box_rules, Notifier(own, renderer, self.clock))
+            pipelines[box.name] = Pipeline(own, self.sessions, box_rules, recorder, box_applier, self.clock)
+            # The first start's import of the mail already waiting: the same pipeline, but nothing is sent.
+            silent = Applier(own, box_rules, SilentNotifier(own, renderer, self.clock))
+            importers[box.name] = Pipeline(own, self.sessions, box_rules, recorder, silent, self.clock)
         digests = Digests(config, rules, renderer, notifier, self.clock)
         reports = PeriodicReports(self.sessions, digests, ReportSchedule.of(rules.sla.reports))
         retention = config.privacy.raw_retention_days
@@ -102,8 +123,9 @@ class Helpdesk:
             self.metrics.swept if self.metrics else None,
             raw_retention=timedelta(days=retention) if retention else None,
         )
-        self.rules, self.importer, self.digests = rules, importer, digests
-        self.pipeline, self.sweeper = pipeline, sweeper
+        self.rules, self.digests, self.sweeper = rules, digests, sweeper
+        self.pipelines, self.importers = pipelines, importers
+        self.pipeline, self.importer = pipelines[self.boxes[0].name], importers[self.boxes[0].name]
 
     def reload(self, templates: list[str]) -> list[str]:
         """Read the rules folder and the templates again (SIGHUP); returns the problems found.
@@ -116,6 +138,7 @@ class Helpdesk:
                 renderer = frozen_renderer(self.config)
                 problems += renderer.check(templates, ["zh", "en"])
                 rules = load_rules(self.config.paths.rules)
+                boxes = mailbox_rules(self.boxes, rules, self.config.paths.rules)
             except ConfigError as exc:
                 problems += exc.problems
             except (OSError, UnicodeDecodeError) as exc:
@@ -124,8 +147,9 @@ class Helpdesk:
                 for problem in problems:
                     log.error("reload refused, the rules and templates in force stay: %s", problem)
                 return problems
-            self._assemble(rules, renderer)
-            self.ingest.pipeline = self.pipeline
+            self._assemble(rules, boxes, renderer)
+            for loop in self.ingests:
+                loop.pipeline = self.pipelines[loop.name]
             log.info(
                 "reloaded rules %s (%d routing rules) and templates %s",
                 self.config.paths.rules,
@@ -141,17 +165,19 @@ class Helpdesk:
         "ask" refuses (BacklogUndecided) when there is any."""
         try:
             self.settle_backlog(backlog, progress)
-            mails = self.ingest.run_once()
+            mails = sum(loop.run_once() for loop in self.ingests)
         finally:
-            self.ingest.mailbox.close()
+            for loop in self.ingests:
+                loop.mailbox.close()
         self.sweep()
         return OnceResult(mails, self.sender.drain())
 
     def settle_backlog(self, backlog: Policy, progress: Progress | None = None) -> None:
-        """On a first start, deal with the mail already in the folder as `backlog` says."""
-        if not isinstance(self.ingest.mailbox, BacklogMailbox):  # once: the loop's mailbox keeps state
-            self.ingest.mailbox = BacklogMailbox(self.config.imap)
-        settle(self.ingest.mailbox, self.sessions, self.importer, self.clock, backlog, progress)
+        """On a first start of a mailbox, deal with the mail already in its folder as `backlog` says."""
+        for loop in self.ingests:
+            if not isinstance(loop.mailbox, BacklogMailbox):  # once: the loop's mailbox keeps state
+                loop.mailbox = BacklogMailbox(loop.config, loop.name)
+            settle(loop.mailbox, self.sessions, self.importers[loop.name], self.clock, backlog, progress)
 
     def sweep(self) -> int:
         """The clock-driven work that is due now: escalations, confirmations, digests. Runs each once."""
@@ -168,19 +194,17 @@ class Helpdesk:
         self.settle_backlog(backlog, progress)  # before any worker: a refusal starts nothing
         server = MetricsServer(self.metrics).start() if self.metrics else None
         self._workers = [
-            threading.Thread(target=self.ingest.run_forever, args=(stop,), name="ingest"),
+            threading.Thread(target=loop.run_forever, args=(stop,), name=f"ingest {loop.name}".strip())
+            for loop in self.ingests
+        ] + [
             threading.Thread(target=self._send_forever, args=(stop,), name="sender"),
             threading.Thread(target=self._clock_forever, args=(stop,), name="clock"),
         ]
         for worker in self._workers:
             worker.start()
-        log.info(
-            "helpdesk running: %s via IMAP %s:%d",
-            self.config.support_address,
-            self.config.imap.host,
-            self.config.imap.port,
-        )
-        self.systemd.ready(f"running: {self.config.support_address}")
+        watching = ", ".join(f"{box.label} via IMAP {box.imap.host}:{box.imap.port}" for box in self.boxes)
+        log.info("helpdesk running: %s", watching)
+        self.systemd.ready(f"running: {', '.join(box.address for box in self.boxes)}")
         stop.wait()
         self.systemd.stopping()
         self._outbox_ready.set()

@@ -35,11 +35,12 @@ def wait_for_port(port: int, seconds: float = 15.0) -> None:
 
 @dataclass
 class Received:
-    """One mail the sink accepted: the envelope and the parsed message."""
+    """One mail the sink accepted: the envelope, the parsed message, and when (time.time())."""
 
     sender: str
     recipients: list[str]
     data: bytes
+    at: float = 0.0
 
     @property
     def message(self) -> EmailMessage:
@@ -57,7 +58,7 @@ class _Handler:
             return self.reply
         with self.lock:
             self.received.append(
-                Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content))
+                Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content), time.time())
             )
         return "250 OK"
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import astuple, dataclass, replace
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import sessionmaker
@@ -62,11 +62,12 @@ def _log(outcome: Outcome) -> None:
 
 @dataclass(frozen=True)
 class MailSource:
-    """Where a mail came from: the IMAP folder, its UIDVALIDITY and the mail's UID."""
+    """Where a mail came from: the IMAP folder, its UIDVALIDITY, the mail's UID, the mailbox's name."""
 
     folder: str
     uidvalidity: int
     uid: int
+    mailbox: str = ""
 
 
 @dataclass(frozen=True)
@@ -157,8 +158,8 @@ class Pipeline:
         with unavailable_when_transient(), self.sessions.begin() as session:
             repo = Repository(session)
             sources = [source for _, source in mails if source is not None]
-            folder, uidvalidity = (sources[0].folder, sources[0].uidvalidity) if sources else ("", 0)
-            seen = repo.seen_among(folder, uidvalidity, [s.uid for s in sources]) if sources else {}
+            first = sources[0] if sources else MailSource("", 0, 0)  # a batch is of one folder
+            seen = repo.seen_among(first.folder, first.uidvalidity, [s.uid for s in sources], first.mailbox)
             now = self.clock.now()
             rows = {
                 index: RawMail(sha256=hashlib.sha256(raw).hexdigest(), data=raw, received_at=now)
@@ -178,7 +179,7 @@ class Pipeline:
                 if source is not None:
                     marks.append((source.uid, outcome.kind, outcome.message_id))
             if marks:
-                repo.mark_seen_many(folder, uidvalidity, marks, self.clock.now())
+                repo.mark_seen_many(first.folder, first.uidvalidity, marks, self.clock.now(), first.mailbox)
         return outcomes
 
     def _settle(self, repo: Repository, raw_row: RawMail, parsed: Parsed, source) -> Outcome:
@@ -194,7 +195,7 @@ class Pipeline:
 
     def _seen(self, source: MailSource) -> bool:
         with self.sessions() as session:
-            return Repository(session).seen(source.folder, source.uidvalidity, source.uid) is not None
+            return Repository(session).seen(*astuple(source)) is not None  # folder, …, mailbox
 
     def retry(self, entry_id: int, as_person: bool = False) -> Outcome:
         """Process a quarantined mail again (after a fix); on success the entry is released.

@@ -19,10 +19,14 @@ _REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|sv|wg|回复|回覆|答复|转�
 
 
 class Recorder:
-    """Threads and stores mails; the caller owns the transaction."""
+    """Threads and stores mails; the caller owns the transaction. New tickets record `mailbox`, the
+    name of the mailbox (config `mailboxes`) the mails came to."""
 
-    def __init__(self, config: Config, rules: RuleSet, blobs: BlobStore, clock: Clock) -> None:
+    def __init__(
+        self, config: Config, rules: RuleSet, blobs: BlobStore, clock: Clock, mailbox: str = ""
+    ) -> None:
         self.config = config
+        self.mailbox = mailbox
         self.rules = rules
         self.blobs = blobs
         self.clock = clock
@@ -78,6 +82,7 @@ class Recorder:
             # A report taken by staff begins with its command line, blanked.
             description=(mail.new_text or mail.text).lstrip("\n"),
             related=related,
+            mailbox=self.mailbox,
             created_at=now,
             updated_at=now,
             # New: known empty, never read back from the database (each read would flush first).

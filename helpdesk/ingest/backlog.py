@@ -107,8 +107,8 @@ class SilentNotifier(Notifier):
 class BacklogMailbox(Mailbox):
     """The support folder without the mails left in place by "start from now"."""
 
-    def __init__(self, config: ImapConfig) -> None:
-        super().__init__(config)
+    def __init__(self, config: ImapConfig, name: str = "") -> None:
+        super().__init__(config, name)
         self.skipped: dict[int, set[int]] = {}
 
     def pending(self) -> list[int]:
@@ -128,12 +128,12 @@ def settle(
 
     Without a checkpoint, the folder is looked at (one IMAP login); with one, only the database
     is read. Raises BacklogUndecided when the folder holds mail and `policy` is "ask"."""
-    folder = box.config.folder
+    folder, name = box.config.folder, box.name
     with sessions() as session:
         repo = Repository(session)
-        first = not repo.has_checkpoint(folder)
-        unfinished = repo.unfinished_import(folder)
-        box.skipped = repo.skipped_backlog(folder)
+        first = not repo.has_checkpoint(folder, name)
+        unfinished = repo.unfinished_import(folder, name)
+        box.skipped = repo.skipped_backlog(folder, name)
     if not (first or unfinished is not None):
         return
     connected = box.connected
@@ -155,27 +155,28 @@ def _first_start(
     unfinished: SeenMail | None,
     progress: Progress,
 ) -> None:
-    folder = box.config.folder
+    folder, name = box.config.folder, box.name
+    where = f"{folder} of mailbox {name}" if name else folder
     if unfinished is not None:
         through = int(unfinished.message_id) if unfinished.uidvalidity == box.uidvalidity else None
-        log.info("finishing the first start's import of %s, silently", folder)
+        log.info("finishing the first start's import of %s, silently", where)
         _import(box, sessions, importer, through, progress)
         return
     uids = box.pending()
     if not uids:
         return
     if policy == "ask":
-        raise BacklogUndecided(folder, len(uids))
+        raise BacklogUndecided(where, len(uids))
     if policy == "answer":
-        log.info("first start: %d mail(s) already in %s will be handled and answered", len(uids), folder)
+        log.info("first start: %d mail(s) already in %s will be handled and answered", len(uids), where)
     elif policy == "from-now":
         with sessions.begin() as session:
-            Repository(session).mark_backlog(folder, box.uidvalidity, uids, clock.now())
+            Repository(session).mark_backlog(folder, box.uidvalidity, uids, clock.now(), name)
         box.skipped.setdefault(box.uidvalidity, set()).update(uids)
-        log.info("first start: %d mail(s) already in %s left untouched; new mail only", len(uids), folder)
+        log.info("first start: %d mail(s) already in %s left untouched; new mail only", len(uids), where)
     else:
         with sessions.begin() as session:
-            Repository(session).start_import(folder, box.uidvalidity, max(uids), clock.now())
+            Repository(session).start_import(folder, box.uidvalidity, max(uids), clock.now(), name)
         _import(box, sessions, importer, max(uids), progress)
 
 
@@ -190,10 +191,10 @@ def _import(
     try:
         for uid in todo:  # one at a time, each committed and moved before it counts as done
             for raw in box.fetch([uid]).values():  # none: expunged by someone else meanwhile
-                outcome = importer.process(raw, MailSource(folder, box.uidvalidity, uid))
+                outcome = importer.process(raw, MailSource(folder, box.uidvalidity, uid, box.name))
                 box.finish({uid: "quarantined" in (outcome.kind, outcome.detail)})
             progress.advance()
     finally:
         progress.finish()
     with sessions.begin() as session:
-        Repository(session).finish_import(folder)
+        Repository(session).finish_import(folder, box.name)

@@ -73,21 +73,24 @@ class IngestLoop:
         pipeline: Pipeline,
         on_processed: Callable[[], None] = lambda: None,
         watcher: IngestWatcher | None = None,
+        name: str = "",
     ) -> None:
         self.config = config
         self.pipeline = pipeline
         self.on_processed = on_processed
         self.watcher = watcher or _Unwatched()
-        self.mailbox = Mailbox(config)
+        self.name = name  # the mailbox's name (config `mailboxes`): its key on checkpoints and claims
+        self.mailbox = Mailbox(config, name)
 
     def run_once(self, stop: threading.Event | None = None) -> int:
         """Process every mail waiting now; returns how many. Connection errors propagate."""
         if not self.mailbox.connected:
             self.mailbox.connect()
             log.info(
-                "IMAP %s:%d connected, folder %s (UIDVALIDITY %d)",
+                "IMAP %s:%d connected as %s, folder %s (UIDVALIDITY %d)",
                 self.config.host,
                 self.config.port,
+                self.config.username,
                 self.config.folder,
                 self.mailbox.uidvalidity,
             )
@@ -104,7 +107,7 @@ class IngestLoop:
                 continue
             started = time.perf_counter()
             folder, uidvalidity = self.config.folder, self.mailbox.uidvalidity
-            mails = [(raw, MailSource(folder, uidvalidity, uid)) for uid, raw in raws.items()]
+            mails = [(raw, MailSource(folder, uidvalidity, uid, self.name)) for uid, raw in raws.items()]
             outcomes = self.pipeline.process_batch(mails)
             seconds = time.perf_counter() - started  # each mail waited for the batch's commit
             for outcome in outcomes:
@@ -122,7 +125,7 @@ class IngestLoop:
     def _resume(self) -> None:
         """Read the folder's checkpoint; a new UIDVALIDITY voids it, and says so."""
         with unavailable_when_transient(), self.pipeline.sessions() as session:
-            stored = Repository(session).checkpoint(self.config.folder)
+            stored = Repository(session).checkpoint(self.config.folder, self.name)
         if stored is None:
             return
         uidvalidity, last_uid = stored

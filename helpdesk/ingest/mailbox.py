@@ -53,8 +53,9 @@ class Mailbox:
     start, not once per cycle, and each folder problem is logged once.
     """
 
-    def __init__(self, config: ImapConfig) -> None:
+    def __init__(self, config: ImapConfig, name: str = "") -> None:
         self.config = config
+        self.name = name  # the mailbox's name in the config ("" for a single mailbox)
         self.client: IMAPClient | None = None
         self.uidvalidity = 0
         self.done_up_to = 0

@@ -22,11 +22,11 @@ class Notifier:
     renderer: Renderer
     clock: Clock
 
-    def voice(self) -> dict:
-        """What every template is given about us: our name and signature in each language,
-        and how mail to customers names our engineers (privacy.staff_names)."""
+    def voice(self, ticket: Ticket | None = None) -> dict:
+        """What every template is given about us: our name and signature in each language (the
+        ticket's mailbox's), and how mail to customers names our engineers (privacy.staff_names)."""
         return {
-            "support_names": self.config.support_name.model_dump(),
+            "support_names": self.config.sender_of(ticket and ticket.mailbox)[1].model_dump(),
             "staff_names": self.config.privacy.staff_names,
         }
 
@@ -51,10 +51,11 @@ class Notifier:
     ) -> OutboxMail:
         """Compose `rendered` (threaded after `thread`) and add it to the outbox."""
         now = self.clock.now()
+        address, name = self.config.sender_of(ticket and ticket.mailbox)  # the ticket's own mailbox's
         outgoing = compose(
             rendered,
-            sender_name=self.config.support_name.of(rendered.language),
-            sender_address=self.config.support_address,
+            sender_name=name.of(rendered.language),
+            sender_address=address,
             recipient=recipient,
             tag=tag,
             in_reply_to=thread[-1] if thread else None,
@@ -97,7 +98,7 @@ class Notifier:
         now = self.clock.now()
         tag = subject_tag(self.config.numbering, ticket.number)
         context, files = forwarding(template, context, self.config)
-        rendered = self.renderer.render(template, language, {**context, "tag": tag, **self.voice()})
+        rendered = self.renderer.render(template, language, {**context, "tag": tag, **self.voice(ticket)})
         thread = repo.thread_ids(ticket)
         row = self._queue(
             repo,
@@ -117,7 +118,7 @@ class Notifier:
                 message_id=row.message_id,
                 in_reply_to=thread[-1] if thread else "",
                 references=" ".join(thread),
-                sender=self.config.support_address,
+                sender=self.config.sender_of(ticket.mailbox)[0],
                 recipients=recipient,
                 subject=row.subject,
                 text=rendered.text,

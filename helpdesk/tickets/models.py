@@ -89,6 +89,8 @@ class Ticket(Base):
     language: Mapped[str] = mapped_column(String(8))
     description: Mapped[str] = mapped_column(Text, default="")
     related_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    # The mailbox (config `mailboxes`) its first mail came to; our mail on it is sent from its address.
+    mailbox: Mapped[str] = mapped_column(String(64), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -260,10 +262,12 @@ class Outage(Base):
 
 
 class MailboxState(Base):
-    """The checkpoint of one IMAP folder: its UIDVALIDITY and the highest UID committed."""
+    """The checkpoint of one IMAP folder of one mailbox: its UIDVALIDITY and the highest UID committed."""
 
     __tablename__ = "mailbox_state"
 
+    # The mailbox's name in the config ("" for the single mailbox of a config without a list).
+    mailbox: Mapped[str] = mapped_column(String(64), primary_key=True, server_default="")
     folder: Mapped[str] = mapped_column(String(255), primary_key=True)
     # UIDVALIDITY and UIDs are unsigned 32-bit (RFC 9051): past a signed INTEGER's range.
     uidvalidity: Mapped[int] = mapped_column(BigInteger)
@@ -274,9 +278,10 @@ class SeenMail(Base):
     """Every IMAP UID handled, and what came of it; the key to skipping it after a restart."""
 
     __tablename__ = "seen_mails"
-    __table_args__ = (UniqueConstraint("folder", "uidvalidity", "uid"),)
+    __table_args__ = (UniqueConstraint("mailbox", "folder", "uidvalidity", "uid"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    mailbox: Mapped[str] = mapped_column(String(64), default="", server_default="")
     folder: Mapped[str] = mapped_column(String(255))
     uidvalidity: Mapped[int] = mapped_column(BigInteger)
     uid: Mapped[int] = mapped_column(BigInteger)

@@ -44,41 +44,57 @@ class MailboxQueries:
         self.session.execute(delete(RawMail).where(RawMail.id.in_(ids)))
         return len(ids)
 
-    def seen(self, folder: str, uidvalidity: int, uid: int) -> SeenMail | None:
+    # Every query below is about one folder of one mailbox (config `mailboxes`; "" for the single
+    # mailbox of a config without the list): two accounts' INBOX UIDs are never confused.
+
+    def seen(self, folder: str, uidvalidity: int, uid: int, mailbox: str = "") -> SeenMail | None:
         return self.session.scalar(
             select(SeenMail).where(
-                SeenMail.folder == folder, SeenMail.uidvalidity == uidvalidity, SeenMail.uid == uid
+                SeenMail.mailbox == mailbox,
+                SeenMail.folder == folder,
+                SeenMail.uidvalidity == uidvalidity,
+                SeenMail.uid == uid,
             )
         )
 
-    def checkpoint(self, folder: str) -> tuple[int, int] | None:
+    def checkpoint(self, folder: str, mailbox: str = "") -> tuple[int, int] | None:
         """The folder's stored (UIDVALIDITY, highest UID committed), or None before its first mail."""
-        state = self.session.get(MailboxState, folder)
+        state = self.session.get(MailboxState, (mailbox, folder))
         return None if state is None else (state.uidvalidity, state.last_uid)
 
-    def seen_among(self, folder: str, uidvalidity: int, uids: list[int]) -> dict[int, SeenMail]:
+    def seen_among(
+        self, folder: str, uidvalidity: int, uids: list[int], mailbox: str = ""
+    ) -> dict[int, SeenMail]:
         """Which of `uids` are recorded already, in one query."""
         rows = self.session.scalars(
             select(SeenMail).where(
-                SeenMail.folder == folder, SeenMail.uidvalidity == uidvalidity, SeenMail.uid.in_(uids)
+                SeenMail.mailbox == mailbox,
+                SeenMail.folder == folder,
+                SeenMail.uidvalidity == uidvalidity,
+                SeenMail.uid.in_(uids),
             )
         )
         return {row.uid: row for row in rows}
 
     def mark_seen_many(
-        self, folder: str, uidvalidity: int, marks: list[tuple[int, str, str]], at: datetime
+        self,
+        folder: str,
+        uidvalidity: int,
+        marks: list[tuple[int, str, str]],
+        at: datetime,
+        mailbox: str = "",
     ) -> None:
         """Record each (UID, outcome, Message-ID) and move the folder's checkpoint past them, in one
         INSERT; a UID recorded already (by another daemon) raises IntegrityError here."""
-        where = {"folder": folder, "uidvalidity": uidvalidity, "at": at}
+        where = {"mailbox": mailbox, "folder": folder, "uidvalidity": uidvalidity, "at": at}
         rows = [{**where, "uid": uid, "outcome": kind, "message_id": mid} for uid, kind, mid in marks]
         self.session.execute(insert(SeenMail), rows)
-        state = self.session.get(MailboxState, folder)
+        state = self.session.get(MailboxState, (mailbox, folder))
         if state is None or state.uidvalidity != uidvalidity:
             if state is not None:
                 self.session.delete(state)
                 self.session.flush()
-            state = MailboxState(folder=folder, uidvalidity=uidvalidity, last_uid=0)
+            state = MailboxState(mailbox=mailbox, folder=folder, uidvalidity=uidvalidity, last_uid=0)
             self.session.add(state)
         state.last_uid = max([state.last_uid, *(uid for uid, _, _ in marks)])
 
@@ -119,19 +135,22 @@ class MailboxQueries:
         by_id = {row.message_id: row for row in rows}
         return next((by_id[mid] for mid in message_ids if mid in by_id), None)
 
-    def has_checkpoint(self, folder: str) -> bool:
+    def has_checkpoint(self, folder: str, mailbox: str = "") -> bool:
         """True once this database has recorded any mail of `folder` (or a decision about its backlog)."""
-        return self.session.get(MailboxState, folder) is not None
+        return self.session.get(MailboxState, (mailbox, folder)) is not None
 
-    def mark_backlog(self, folder: str, uidvalidity: int, uids: list[int], at: datetime) -> None:
+    def mark_backlog(
+        self, folder: str, uidvalidity: int, uids: list[int], at: datetime, mailbox: str = ""
+    ) -> None:
         """Record `uids` as handled without processing them ("start from now"); they stay in the folder."""
-        self.mark_seen_many(folder, uidvalidity, [(uid, BACKLOG_SKIPPED, "") for uid in uids], at)
+        marks = [(uid, BACKLOG_SKIPPED, "") for uid in uids]
+        self.mark_seen_many(folder, uidvalidity, marks, at, mailbox)
 
-    def skipped_backlog(self, folder: str) -> dict[int, set[int]]:
+    def skipped_backlog(self, folder: str, mailbox: str = "") -> dict[int, set[int]]:
         """The UIDs left in `folder` by "start from now", per UIDVALIDITY."""
         rows = self.session.execute(
             select(SeenMail.uidvalidity, SeenMail.uid).where(
-                SeenMail.folder == folder, SeenMail.outcome == BACKLOG_SKIPPED
+                SeenMail.mailbox == mailbox, SeenMail.folder == folder, SeenMail.outcome == BACKLOG_SKIPPED
             )
         )
         found: dict[int, set[int]] = {}
@@ -139,22 +158,27 @@ class MailboxQueries:
             found.setdefault(uidvalidity, set()).add(uid)
         return found
 
-    def start_import(self, folder: str, uidvalidity: int, through: int, at: datetime) -> None:
+    def start_import(
+        self, folder: str, uidvalidity: int, through: int, at: datetime, mailbox: str = ""
+    ) -> None:
         """Note that the backlog up to UID `through` is being imported, so a restart finishes it silently.
 
         The note is a seen-mail row for UID 0, which no mail has; `through` is kept in its message_id."""
-        self.mark_seen_many(folder, uidvalidity, [(IMPORT_MARK_UID, IMPORTING, str(through))], at)
+        marks = [(IMPORT_MARK_UID, IMPORTING, str(through))]
+        self.mark_seen_many(folder, uidvalidity, marks, at, mailbox)
 
-    def unfinished_import(self, folder: str) -> SeenMail | None:
-        return self.session.scalar(
-            select(SeenMail).where(
-                SeenMail.folder == folder, SeenMail.uid == IMPORT_MARK_UID, SeenMail.outcome == IMPORTING
-            )
-        )
+    def unfinished_import(self, folder: str, mailbox: str = "") -> SeenMail | None:
+        return self.session.scalar(select(SeenMail).where(*_import_mark(folder, mailbox)))
 
-    def finish_import(self, folder: str) -> None:
-        self.session.execute(
-            update(SeenMail)
-            .where(SeenMail.folder == folder, SeenMail.uid == IMPORT_MARK_UID, SeenMail.outcome == IMPORTING)
-            .values(outcome=IMPORTED)
-        )
+    def finish_import(self, folder: str, mailbox: str = "") -> None:
+        self.session.execute(update(SeenMail).where(*_import_mark(folder, mailbox)).values(outcome=IMPORTED))
+
+
+def _import_mark(folder: str, mailbox: str) -> tuple:
+    """The conditions that find a folder's note of an import under way."""
+    return (
+        SeenMail.mailbox == mailbox,
+        SeenMail.folder == folder,
+        SeenMail.uid == IMPORT_MARK_UID,
+        SeenMail.outcome == IMPORTING,
+    )
