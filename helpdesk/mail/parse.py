@@ -5,8 +5,8 @@ from __future__ import annotations
 import email
 import email.utils
 import re
+from email.feedparser import BytesFeedParser
 from email.message import Message
-from email.parser import BytesParser
 from email.policy import Policy, compat32
 
 from helpdesk.errors import ParseError
@@ -29,6 +29,9 @@ _ADDRESS_HEADERS = frozenset(
 DEFAULT_LIMITS = MailLimits()
 _OBSOLETE_NAME = re.compile(rb"^([!-9;-~]+)[ \t]+:", re.MULTILINE)
 _INDENTED_FIRST = re.compile(rb"\A[ \t]+(?=[!-9;-~]+[ \t]*:)")
+# The parser is fed the body this much at a time: fed whole, the stdlib's line buffer (a StringIO,
+# four bytes per character) peaks at eight times the mail's size.
+_FEED = 64 * 1024
 
 
 def parse_message(
@@ -70,13 +73,24 @@ def _check_size(raw: bytes, limits: MailLimits) -> None:
         )
 
 
-def _repair_head(raw: bytes) -> bytes:
-    """`raw` with the header block's harmless damage mended: a UTF-8 BOM or blanks before the
-    first header go, and obsolete `From  :` (blanks before the colon, RFC 5322 §4.5) loses them."""
-    raw = _INDENTED_FIRST.sub(b"", raw.removeprefix(b"\xef\xbb\xbf"))
-    ends = [found for found in (raw.find(b"\n\n"), raw.find(b"\n\r\n")) if found >= 0]
+def _mime_tree(raw: bytes, limits: MailLimits) -> Message:
+    """The MIME tree of `raw`, fed to the parser a slice at a time after its mended header block;
+    the body is never copied whole."""
+    parser = BytesFeedParser(_Budget(limits).factory, policy=compat32)
+    start = len(raw) - len(raw.removeprefix(b"\xef\xbb\xbf"))
+    ends = [found for found in (raw.find(b"\n\n", start), raw.find(b"\n\r\n", start)) if found >= 0]
     end = min(ends) if ends else len(raw)
-    return _OBSOLETE_NAME.sub(rb"\1:", raw[:end]) + raw[end:]
+    parser.feed(_repair_head(raw[start:end]))
+    for at in range(end, len(raw), _FEED):
+        parser.feed(raw[at : at + _FEED])
+    return parser.close()
+
+
+def _repair_head(head: bytes) -> bytes:
+    """The header block with its harmless damage mended: blanks before the first header go, and
+    obsolete `From  :` (blanks before the colon, RFC 5322 §4.5) loses them (a UTF-8 BOM is cut
+    before)."""
+    return _OBSOLETE_NAME.sub(rb"\1:", _INDENTED_FIRST.sub(b"", head))
 
 
 class _Budget:
@@ -115,7 +129,7 @@ class _Part(Message):
 def _parse(
     raw: bytes, own_addresses: frozenset[str], default_language: str, limits: MailLimits
 ) -> InboundMessage:
-    root: Message = BytesParser(_Budget(limits).factory, policy=compat32).parsebytes(_repair_head(raw))
+    root = _mime_tree(raw, limits)
     if not root.keys():
         raise ParseError("no mail headers found")
     defects = _defects(root)

@@ -1,24 +1,33 @@
-"""Open the database and bring its schema to the newest Alembic revision."""
+"""Open the database and bring its schema to the newest Alembic revision.
+
+Alembic (with Mako and Pygments, about 10 MiB) is imported only when the schema is behind or
+a command needs its scripts: a start on a current schema reads the revision with one query.
+"""
 
 from __future__ import annotations
 
+import ast
 import fcntl
 import io
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from helpdesk.errors import SchemaMismatch, StoreUnavailable
 
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
+
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+# `revision = "0001"` and `down_revision = None` in each migration script, as Alembic writes them.
+_REVISION_LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(.+?)\s*$", re.MULTILINE)
 
 
 def make_engine(url: str) -> Engine:
@@ -68,6 +77,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def alembic_config(engine: Engine) -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -75,17 +86,49 @@ def alembic_config(engine: Engine) -> AlembicConfig:
 
 
 def schema_revision(engine: Engine) -> str | None:
-    """The Alembic revision the database is at (None: an empty database)."""
+    """The Alembic revision the database is at (None: an empty database), read with one query."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        rows = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    if len(rows) > 1:  # branches this helpdesk never makes: Alembic says what is wrong
+        from alembic.migration import MigrationContext
+
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    return rows[0] if rows else None
+
+
+@cache
+def newest_revision() -> str | None:
+    """The head of the migration scripts, read from their `revision` and `down_revision` lines
+    without importing Alembic; None unless they make one line of revisions with one head."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (MIGRATIONS / "versions").glob("*.py"):
+        found = dict(_REVISION_LINE.findall(script.read_text(encoding="utf-8")))
+        try:
+            revision, parent = ast.literal_eval(found["revision"]), ast.literal_eval(found["down_revision"])
+        except (KeyError, ValueError, SyntaxError):
+            return None
+        if not isinstance(revision, str) or not isinstance(parent, str | None):
+            return None  # a merge (a tuple of parents): Alembic's own reading decides
+        revisions.add(revision)
+        parents.update([parent] if parent else [])
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
 
 
 def require_current(engine: Engine) -> None:
     """Raise SchemaMismatch unless the database is at the newest revision this helpdesk knows;
     for commands that only read and must never migrate on their own."""
+    current = schema_revision(engine)
+    if current is not None and current == newest_revision():
+        return
+    from alembic.script import ScriptDirectory
+
     scripts = ScriptDirectory.from_config(alembic_config(engine))
     head = scripts.get_current_head()
-    current = schema_revision(engine)
     if current == head:
         return
     if current is None or current in {script.revision for script in scripts.walk_revisions()}:
@@ -101,6 +144,8 @@ def require_current(engine: Engine) -> None:
 
 def upgrade_sql(engine: Engine) -> str:
     """The SQL `upgrade` would run on this database now, as text; nothing is run or changed."""
+    from alembic import command
+
     current = schema_revision(engine)
     output = io.StringIO()
     config = alembic_config(engine)
@@ -111,7 +156,13 @@ def upgrade_sql(engine: Engine) -> str:
 
 def upgrade(engine: Engine) -> None:
     """Apply every pending migration (safe to call at each start, by several processes at once:
-    one migrates, the others wait for it and then find nothing to do)."""
+    one migrates, the others wait for it and then find nothing to do). A schema already at the
+    newest revision costs one query, and Alembic is not imported."""
+    current = schema_revision(engine)
+    if current is not None and current == newest_revision():
+        return
+    from alembic import command
+
     with _migration_lock(engine):
         command.upgrade(alembic_config(engine), "head")
 
