@@ -93,7 +93,6 @@ class Recorder:
             events=[],
         )
         repo.session.add(ticket)
-        repo.session.flush()
         repo.add_participant(ticket, sender.email, "requester")
         return ticket
 
