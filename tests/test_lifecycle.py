@@ -184,6 +184,11 @@ def test_the_acceptance_test_keeps_result_person_time_and_notes():
         "accepted_by": "Anna Smith",
         "notes": "the export is slow",
     }
+    capitals = decide(request("testing"), "#uat failed Anna Smith the export is slow")
+    assert recorded(capitals, "command_uat")["accepted_by"] == "Anna Smith"
+    assert recorded(capitals, "command_uat")["notes"] == "the export is slow"
+    staff = decide(request("testing"), "#uat passed Emma Brown all fine")
+    assert recorded(staff, "command_uat")["accepted_by"] == "Emma Brown"
     assert fields(decide(request("testing"), "#验收 未通过 王芳"))["uat"] == "failed"
     assert fields(decide(request("testing"), "#验收 部分通过 王芳"))["uat"] == "partly"
     assert codes(decide(request("testing"), "#验收 很好 王芳")) == ["unknown_result"]
@@ -196,6 +201,12 @@ def test_a_release_plan_needs_its_time_and_its_rollback():
     english = decide(request("testing"), "#release 2026-12-20 22:00 rollback: switch back to 3.2")
     assert fields(english)["rollback"] == "switch back to 3.2"
     assert fields(decide(request("testing"), "#上线计划 2026-12-20 22:00 回滚:旧版"))["rollback"] == "旧版"
+    for line, plan in [
+        ("#release 2026-12-20 22:00 rollback switch back", "switch back"),
+        ("#release 2026-12-20 22:00 rollback plan: plan B", "plan B"),
+        ("#上线计划 2026-12-20 22:00 回滚方案：方案二", "方案二"),
+    ]:
+        assert fields(decide(request("testing"), line))["rollback"] == plan, line
     assert codes(decide(request("testing"), "#上线计划 2026-12-20 22:00")) == ["release_needs_rollback"]
     assert codes(decide(request("testing"), "#上线计划 回滚：切回旧版本")) == ["release_needs_time"]
     assert codes(decide(request("testing"), "#release soon rollback: undo")) == ["unreadable"]

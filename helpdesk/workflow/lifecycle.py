@@ -19,7 +19,10 @@ from helpdesk.tickets.snapshot import TicketView
 from helpdesk.workflow.editing import Edit, Refused, due, keyword_line
 from helpdesk.workflow.lifecycle_words import HAVE, OUTCOMES, RESULTS, STAGES, leading
 
-_ROLLBACK = re.compile(r"(?:回滚(?:方案)?|rollback(?:\s+plan)?)\s*[:：]?", re.IGNORECASE)
+# "回滚：", "回滚方案：", "rollback:", "rollback plan:", or the bare word before the plan.
+_ROLLBACK = re.compile(
+    r"(?:回滚(?:方案(?=\s*[:：]))?|rollback(?:\s+plan(?=\s*[:：]))?)\s*[:：]?", re.IGNORECASE
+)
 _SPLIT = re.compile(r"\s*[，,；;：:]\s*")
 
 
@@ -160,16 +163,26 @@ def _uat(edit: Edit, arg: str) -> dict:
     if said is None:
         raise Refused("unknown_result", value=arg.strip(), known=_known(RESULTS))
     result, rest = said
-    parts = _SPLIT.split(rest, maxsplit=1)
-    if len(parts) == 2:
-        accepted_by, notes = parts
-    else:
-        person, after = _staff_first(edit.rules, rest)
-        accepted_by, _, notes = (person.name, " ", after) if person else rest.partition(" ")
-    if not accepted_by.strip():
+    accepted_by, notes = _acceptor(edit.rules, rest)
+    if not accepted_by:
         raise Refused("uat_needs_person")
     edit.fill("uat", result)
     return {"result": result, "accepted_by": accepted_by.strip(), "notes": notes.strip()}
+
+
+def _acceptor(rules: RuleSet, text: str) -> tuple[str, str]:
+    """Who accepted, and the notes after them: up to a comma or colon when there is one; else a
+    staff member's name, a name in capitals ("Anna Smith"), or the first word ("王芳")."""
+    parts = _SPLIT.split(text, maxsplit=1)
+    if len(parts) == 2:
+        return parts[0].strip(), parts[1].strip()
+    person, after = _staff_first(rules, text)
+    if person is not None:
+        return person.name, after
+    words = text.split()
+    size = next((i for i, w in enumerate(words) if not (w[:1].isascii() and w[:1].isupper())), len(words))
+    size = min(max(size, 1), 3)
+    return " ".join(words[:size]), " ".join(words[size:])
 
 
 def _release(edit: Edit, arg: str) -> dict:
