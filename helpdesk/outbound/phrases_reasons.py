@@ -156,6 +156,19 @@ SENTENCES: dict[str, dict[str, str]] = {
     "review_empty": {"zh": "#复盘 后面需写明复盘内容", "en": "#review needs the review after it"},
     "words": {"zh": "给客户的回复内容", "en": "your words for the customer"},
     "confirmation": {"zh": "确认接手本工单", "en": "confirming the assignment"},
+    # the record's category and initial judgement (workflow/edits_record.py)
+    "unknown_category": {
+        "zh": "未知的问题分类“{value}”（可用：{known}）",
+        "en": "unknown sub-category '{value}' (known: {known})",
+    },
+    "no_categories": {
+        "zh": "“{type}”类工单没有问题分类（catalog.yaml）",
+        "en": "a {type} has no sub-categories (catalog.yaml)",
+    },
+    "judgement_empty": {
+        "zh": "#初步判断 后面需写明判断",
+        "en": "#judgement needs the judgement after it",
+    },
 }
 
 

@@ -30,6 +30,9 @@ COMMANDS = {
     "uat": ("uat", "acceptance", "验收"),
     "release": ("release", "上线计划"),
     "review": ("review", "复盘"),
+    # the record's category and initial judgement (edits_record.py)
+    "category": ("category", "分类", "问题分类"),
+    "judgement": ("judgement", "judgment", "初步判断"),
 }
 _SPELLINGS = {normalise(word): name for name, words in COMMANDS.items() for word in words}
 

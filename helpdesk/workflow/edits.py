@@ -14,6 +14,7 @@ from helpdesk.rules.ruleset import RuleSet
 from helpdesk.rules.schema import Duration, Person
 from helpdesk.workflow.commands import Command
 from helpdesk.workflow.editing import ETA, Edit, Refused, due, staff_person
+from helpdesk.workflow.edits_record import category, judgement
 from helpdesk.workflow.lifecycle import LIFECYCLE
 
 
@@ -247,4 +248,6 @@ HANDLERS: dict[str, Callable[[Edit, str], dict]] = {
     "approve": _approve,
     "reject": _reject,
     **LIFECYCLE,
+    "category": category,
+    "judgement": judgement,
 }

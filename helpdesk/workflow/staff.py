@@ -19,6 +19,7 @@ from helpdesk.tickets.snapshot import TicketView
 from helpdesk.workflow.commands import COMMANDS, parse_commands, subject_keyword
 from helpdesk.workflow.editing import CommandEffects, Edit, keyword_line
 from helpdesk.workflow.edits import apply_command, technical_lead
+from helpdesk.workflow.edits_record import verify_judgement
 from helpdesk.workflow.lifecycle import gate_reason, missing
 
 
@@ -78,6 +79,7 @@ class StaffDecider:
         if outcome.rejected:
             rejected = [{"line": line, "why": why} for line, why in outcome.rejected]
             plan.record(person.email, "commands_rejected", {"rejected": rejected})
+        verify_judgement(plan, person.email, mail.message_id)
         if keyword or commands or held:
             plan.add(_receipt(person, outcome))
         return plan.effects
