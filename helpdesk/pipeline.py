@@ -32,6 +32,7 @@ from helpdesk.mail.message import InboundMessage
 from helpdesk.mail.parse import parse_message
 from helpdesk.mail.redact import masked_message
 from helpdesk.record import Recorder
+from helpdesk.on_behalf_held import hold
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.tickets import status
 from helpdesk.tickets.db import is_transient, unavailable_when_transient
@@ -293,6 +294,8 @@ class Pipeline:
         report = taken.mail  # the customer's report, when staff took it by phone…
         if created:
             ticket = self.recorder.new_ticket(repo, report, now, named)
+        if taken.refused is not None:  # a #代报 not followed opens no ticket for anyone: held, staff told
+            return Outcome("quarantined", key, None, hold(repo, raw_row, taken, self.applier.notifier))
         message = self.recorder.store_message(repo, ticket, mail, key, raw_row)
         self.recorder.add_copied(repo, ticket, mail)
         sender = mail.sender.email

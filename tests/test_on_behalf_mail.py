@@ -1,7 +1,10 @@
 """A report taken by phone, end to end over the real servers: a verified engineer mails it with
-#代报 / #on-behalf, and the ticket is the customer's; anyone else's command moves nobody."""
+#代报 / #on-behalf, and the ticket is the customer's; anyone else's command moves nobody, and a
+command that cannot be followed opens no ticket for anyone: the mail is held, the engineer told."""
 
 from __future__ import annotations
+
+import base64
 
 import pytest
 from click.testing import CliRunner
@@ -11,7 +14,7 @@ from helpdesk.cli import main
 from helpdesk.clock import ManualClock
 from helpdesk.daemon import Helpdesk
 from helpdesk.demo import customer_mail
-from helpdesk.tickets.models import Event, Message, TicketField
+from helpdesk.tickets.models import Event, Message, OutboxMail, QuarantinedMail, Ticket, TicketField
 from tests.conftest import SHIPPED_RULES
 from tests.test_staff_trust import OURS_FAIL, OURS_PASS, with_stamps
 from tests.test_workflow import COMPLETE, CUSTOMER, START, body, mails_to, reply, ticket_now
@@ -109,15 +112,48 @@ def test_a_customers_command_is_plain_text_of_their_own_ticket(app, account, smt
     assert not mails_to(smtp, "han.meimei@example.cn")
 
 
-def test_a_forged_engineer_opens_no_ticket_for_anyone_else(app, account, smtp):
+def tickets(app: Helpdesk) -> list[Ticket]:
+    with app.sessions() as session:
+        return list(session.scalars(select(Ticket)))
+
+
+def held(app: Helpdesk) -> list[tuple[str, str, bytes]]:
+    with app.sessions() as session:
+        return [(e.stage, e.error, e.raw.data) for e in session.scalars(select(QuarantinedMail))]
+
+
+def test_a_forged_engineer_opens_no_ticket_for_anyone(app, account, smtp):
     account.deliver(staff_mail(ENGINEER, f"#代报 {CUSTOMER} 电话\n{COMPLETE}", stamp=OURS_FAIL))
     app.run_once()
-    ticket = ticket_now(app)
-    assert ticket.requester_email == "wang.wei@example.com" and channel(app) == ("mail", "mail")
+    assert tickets(app) == []  # neither the customer's nor one in the engineer's name
     assert not mails_to(smtp, "li.lei@example.cn")
-    receipt = next(m for m in mails_to(smtp, "wang.wei@example.com") if "回执：" in m["Subject"])
+    [(stage, error, raw)] = held(app)
+    assert stage == "on_behalf" and "not verified" in error and "验证码错误".encode() in raw
+    [receipt] = mails_to(smtp, "wang.wei@example.com")  # the genuine address hears of it
     text = body(receipt)
+    assert receipt["Subject"].startswith("回执：代报未执行") and "没有为任何人建立工单" in text
     assert f"#代报 {CUSTOMER} 电话" in text and "未通过我方邮件服务器的发件人验证" in text
+    assert "邮件已原样保留" in text and "not verified" not in text
+    with app.sessions() as session:
+        [row] = session.scalars(select(OutboxMail)).all()
+        assert (row.kind, row.ticket_id, row.recipient) == ("on_behalf_refused", None, "wang.wei@example.com")
+
+
+def test_a_customer_under_a_staff_members_encoded_name_commands_nobody(app, account, smtp):
+    # The display name says 王伟 <wang.wei@example.com>, RFC 2047 encoded; the address is the customer's.
+    name = base64.b64encode("王伟 <wang.wei@example.com>".encode()).decode()
+    raw = staff_mail(CUSTOMER, f"#代报 韩梅梅 <han.meimei@example.cn> 电话\n{COMPLETE}")
+    head, _, rest = raw.partition(b"\nFrom: ")
+    sender_line, _, rest = rest.partition(b"\n")
+    assert b"li.lei@example.cn" in sender_line
+    account.deliver(head + f"\nFrom: =?UTF-8?B?{name}?= <li.lei@example.cn>\n".encode() + rest)
+    app.run_once()
+    [ticket] = tickets(app)  # the customer's own mail, the command plain text of it
+    assert ticket.requester_email == "li.lei@example.cn" and "#代报 韩梅梅" in ticket.description
+    assert channel(app) == ("mail", "mail") and held(app) == []
+    assert not mails_to(smtp, "han.meimei@example.cn")
+    assert not any("回执" in m["Subject"] for m in mails_to(smtp, "wang.wei@example.com"))  # only assigned
+    assert any(ticket.number in m["Subject"] for m in mails_to(smtp, "li.lei@example.cn"))
 
 
 def test_a_command_quoted_in_history_is_history(app, account, smtp):
@@ -137,15 +173,21 @@ def test_a_command_quoted_in_history_is_history(app, account, smtp):
         (EMMA, "#on-behalf Anna Smith <anna@> phone", "cannot read the customer's address"),
     ],
 )
-def test_a_bad_command_keeps_the_report_and_tells_the_engineer_why(app, account, smtp, sender, line, said):
+def test_a_bad_command_keeps_the_mail_and_tells_the_engineer_why(
+    app, account, smtp, sender, line, said, tmp_path
+):
     account.deliver(staff_mail(sender, f"{line}\n{COMPLETE}"))
     app.run_once()
     staff = sender.partition("<")[2].rstrip(">")
-    ticket = ticket_now(app)
-    assert ticket.requester_email == staff and COMPLETE in ticket.description  # nothing lost
-    receipt = next(m for m in mails_to(smtp, staff) if "回执：" in m["Subject"] or "Receipt:" in m["Subject"])
+    assert tickets(app) == []  # no ticket in the engineer's name, routed and assigned as theirs
+    [(stage, _, raw)] = held(app)
+    assert stage == "on_behalf" and "验证码错误".encode() in raw  # nothing lost
+    [receipt] = mails_to(smtp, staff)  # the receipt is the only answer
     text = body(receipt)
-    assert line in text and said in text and ticket.number in text
-    acknowledged = ("已收到您的需求", "We have received your request")  # the receipt is the answer
-    assert not any(words in m["Subject"] for m in mails_to(smtp, staff) for words in acknowledged)
+    assert line in text and said in text
+    assert ("未建立工单" if "代报" in line else "no ticket opened") in receipt["Subject"]
     assert not mails_to(smtp, "li.lei@example.cn") and not mails_to(smtp, "liu.yang@example.com")
+    listed = CliRunner(env={"COLUMNS": "200"}).invoke(
+        main, ["--config", str(tmp_path / "helpdesk.yaml"), "quarantine", "list"]
+    )
+    assert "on_behalf" in listed.output and "OnBehalfRefused" in listed.output

@@ -5,8 +5,9 @@ first line of the new text, and the rest is the customer's report.
 The ticket then opens as the customer's: the named customer is the requester, the report's own
 text is what intake reads, and the channel is recorded. Only the first line of the mail's new text
 counts (a command quoted in history is history); from anyone else than a trusted staff member the
-line is plain text of an ordinary ticket. A command that cannot be followed opens the mail as the
-staff member's own, and the receipt says why.
+line is plain text of an ordinary ticket. A command that cannot be followed opens no ticket at all
+(not the customer's, nor one in the staff member's name): the mail is held and a receipt says why
+(helpdesk/on_behalf_held.py).
 """
 
 from __future__ import annotations
@@ -14,15 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from helpdesk.config import Config
-from helpdesk.effects import Effect, Notify
 from helpdesk.intake.labels import Found
 from helpdesk.mail.addresses import parse_address_list
 from helpdesk.mail.language import detect_language
 from helpdesk.mail.message import Address, InboundMessage
 from helpdesk.outbound.phrases_reasons import reason
 from helpdesk.rules.directory import StaffDirectory
+from helpdesk.rules.schema import Person
 from helpdesk.workflow.authentication import staff_authority
-from helpdesk.workflow.staff import command_spellings
 
 WORDS = ("#代报", "#on-behalf")
 CHANNELS = {
@@ -62,21 +62,14 @@ class Refused:
 
 @dataclass(frozen=True)
 class OnBehalf:
-    """A staff mail with the command: the mail as the ticket opens (the customer's, or the staff
-    member's own when refused), the channel, and the receipt when refused."""
+    """What a mail opens: the mail as its ticket opens (the customer's for a staff member's
+    command), the channel, the staff member who took it; `refused` when the command cannot be
+    followed, and then the mail opens no ticket."""
 
     mail: InboundMessage
     channel: Found
-    staff: str | None
-    receipt: Notify | None = None
-
-    def answered(self, effects: list[Effect]) -> list[Effect]:
-        """Intake's effects; a refused command's receipt takes the acknowledgement's place, as the
-        staff member's answer (the ticket's number included)."""
-        if self.receipt is None:
-            return effects
-        kept = [e for e in effects if not (isinstance(e, Notify) and e.template == "acknowledgement")]
-        return [*kept, self.receipt]
+    staff: Person | None
+    refused: Refused | None = None
 
 
 def read_command(new_text: str) -> Command | Refused | None:
@@ -106,7 +99,7 @@ def read_command(new_text: str) -> Command | Refused | None:
 
 def on_behalf(mail: InboundMessage, directory: StaffDirectory, config: Config, new: bool) -> OnBehalf:
     """What a mail opens: a new one from a staff member with the command, the customer's ticket
-    (or the staff member's own, with a receipt saying why not); any other, itself, by mail."""
+    (or none, refused with why); any other, itself, by mail."""
     person = directory.by_email(mail.sender.email)
     command = read_command(mail.new_text) if new and person is not None else None
     if person is None or command is None:
@@ -120,14 +113,7 @@ def on_behalf(mail: InboundMessage, directory: StaffDirectory, config: Config, n
     ):
         command = Refused(command.written, reason("on_behalf_staff", value=command.customer.email))
     if isinstance(command, Refused):
-        extra = {
-            "applied": [],
-            "rejected": [{"line": command.line, "why": command.why}],
-            "commands": command_spellings(),
-        }
-        # Automatic: it answers the mail it reports on, so a loop with a robot dies at the cap.
-        receipt = Notify("receipt", person=person.id, automatic=True, extra=extra)
-        return OnBehalf(mail, MAIL, person.id, receipt)
+        return OnBehalf(mail, MAIL, person, command)
     customer = replace(
         mail,
         sender=command.customer,
@@ -136,7 +122,7 @@ def on_behalf(mail: InboundMessage, directory: StaffDirectory, config: Config, n
         reply_to=(),
         language=detect_language(f"{mail.subject}\n{command.report}", mail.language),
     )
-    return OnBehalf(customer, Found(command.channel, command.line, "command"), person.id)
+    return OnBehalf(customer, Found(command.channel, command.line, "command"), person)
 
 
 def _starts(line: str, word: str) -> bool:

@@ -288,7 +288,7 @@ def document(examples: list[Example]) -> str:
     for example in examples:
         rendered = example.rendered
         header = f"==== {example.template} · {example.variant} ===="
-        tag = "" if example.template in ("digest", "period_report") else "[#202611-001] "
+        tag = "" if example.template in ("digest", "period_report", "on_behalf_refused") else "[#202611-001] "
         parts.append(f"{header}\nSubject: {tag}{rendered.subject}\n\n{rendered.text}")
     return "\n\n".join(parts)
 
@@ -360,6 +360,16 @@ def _extras(rules: RuleSet, template: str, language: str, ticket: Ticket) -> dic
             "applied": [
                 "#优先级 紧急" if language == "zh" else "#priority urgent",
                 reason("moved", state=state),
+        "on_behalf_refused": {  # helpdesk/on_behalf_held.py
+            "rejected": [
+                {
+                    "line": "#代报 李雷 <li.lei@example.cn> 传真"
+                    if language == "zh"
+                    else "#on-behalf Anna Smith <anna@example.com> fax",
+                    "why": reason("on_behalf_channel", value="传真" if language == "zh" else "fax"),
+                }
+            ]
+        },
             ],
             "rejected": [
                 {

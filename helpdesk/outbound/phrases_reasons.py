@@ -74,8 +74,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "write: #on-behalf Anna Smith <anna@example.com> phone",
     },
     "on_behalf_staff": {
-        "zh": "“{value}”不是客户地址（是工程师或支持邮箱），工单按您本人的邮件建立",
-        "en": "'{value}' is no customer's address (staff or the support address); the ticket is yours",
+        "zh": "“{value}”不是客户地址（是工程师或支持邮箱）",
+        "en": "'{value}' is no customer's address (staff or the support address)",
     },
     "on_behalf_empty": {
         "zh": "命令下方没有客户反映的问题内容",

@@ -1,0 +1,36 @@
+"""A staff member's #代报 / #on-behalf that cannot be followed opens no ticket: not the customer's,
+and not one in the staff member's own name that would be routed and assigned as theirs. The mail
+is held whole in the quarantine table (stage on_behalf, the reason in English; `helpdesk
+quarantine list`, and `retry` once what stopped it is fixed), and the staff member is told why in
+their own language; the caller owns the transaction."""
+
+from __future__ import annotations
+
+from helpdesk.errors import ProcessingError
+from helpdesk.held import quarantine
+from helpdesk.intake.on_behalf import OnBehalf, Refused
+from helpdesk.outbound.outbox import Notifier
+from helpdesk.outbound.phrases_reasons import say
+from helpdesk.tickets.models import RawMail
+from helpdesk.tickets.repository import Repository
+
+STAGE = "on_behalf"
+TEMPLATE = "on_behalf_refused"
+
+
+class OnBehalfRefused(ProcessingError):
+    """Raised for no one: the error a held #代报 is listed with, naming why it was not followed."""
+
+    def __init__(self, refused: Refused) -> None:
+        super().__init__(STAGE, f"{refused.line}: not followed: {say(refused.why, 'en')}")
+
+
+def hold(repo: Repository, raw_row: RawMail, taken: OnBehalf, notifier: Notifier) -> str:
+    """Hold the mail with why its command was refused, queue the staff member's receipt, and say
+    what became of the mail ("#3 on_behalf: …", as a quarantined mail's outcome reads)."""
+    refused, person = taken.refused, taken.staff
+    entry = quarantine(repo, raw_row, None, STAGE, OnBehalfRefused(refused), notifier.clock.now())
+    context = {"person_name": person.name, "rejected": [{"line": refused.line, "why": refused.why}]}
+    rendered = notifier.renderer.render(TEMPLATE, person.language, context | notifier.voice())
+    notifier.enqueue_rendered(repo, rendered, recipient=person.email, kind=TEMPLATE)
+    return f"#{entry.id} {entry.stage}: {entry.error}"
