@@ -341,9 +341,7 @@ class Pipeline:
             if mail.sender.email == self.config.support_address.lower():
                 return [], Authority()  # our own mail never gets an acknowledgement
             view, workload = repo.snapshot(ticket), self._workload(repo)
-            return taken.answered(
-                self.intake.new_ticket(view, mail, key, now, workload, taken.channel)
-            ), Authority()
+            return self.intake.new_ticket(view, mail, key, now, workload, taken.channel), Authority()
         view = repo.snapshot(ticket)
         person = self.rules.directory.by_email(mail.sender.email)
         if person is not None:
