@@ -356,10 +356,6 @@ def _extras(rules: RuleSet, template: str, language: str, ticket: Ticket) -> dic
             "why": "",
             "approved": False,
         },
-        "receipt": {
-            "applied": [
-                "#优先级 紧急" if language == "zh" else "#priority urgent",
-                reason("moved", state=state),
         "on_behalf_refused": {  # helpdesk/on_behalf_held.py
             "rejected": [
                 {
@@ -370,6 +366,10 @@ def _extras(rules: RuleSet, template: str, language: str, ticket: Ticket) -> dic
                 }
             ]
         },
+        "receipt": {
+            "applied": [
+                "#优先级 紧急" if language == "zh" else "#priority urgent",
+                reason("moved", state=state),
             ],
             "rejected": [
                 {
