@@ -14,7 +14,7 @@ from helpdesk.outbound.phrases_reasons import reason
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.rules.schema import Person
 
-ETA = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2}))?$")
+_ETA = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2}))?$")
 
 
 class Refused(ValueError):
@@ -74,6 +74,18 @@ def staff_person(rules: RuleSet, text: str) -> Person | None:
     )
 
 
+def written_time(text: str, zone: tzinfo) -> datetime | None:
+    """`2026-12-02 18:00`, or `2026-12-02` (18:00), in `zone`; None for text of another shape.
+    ValueError for one of that shape that names no moment (2026-13-45, 25:00)."""
+    found = _ETA.match(text.strip())
+    if not found:
+        return None
+    year, month, day, hour, minute = (
+        int(g) if g else 18 if i == 3 else 0 for i, g in enumerate(found.groups())
+    )
+    return datetime(year, month, day, hour, minute, tzinfo=zone)
+
+
 _RELATIVE = re.compile(
     r"^(?:(?P<day>今天|明天|后天|today|tomorrow)\s*)?(?P<later>下午|晚上|pm\s*)?"
     r"(?:(?P<h>\d{1,2})(?:\s*[:：]\s*(?P<m>\d{2})|\s*点(?P<half>半)?)?)?\s*(?P<pm>pm)?$",
@@ -86,15 +98,12 @@ def due(edit: Edit, text: str) -> datetime:
     """The moment `text` names in the asking person's zone: `2026-12-02 18:00`, `2026-12-02` (18:00),
     `明天18:00`, `明天下午3点`, `tomorrow 6pm`, `17:30` (today); anything else is refused."""
     zone = edit.person_zone
-    found = ETA.match(text.strip())
-    if found:
-        year, month, day, hour, minute = (
-            int(g) if g else 18 if i == 3 else 0 for i, g in enumerate(found.groups())
-        )
-        try:
-            return datetime(year, month, day, hour, minute, tzinfo=zone)
-        except ValueError:
-            raise Refused("unreadable", value=text) from None
+    try:
+        written = written_time(text, zone)
+    except ValueError:
+        raise Refused("unreadable", value=text) from None
+    if written is not None:
+        return written
     said = _RELATIVE.match(text.strip())
     if not said or not (said.group("day") or said.group("h")):
         raise Refused("unreadable", value=text)

@@ -13,7 +13,7 @@ from helpdesk.outbound.phrases_reasons import reason
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.rules.schema import Duration, Person
 from helpdesk.workflow.commands import Command
-from helpdesk.workflow.editing import ETA, Edit, Refused, due, staff_person
+from helpdesk.workflow.editing import Edit, Refused, due, staff_person, written_time
 from helpdesk.workflow.edits_record import category, judgement
 from helpdesk.workflow.lifecycle import LIFECYCLE
 
@@ -67,16 +67,12 @@ def _assign(edit: Edit, arg: str) -> dict:
 
 
 def _eta(edit: Edit, arg: str) -> dict:
-    found = ETA.match(arg.strip())
-    if not found:
-        raise Refused("eta_format")
-    year, month, day, hour, minute = (
-        int(g) if g else 18 if i == 3 else 0 for i, g in enumerate(found.groups())
-    )
     try:
-        eta = datetime(year, month, day, hour, minute, tzinfo=edit.person_zone)
+        eta = written_time(arg, edit.person_zone)
     except ValueError:  # 2026-13-45, 25:00: the shape is right, the date is not
         raise Refused("eta_format") from None
+    if eta is None:
+        raise Refused("eta_format")
     old = edit.plan.view.eta
     moving = old is not None and old != eta
     outcome = edit.outcome
