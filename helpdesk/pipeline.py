@@ -291,11 +291,11 @@ class Pipeline:
         now = self.clock.now()
         created = ticket is None
         taken = on_behalf(mail, self.rules.directory, self.config, created)
+        if taken.refused is not None:  # a #代报 not followed opens no ticket for anyone: held, staff told
+            return Outcome("quarantined", key, None, hold(repo, raw_row, taken, self.applier.notifier))
         report = taken.mail  # the customer's report, when staff took it by phone…
         if created:
             ticket = self.recorder.new_ticket(repo, report, now, named)
-        if taken.refused is not None:  # a #代报 not followed opens no ticket for anyone: held, staff told
-            return Outcome("quarantined", key, None, hold(repo, raw_row, taken, self.applier.notifier))
         message = self.recorder.store_message(repo, ticket, mail, key, raw_row)
         self.recorder.add_copied(repo, ticket, mail)
         sender = mail.sender.email
