@@ -17,6 +17,7 @@ from dataclasses import astuple, dataclass, replace
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import sessionmaker
 
+from helpdesk import batch_workload
 from helpdesk.applier import Applier
 from helpdesk.clock import Clock
 from helpdesk.config import Config
@@ -261,7 +262,9 @@ class Pipeline:
         stage = ["thread"]
         try:
             with repo.session.begin_nested():
-                return self._apply(repo, raw_row, parsed, stage, as_person), stage[0], None
+                outcome = self._apply(repo, raw_row, parsed, stage, as_person)
+            batch_workload.settled(repo.session, outcome.kind, outcome.ticket_number)
+            return outcome, stage[0], None
         except DBAPIError as exc:
             if is_transient(exc):  # the database's trouble, not the mail's: it stays in the mailbox
                 raise
@@ -394,10 +397,7 @@ class Pipeline:
         return replace(outcome, detail=f"kept as automatic mail #{entry.id}: {outcome.detail}", kept=entry.id)
 
     def _workload(self, repo: Repository) -> Workload:
-        # The mail's unwritten rows (its message, events, participants) change no owner's count:
-        # they are written once, at the mail's savepoint, not flushed for this query.
-        with repo.session.no_autoflush:
-            return repo.workload([p.id for p in self.rules.directory.people])
+        return batch_workload.workload(repo, [p.id for p in self.rules.directory.people])
 
     def _quarantine(self, repo, raw_row, source, stage: str, exc: Exception) -> Outcome:
         entry = quarantine(repo, raw_row, source, stage, exc, self.clock.now())
