@@ -148,6 +148,8 @@ def test_a_stage_owner_is_mailed_their_stage_and_date_in_their_own_zone():
     assert told.extra["due"] == "2026-12-10 18:00" and told.extra["stage"]["zh"] == "开发"
     detail = recorded(effects, "command_stage")
     assert detail == {"stage": "development", "owner": "chen.jie", "planned": "2026-12-10T18:00:00+08:00"}
+    unspaced = decide(request("designing"), "#阶段 测试 陈杰2026-12-12")
+    assert recorded(unspaced, "command_stage")["owner"] == "chen.jie"
     english = decide(request("designing"), "#stage testing Emma Brown 2026-12-10 15:00")
     [told] = [n for n in of(Notify, english) if n.template == "stage_assignment"]
     assert told.person == "emma.brown" and told.extra["due"] == "2026-12-10 07:00"  # London

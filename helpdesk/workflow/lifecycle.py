@@ -48,10 +48,15 @@ def _known(vocabulary: dict) -> list[dict[str, str]]:
     return [WORDS[name] for name in vocabulary]
 
 
+def _allowed(edit: Edit, target: str) -> bool:
+    view = edit.plan.view
+    return target in edit.rules.workflows.of(view.type).transitions.get(view.status, [])
+
+
 def _move(edit: Edit, target: str, why: str) -> bool:
     """Move the ticket to `target` if its workflow allows it from here and the gate lets it in."""
     plan, rules = edit.plan, edit.rules
-    if target not in rules.workflows.of(plan.view.type).transitions.get(plan.view.status, []):
+    if not _allowed(edit, target):
         return False
     lacking = missing(rules, plan.view, target)
     if lacking:
@@ -73,13 +78,9 @@ def _evaluation(edit: Edit, arg: str) -> dict:
     outcome, report = said
     if not report:
         raise Refused("evaluation_needs_report")
-    plan, labels = edit.plan, edit.rules.labels
-    if outcome == "infeasible":
-        allowed = edit.rules.workflows.of(plan.view.type).transitions.get(plan.view.status, [])
-        lacking = missing(edit.rules, plan.view, "closed")
-        if "closed" not in allowed or lacking:
-            named = {"current": bilingual("state", plan.view.status, labels)}
-            raise Refused("cannot_close", **named)
+    plan = edit.plan
+    if outcome == "infeasible" and (not _allowed(edit, "closed") or missing(edit.rules, plan.view, "closed")):
+        raise Refused("cannot_close", current=bilingual("state", plan.view.status, edit.rules.labels))
     edit.fill("evaluation", outcome)
     edit.fill("evaluation_report", report)
     plan.add(StopClock("feasibility"))
@@ -147,7 +148,9 @@ def _staff_first(rules: RuleSet, text: str) -> tuple[Person | None, str]:
     for person in rules.directory.people:
         for said in (person.id, person.email, person.name):
             size = len(said)
-            fits = folded.startswith(said.casefold()) and not folded[size : size + 1].isalnum()
+            # An id or Latin name ends at a word's end; a Chinese one may run into the date (陈杰12月10日).
+            ends = not (said.isascii() and folded[size : size + 1].isalnum())
+            fits = folded.startswith(said.casefold()) and ends
             if fits and (found is None or size > found[0]):
                 found = (size, person)
     if found is None:
@@ -156,8 +159,7 @@ def _staff_first(rules: RuleSet, text: str) -> tuple[Person | None, str]:
 
 
 def _uat(edit: Edit, arg: str) -> dict:
-    """`#验收 通过 王芳 [说明]`: the acceptance result, who accepted (anyone, by name) and the notes.
-    A name of more than one word is followed by a comma before the notes."""
+    """`#验收 通过 王芳 [说明]`: the acceptance result, who accepted (anyone, by name) and the notes."""
     _open(edit)
     said = leading(arg, RESULTS)
     if said is None:
@@ -167,7 +169,7 @@ def _uat(edit: Edit, arg: str) -> dict:
     if not accepted_by:
         raise Refused("uat_needs_person")
     edit.fill("uat", result)
-    return {"result": result, "accepted_by": accepted_by.strip(), "notes": notes.strip()}
+    return {"result": result, "accepted_by": accepted_by, "notes": notes}
 
 
 def _acceptor(rules: RuleSet, text: str) -> tuple[str, str]:
