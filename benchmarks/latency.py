@@ -24,12 +24,15 @@ from pathlib import Path
 import psycopg
 import yaml
 from imapclient import IMAPClient
+from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from kill9 import PASSWORD, ROOT, dovecot, inbox_left, mails
 
 from helpdesk.demo import SUPPORT
 from helpdesk.localservers import PymapServer, SmtpSink
+from helpdesk.tickets.db import make_engine
+from helpdesk.tickets.models import Message, SeenMail, Ticket
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -52,6 +55,27 @@ def deliver_at_rate(port: int, raws: list[bytes], rate: float) -> tuple[list[flo
     span = time.monotonic() - began
     client.logout()
     return delivered, span
+
+
+def recorded(url: str) -> tuple[dict[str, float], dict[str, float]]:
+    """By customer address: when the batch of its mail began (the ticket's created_at) and when it
+    was about to commit (its checkpoint's time)."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(Ticket.requester_email, Ticket.created_at, SeenMail.at)
+            .join(Message, Message.ticket_id == Ticket.id)
+            .join(SeenMail, SeenMail.message_id == Message.message_id)
+        ).all()
+    engine.dispose()
+    return {row[0]: row[1].timestamp() for row in rows}, {row[0]: row[2].timestamp() for row in rows}
+
+
+def summary(values: list[float]) -> str:
+    return (
+        f"p50 {percentile(values, 0.5):.2f} s, p90 {percentile(values, 0.9):.2f} s,"
+        f" p99 {percentile(values, 0.99):.2f} s, max {max(values):.2f} s, mean {statistics.fmean(values):.2f}"
+    )
 
 
 def wait_ready(log: Path, seconds: float = 60) -> None:
@@ -114,11 +138,15 @@ def main() -> None:
     print(f"acknowledged: {len(latencies)}; never acknowledged: {count - len(latencies)}")
     print(f"inbox left: {inbox_left(imap.port, SUPPORT)}; mails the sink received: {len(sink.received)}")
     if latencies:
-        print(
-            f"delivered -> acknowledgement accepted: p50 {percentile(latencies, 0.5):.2f} s,"
-            f" p90 {percentile(latencies, 0.9):.2f} s, p99 {percentile(latencies, 0.99):.2f} s,"
-            f" max {max(latencies):.2f} s, mean {statistics.fmean(latencies):.2f} s"
+        print(f"delivered -> acknowledgement accepted: {summary(latencies)}")
+        began, ending = recorded(url if args.dsn else f"sqlite:///{work / 'helpdesk.db'}")
+        steps = (
+            ("delivered -> its batch began", dict(zip(customers, delivered, strict=True)), began),
+            ("batch began -> about to commit", began, ending),
+            ("about to commit -> acknowledgement accepted", ending, acked),
         )
+        for name, start, end in steps:
+            print(f"  {name}: {summary([end[c] - start[c] for c in customers if c in start and c in end])}")
     sink.stop()
     imap.stop()
     if args.dsn:

@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Protocol
 
 from helpdesk.config import ImapConfig
@@ -64,8 +65,15 @@ def batches(mailbox: Mailbox, uids: list[int]) -> Iterator[list[int]]:
             yield batch
 
 
+def _take(mailbox: Mailbox, plan: Iterator[list[int]]) -> dict[int, bytes] | None:
+    """The next batch's mails (None when there is none); a mail expunged meanwhile is missing."""
+    uids = next(plan, None)
+    return None if uids is None else mailbox.fetch(uids)
+
+
 class IngestLoop:
-    """Fetch → process (commit) → move, a batch of mails at a time; reconnect with backoff on failure."""
+    """Fetch → process (commit) → move, a batch of mails at a time, the IMAP side of one batch while
+    the next is processed; reconnect with backoff on failure."""
 
     def __init__(
         self,
@@ -97,30 +105,39 @@ class IngestLoop:
             self.watcher.reachable("imap", True)
             self._resume()
         count = 0
-        for uids in batches(self.mailbox, self.mailbox.pending()):
-            if stop is not None and stop.is_set():
-                break
-            raws = self.mailbox.fetch(uids)  # a mail expunged by someone else meanwhile is missing
-            for _ in raws:
-                self.watcher.fetched()
-            if not raws:
-                continue
-            started = time.perf_counter()
-            folder, uidvalidity = self.config.folder, self.mailbox.uidvalidity
-            mails = [(raw, MailSource(folder, uidvalidity, uid, self.name)) for uid, raw in raws.items()]
-            outcomes = self.pipeline.process_batch(mails)
-            seconds = time.perf_counter() - started  # each mail waited for the batch's commit
-            for outcome in outcomes:
-                self.watcher.processed(outcome, seconds)
-            self.watcher.reachable("database", True)
-            # Only now, with the transaction committed, may the mails leave the folder.
-            self.mailbox.finish(
-                {uid: "quarantined" in (o.kind, o.detail) for uid, o in zip(raws, outcomes, strict=True)}
-            )
-            count += len(outcomes)
-        if count:
-            self.on_processed()
+        # The connection's one user while batches flow: the next batch is fetched, and the last
+        # one moved, while this one is processed; a batch moves only after its commit.
+        with ThreadPoolExecutor(1, thread_name_prefix=f"imap {self.name}".strip()) as imap:
+            plan = batches(self.mailbox, self.mailbox.pending())
+            ahead = imap.submit(_take, self.mailbox, plan)
+            moving: Future | None = None
+            while (raws := ahead.result()) is not None and not (stop is not None and stop.is_set()):
+                ahead = imap.submit(_take, self.mailbox, plan)
+                if not raws:
+                    continue
+                done = self._process(raws)
+                if moving is not None:
+                    moving.result()  # the previous batch's move: a dropped connection raises here
+                moving = imap.submit(self.mailbox.finish, done)
+                count += len(done)
+                self.on_processed()
+            if moving is not None:
+                moving.result()
         return count
+
+    def _process(self, raws: dict[int, bytes]) -> dict[int, bool]:
+        """Record one batch (one transaction); returns each UID's fate for the move: quarantined or not."""
+        for _ in raws:
+            self.watcher.fetched()
+        started = time.perf_counter()
+        folder, uidvalidity = self.config.folder, self.mailbox.uidvalidity
+        mails = [(raw, MailSource(folder, uidvalidity, uid, self.name)) for uid, raw in raws.items()]
+        outcomes = self.pipeline.process_batch(mails)
+        seconds = time.perf_counter() - started  # each mail waited for the batch's commit
+        for outcome in outcomes:
+            self.watcher.processed(outcome, seconds)
+        self.watcher.reachable("database", True)
+        return {uid: "quarantined" in (o.kind, o.detail) for uid, o in zip(raws, outcomes, strict=True)}
 
     def _resume(self) -> None:
         """Read the folder's checkpoint; a new UIDVALIDITY voids it, and says so."""
