@@ -46,8 +46,9 @@ from helpdesk.sla.deadlines import clock_length, due_after, resumed_due
 from helpdesk.sla.escalation import eta_moved
 from helpdesk.tickets.models import OutboxMail, Ticket, TicketClock
 from helpdesk.tickets.repository import Repository
-from helpdesk.tickets.status import CLOSED, REOPENED, RESOLVED
+from helpdesk.tickets.status import CLOSED, RELEASED, REOPENED, RESOLVED
 from helpdesk.tickets.store_outbox import SUPPRESSED, day_start
+from helpdesk.workflow.stable import stable_end
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +124,9 @@ class Applier:
     def _change_state(self, repo: Repository, ticket: Ticket, effect: ChangeState, now: datetime) -> None:
         old, target = ticket.status, effect.target
         ticket.status, ticket.updated_at = target, now
+        # Each release starts a stable period of its own; leaving released ends it.
+        released = target == RELEASED
+        ticket.stable_until = stable_end(self.rules, ticket.type, ticket.team, now) if released else None
         if target == RESOLVED:
             ticket.resolved_at, ticket.confirmation_reminders = now, 0
         if target == CLOSED:

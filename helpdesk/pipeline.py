@@ -110,7 +110,7 @@ class Pipeline:
         self.clock = clock
         self.intake = IntakeDecider(rules, config.zone)
         self.staff = StaffDecider(rules, config.zone)
-        self.customer = CustomerDecider(rules, config.zone)
+        self.customer = CustomerDecider(rules, config.zone, config.commands)
 
     def process(self, raw: bytes, source: MailSource | None = None) -> Outcome:
         """Record `raw` exactly once; the returned Outcome says what became of it.

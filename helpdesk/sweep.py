@@ -1,5 +1,5 @@
 """The clock-driven work: deadline warnings, escalations, progress updates, confirmation and
-information reminders, digests, weekly and monthly reports.
+information reminders, released requests closed as 已闭环, digests, weekly and monthly reports.
 
 Each job finds its candidate tickets with one read, then decides and applies each ticket
 in a transaction of its own, so one failing ticket delays only itself.
@@ -28,6 +28,7 @@ from helpdesk.tickets.repository import Repository
 from helpdesk.tickets.snapshot import TicketView
 from helpdesk.tickets.status import INFO_PENDING
 from helpdesk.workflow.confirmation import confirmation_due
+from helpdesk.workflow.stable import stable_due
 
 log = logging.getLogger(__name__)
 Decide = Callable[[TicketView, datetime], list[Effect]]
@@ -114,12 +115,14 @@ class Sweeper:
             working = repo.tickets_due_for_progress(sla.progress.working_states, progress_due(rules, now))
             resolved = repo.confirmations_due(now, timing)
             asking = repo.tickets_in_states([INFO_PENDING]) if rules.catalog.information_reminder else []
+            stable = repo.stable_periods_ended(now) if sla.stable else []
         return [
             ("deadline warning", warned, lambda view, at: warn(rules, view, at)),
             ("escalation", overdue, lambda view, at: escalate(rules, view, at)),
             ("progress update", working, lambda view, at: progress(rules, view, at)),
             ("confirmation", resolved, lambda view, at: confirmation_due(rules.workflows, view, at)),
             ("information reminder", asking, lambda view, at: unanswered(rules, view, at)),
+            ("stable period", stable, lambda view, at: stable_due(rules, view, at)),
         ]
 
     def _one(self, job: str, ticket_id: int, decide: Decide, now: datetime) -> int:

@@ -18,6 +18,7 @@ from helpdesk.outbound.phrases_dates import resolve
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.sla.deadlines import clock_length
 from helpdesk.tickets.models import Ticket
+from helpdesk.workflow.stable import stable_period
 
 EXCERPT = 120  # characters of each message in an escalation's history
 
@@ -70,6 +71,7 @@ def ticket_context(
         "resolved": phrases.resolved_words(ticket.type, language),
         "news": phrases.stage_news(ticket.status, language, ticket.type),
         "confirm": confirmation(rules, ticket, zone, language),
+        "stable": stable(rules, ticket, zone, language),
         "cause": "",
         "moved": False,
         "similar": SimilarPast(rules, ticket),
@@ -168,6 +170,15 @@ def confirmation(rules: RuleSet, ticket: Ticket, zone: tzinfo, language: str) ->
             max(0, timing.close_after_hours - timing.remind_after_hours), language
         ),
         "by": local_time(closes_at, zone),
+    }
+
+
+def stable(rules: RuleSet, ticket: Ticket, zone: tzinfo, language: str) -> dict:
+    """A released request's stable period in words, and when it closes as 已闭环 if nothing comes up."""
+    period = stable_period(rules.sla, ticket.type)
+    return {
+        "within": phrases.duration(period, language) if period else "",
+        "by": local_time(ticket.stable_until, zone),
     }
 
 

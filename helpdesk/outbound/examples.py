@@ -33,6 +33,8 @@ from helpdesk.sla.digest import Digests
 from helpdesk.tickets.models import Message, Ticket, TicketField
 from helpdesk.tickets.numbering import subject_tag
 from helpdesk.tickets.periodic_reports import Period, report_context
+from helpdesk.tickets.status import RELEASED
+from helpdesk.workflow.stable import stable_end
 from helpdesk.workflow.staff import command_spellings, keyword_line
 
 # A mail to a staff member says so on its first line; every other template is a mail to the customer.
@@ -120,6 +122,8 @@ class Examples:
             resolved_at=NOW if state in ("resolved", "closed") else None,
             eta=NOW + timedelta(days=1),
         )
+        if state == RELEASED:  # the applier sets it on the release
+            ticket.stable_until = stable_end(self.rules, type_, ticket.team, NOW)
         staff = self.rules.directory.person(who["staff"])
         said = (
             (who["email"], wrote["text"], 30, "m1", "in"),

@@ -263,6 +263,8 @@ SAMPLE: dict = {
         "solution": "解决方案",
     },
     "confirm": {"closes": True, "within": "4天", "after_reminder": "2天", "by": "2026-11-27 10:00"},
+    "stable": {"within": "3个工作日", "by": "2026-11-26 10:00"},
+    "closure": "closed_loop",
     "durations": {"owner_confirmation": "1小时", "first_response": "30分钟", "resolution": "8小时"},
     "eta": "2026-11-24 18:00",
     "eta_reason": "等待厂商补丁",

@@ -174,6 +174,7 @@ def check_sla(sla: Sla, catalog: Catalog, workflows: Workflows, at: Callable[...
     for state in sla.pause_in:
         if state not in workflows.states:
             at("pause_in", f"pause_in: unknown state {state!r}")
+    _check_stable(sla, catalog, workflows, at)
     for priority, cadence in sla.progress.every.items():
         if priority != "default" and priority not in catalog.priorities:
             at("progress", "every", priority, f"progress: unknown priority {priority!r}")
@@ -197,3 +198,16 @@ def check_sla(sla: Sla, catalog: Catalog, workflows: Workflows, at: Callable[...
             Duration.parse(value)
         except ValueError as exc:
             at("escalation", key, f"escalation {key}: {exc}")
+
+
+def _check_stable(sla: Sla, catalog: Catalog, workflows: Workflows, at: Callable[..., None]) -> None:
+    """Each stable period names a type whose workflow has the state 'released', and a duration."""
+    for name, text in sla.stable.items():
+        if name not in catalog.types:
+            at("stable", name, f"stable: {name!r} is not a type")
+        elif "released" not in workflows.of(name).transitions:
+            at("stable", name, f"stable: the workflow of {name!r} has no state 'released'")
+        try:
+            Duration.parse(text)
+        except ValueError as exc:
+            at("stable", name, f"stable.{name}: {exc}")

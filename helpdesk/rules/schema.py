@@ -272,3 +272,5 @@ class Sla(_Strict):
     ] = {}
     pause_in: list[str] = ["info_pending"]
     escalation: Escalation = Escalation()
+    # type → how long a released request runs without a problem before it closes as 已闭环.
+    stable: dict[str, str] = Field(default_factory=dict, description="type: duration, e.g. development: 3bd")

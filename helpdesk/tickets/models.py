@@ -84,6 +84,8 @@ class Ticket(Base):
     confirmation_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     customer_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     progress_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # While released: when its stable period ends and it closes as 已闭环 (workflow/stable.py).
+    stable_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     requester_email: Mapped[str] = mapped_column(String(320), index=True)
     requester_name: Mapped[str] = mapped_column(String(200), default="")
     language: Mapped[str] = mapped_column(String(8))

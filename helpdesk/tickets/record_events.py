@@ -57,6 +57,15 @@ SENTENCES: dict[str, tuple[str, str]] = {
     "eta_passed": ("预计完成时间 {eta} 已过，已告知{to}", "the ETA {eta} passed: {to} told"),
     "eta_moved": ("预计完成时间的变更已告知相关人员", "the moved ETA was told to those concerned"),
     "courtesy_after_close": ("关闭后客户致谢，未重新打开", "thanks after closing: not reopened"),
+    # a released request's stable period (workflow/stable.py)
+    "closed_loop": ("上线后稳定期内无问题，已闭环", "no problem after release: closed, loop complete"),
+    "acceptance": ("提交人验收通过，已闭环", "the submitter accepted the release: closed, loop complete"),
+    "acceptance_refused": ("验收来信非提交人本人，未闭环", "acceptance not the submitter's: not closed"),
+    "problem_after_release": (
+        "提交人报上线后问题，稳定期中止",
+        "problem after release: stable period stopped",
+    ),
+    "release_reply_unclear": ("提交人来信已转负责人，稳定期照常", "the submitter's words sent to the owner"),
     "sensitive_notice": ("已遮盖敏感信息并告知", "sensitive data masked and the sender told"),
     "relay_refused": ("员工邮件未经验证，未转给客户", "not relayed: the staff mail was not verified"),
     "mail_refused": ("未发送：员工名单中无此人", "not sent: nobody by that id in staff.yaml"),

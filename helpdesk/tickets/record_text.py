@@ -70,6 +70,7 @@ SOURCES = {
     "customers": ("客户名录", "the customer list"),
     "command": ("{when} {sender} 的命令", "a command from {sender}, {when}"),
     "mail": ("{when} {sender} 的来信", "the mail from {sender}, {when}"),
+    "system": ("系统按规则判定", "decided by the helpdesk's rules"),
 }
 # The record's own fields (intake/record_fields.py) where the catalog gives them no label, and the
 # values of the fixed vocabularies among them.
@@ -84,6 +85,7 @@ RECORD_FIELDS = {
     "expected_live": ("期望上线时间", "expected go-live"),
     "cause": ("原因分析", "cause"),
     "channel": ("来源渠道", "channel"),
+    "closure": ("闭环情况", "closure"),
 }
 VALUES = {
     "intermittent": ("偶现", "intermittent"),
@@ -97,6 +99,8 @@ VALUES = {
     "onsite": ("现场", "on site"),
     "account_manager": ("客户经理", "account manager"),
     "mail": ("邮件", "mail"),
+    # the closure of a released request (workflow/stable.py)
+    "closed_loop": ("已闭环", "closed, loop complete"),
 }
 CLOCK_STATES = {
     "met": ("已达成", "met"),

@@ -57,6 +57,7 @@ class TicketView:
     confirmation_answered_at: datetime | None = None
     customer_updated_at: datetime | None = None
     progress_reminded_at: datetime | None = None
+    stable_until: datetime | None = None
     fields: dict[str, str] = field(default_factory=dict)
     clocks: tuple[ClockView, ...] = ()
 

@@ -8,4 +8,5 @@ ASSIGNED = "assigned"
 RESOLVED = "resolved"
 CLOSED = "closed"
 REOPENED = "reopened"
+RELEASED = "released"  # a request gone live: its stable period runs (workflow/stable.py)
 CLOSED_STATES = frozenset({RESOLVED, CLOSED})

@@ -15,7 +15,7 @@ from helpdesk.tickets.models import (
     Ticket,
     TicketClock,
 )
-from helpdesk.tickets.status import RESOLVED
+from helpdesk.tickets.status import RELEASED, RESOLVED
 
 
 class ClockQueries:
@@ -46,6 +46,12 @@ class ClockQueries:
                 .order_by(Ticket.id)
             )
         )
+
+    def stable_periods_ended(self, now: datetime) -> list[int]:
+        """Released tickets whose stable period has ended (workflow/stable.py's stable_due), by
+        their indexed stable_until: the sweep never reads the released tickets still in theirs."""
+        query = select(Ticket.id).where(Ticket.status == RELEASED, Ticket.stable_until <= now)
+        return list(self.session.scalars(query.order_by(Ticket.id)))
 
     def open_clocks(self, ticket: Ticket) -> list[TicketClock]:
         """The ticket's clocks that have not been met, oldest first."""

@@ -121,6 +121,7 @@ class TicketQueries:
             confirmation_answered_at=ticket.confirmation_answered_at,
             customer_updated_at=ticket.customer_updated_at,
             progress_reminded_at=ticket.progress_reminded_at,
+            stable_until=ticket.stable_until,
             fields=self.field_values(ticket),
             clocks=tuple(
                 ClockView(

@@ -19,9 +19,10 @@ from helpdesk.tickets.status import CLOSED, RESOLVED
 _UNANSWERED = {"zh": "未收到您的确认，已按已解决关闭", "en": "no answer came, so it is closed as resolved"}
 
 
-def close_notice(why: dict[str, str], language: str) -> Notify:
-    """The customer hears that their ticket is closed, and why, and that a reply reopens it."""
-    return Notify("close_notice", extra={"why": why[language]})
+def close_notice(why: dict[str, str], language: str, closure: str = "") -> Notify:
+    """The customer hears that their ticket is closed, and why, and that a reply reopens it;
+    `closure` names how (closed_loop: 已闭环, workflow/stable.py)."""
+    return Notify("close_notice", extra={"why": why[language], "closure": closure})
 
 
 def asked_at(view: TicketView) -> datetime | None:

@@ -1,6 +1,7 @@
 """A customer's mail on a ticket past intake, decided: confirmation and rating of a solution,
 reopening, and follow-ups that reach the owner; an answer not understood moves nothing, nor does a
-"thanks" after closing. The missing details an urgent ticket's customer sends are read as fields.
+"thanks" after closing. On a released request, acceptance closes it as 已闭环 and a problem sends it
+back to work (workflow/stable.py). The missing details an urgent ticket's customer sends are read as fields.
 
 Pure: the ticket's snapshot, the parsed mail, the workload (for a new owner), the rules and
 the time in; effects out, for `helpdesk.applier`.
@@ -9,9 +10,10 @@ the time in; effects out, for `helpdesk.applier`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
+from helpdesk.config import CommandsConfig
 from helpdesk.effects import Effect, Notify, Plan
 from helpdesk.intake.assign import choose_owner
 from helpdesk.intake.decide import fill_fields
@@ -21,9 +23,16 @@ from helpdesk.rules.conditions import Decision, normalise
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.rules.schema import Person
 from helpdesk.tickets.snapshot import TicketView, Workload
-from helpdesk.tickets.status import CLOSED, REOPENED, RESOLVED
+from helpdesk.tickets.status import CLOSED, RELEASED, REOPENED, RESOLVED
 from helpdesk.workflow.confirmation import close_notice
 from helpdesk.workflow.feedback import own_words, read_feedback
+from helpdesk.workflow.stable import (
+    accept,
+    back_to_work,
+    read_release_reply,
+    stable_period,
+    submitter_vouched,
+)
 
 # What a "thanks" after closing is made of: courtesy, a repeated yes, a sign-off.
 _COURTESY_WORDS = (
@@ -45,6 +54,7 @@ _COURTESY = re.compile(
 class CustomerDecider:
     rules: RuleSet
     zone: tzinfo
+    commands: CommandsConfig = field(default_factory=CommandsConfig)  # who vouches for a submitter
 
     def customer_mail(
         self,
@@ -72,6 +82,8 @@ class CustomerDecider:
                 return plan.effects
             why = {"zh": "客户在关闭后再次来信", "en": "the customer wrote again after closing"}
             self._reopen(plan, sender, why, workload, words, raise_priority=False)
+        elif view.status == RELEASED and stable_period(self.rules.sla, view.type):
+            self._released(plan, mail, message_id or mail.message_id)
         elif view.status != RESOLVED:
             if view.missing:
                 self._details(plan, mail, message_id or mail.message_id)
@@ -81,6 +93,28 @@ class CustomerDecider:
         else:
             self._feedback(plan, sender, mail, workload)
         return plan.effects
+
+    def _released(self, plan: Plan, mail: InboundMessage, message_id: str) -> None:
+        """While a request's stable period runs: the submitter's thanks or acceptance closes it as
+        已闭环 at once, a problem report sends it back to work; other words reach the owner and
+        the period runs on, as does an acceptance not shown to be the submitter's."""
+        words, sender = own_words(mail), mail.sender.email
+        sent_file = any(not a.inline for a in mail.attachments)
+        reply = read_release_reply(words, courtesy_only(words, mail.sender.name, sender), sent_file)
+        if reply.kind == "empty":
+            return
+        if reply.kind == "problem":
+            back_to_work(self.rules, plan, sender, words or mail.text, reply)
+            return
+        if reply.kind == "accepted":
+            vouched, why = submitter_vouched(plan.view, mail, self.commands)
+            if vouched:
+                accept(plan, sender, message_id, reply)
+                return
+            plan.record(sender, "acceptance_refused", reason=f"{why}: the stable period runs on")
+        else:
+            plan.record(sender, "release_reply_unclear", reason=f"{reply.why}: the stable period runs on")
+        self._to_owner(plan, mail.new_text or mail.text, mail)
 
     def _details(self, plan: Plan, mail: InboundMessage, message_id: str) -> None:
         """An urgent ticket is worked while its customer sends what was missing: read it as
