@@ -44,7 +44,7 @@ def rules_test(state: State, mail: Path, as_json: bool) -> None:
     for line in fired_lines(ruleset, report, language):
         say(f"  {line}")
     console.print("\n[bold]result[/bold]")
-    for key in ("type", "priority", "team", "owner"):
+    for key in ("type", "priority", "category", "team", "owner"):
         say(f"  {key:>8}: {report[key] or '-'}")
 
 

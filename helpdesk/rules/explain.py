@@ -41,6 +41,7 @@ def explain(config: Config, rules: RuleSet, raw: bytes, now: datetime | None = N
         "rules": decision.fired,
         "type": decision.type,
         "priority": decision.priority,
+        "category": decision.subcategory,
         "team": decision.team,
         "level": decision.level,
         "owner": owner,
@@ -61,7 +62,8 @@ _WORDS = {
         "assign_level": "按 {} 级别分派",
         "add_collaborators": "加协作人 {}",
         "add_tags": "加标签 {}",
-        "set_subcategory": "子类设为 {}",
+        "set_subcategory": "问题分类设为 {}",
+        "set_category": "问题分类设为 {}",
         "set_nature": "性质设为 {}",
     },
     "en": {
@@ -76,11 +78,13 @@ _WORDS = {
         "assign_level": "assigned at level {}",
         "add_collaborators": "collaborators added: {}",
         "add_tags": "tags added: {}",
-        "set_subcategory": "subcategory set to {}",
+        "set_subcategory": "sub-category set to {}",
+        "set_category": "sub-category set to {}",
         "set_nature": "nature set to {}",
     },
 }
 _LABELLED = {"set_type": "type", "set_priority": "priority", "set_team": "team"}
+_LABELLED |= {"set_category": "category", "set_subcategory": "category"}
 
 
 def verdict(report: dict, language: str) -> str:
