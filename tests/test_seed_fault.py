@@ -89,10 +89,12 @@ def test_a_fatal_fault_from_first_mail_to_archive(fatal_desk):
     assert "✓ 状态改为“已接收”" in step.one(WANG_WEI, "回执").text
     assert desk.clocks()["first_response"].met_at == at(10, 8)
 
-    # 4. 10:13 The handling plan: an ETA and the first cause analysis, inside the plan's 2 hours.
+    # 4. 10:13 The handling plan: an ETA and the initial judgement, inside the plan's 2 hours.
     desk.later(minutes=5)
-    step = desk.reply(urgent, OWNER, "#eta 2026-11-23 11:30\n#原因 初步判断是数据库连接池耗尽")
+    step = desk.reply(urgent, OWNER, "#eta 2026-11-23 11:30\n#初步判断 疑似数据库连接池耗尽")
     assert step.recipients() == {WANG_WEI}  # commands only: the receipt
+    judged = desk.record(desk.ticket().number)["fields"]
+    assert judged["judgement"]["value"] == "pending_verification"
     clocks = desk.clocks()
     assert clocks["plan"].met_at == at(10, 13) and clocks["plan"].breached_at is None
     assert clocks["eta"].due_at == at(11, 30)
@@ -170,6 +172,10 @@ def test_a_fatal_fault_from_first_mail_to_archive(fatal_desk):
     first, second = [m["message_id"] for m in record["messages"] if m["direction"] == "in"][:2]
     assert record["fields"]["company"]["message_id"] == first  # read from the first mail
     assert record["fields"]["system_version"]["message_id"] == second  # and the answer
+    assert fields["category"] == ("system_down", "mail")  # 问题分类, from the report's 宕机
+    assert record["fields"]["category"]["message_id"] == first
+    assert fields["judgement_note"] == ("疑似数据库连接池耗尽", "command")
+    assert fields["judgement"] == ("verified", "command")  # 初步判断: 待验证 until solved with a cause
     assert fields["cause"] == (cause, "command") and record["cause"] == cause
     assert record["solution"] == solution
     eta = record["eta"]
@@ -303,6 +309,8 @@ def test_a_general_fault_refused_by_its_customer_goes_one_level_up_and_closes_by
     assert fields["frequency"] == ("intermittent", "text") and fields["impact"] == ("财务部 3 台电脑", "text")
     assert fields["company"] == ("华东制造有限公司", "signature")
     assert fields["department"] == ("财务部", "signature")
+    assert fields["category"] == ("module_failure", "mail")  # 问题分类: 功能模块故障, from 报错
+    assert fields["judgement"] == ("verified", "command")  # solved with a cause
     assert record["cause"] == "打印驱动版本过旧" and record["solution"] == "升级打印驱动到 5.1"
     assert record["reopened"] == 1
     [handed_up] = [e for e in record["escalations"] if e["kind"] == "reopened"]
