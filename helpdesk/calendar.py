@@ -6,14 +6,45 @@ it waits for the holiday to end and counts the make-up Saturday (调休) as a wo
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cached_property
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import holidays
+from holidays.registry import COUNTRIES
 
 from helpdesk.rules.schema import Person
+
+_LOADING = threading.Lock()  # a calendar is first read in whichever thread needs it
+
+
+def country_holidays(code: str) -> holidays.HolidayBase:
+    """`holidays.country_holidays(code)` with only that country's module imported: the library's
+    lookup imports its package of some 250 countries first, 8 MiB in every process for the one a
+    desk uses. NotImplementedError for a code the library does not know, as the library raises."""
+    module = next((name for name, (_, *codes) in COUNTRIES.items() if code in codes), "")
+    path = Path(holidays.__file__).parent / "countries" / f"{module}.py"
+    if not module or not path.is_file():  # unknown, or a library laid out otherwise
+        return holidays.country_holidays(code)
+    name = f"holidays.countries.{module}"
+    with _LOADING:
+        if name not in sys.modules:  # the importlib recipe for importing a source file directly
+            spec = importlib.util.spec_from_file_location(name, path)
+            if spec is None or spec.loader is None:
+                return holidays.country_holidays(code)
+            loaded = importlib.util.module_from_spec(spec)
+            sys.modules[name] = loaded
+            try:
+                spec.loader.exec_module(loaded)
+            except BaseException:
+                del sys.modules[name]
+                raise
+    return getattr(sys.modules[name], code)()  # CN, CHN: the classes the library's lookup makes
 
 
 @dataclass(frozen=True)
@@ -30,7 +61,7 @@ class BusinessCalendar:
 
     @cached_property
     def _public(self) -> holidays.HolidayBase | None:
-        return holidays.country_holidays(self.country) if self.country else None
+        return country_holidays(self.country) if self.country else None
 
     @property
     def day_length(self) -> timedelta:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import holidays
 import pytest
 
-from helpdesk.calendar import BusinessCalendar
+from helpdesk.calendar import BusinessCalendar, country_holidays
 
 SH = ZoneInfo("Asia/Shanghai")
 CAL = BusinessCalendar(SH)  # 09:00-12:00 and 13:30-18:00, Monday to Friday, China's holidays
@@ -64,3 +65,16 @@ def test_other_time_zone_and_no_holidays():
     assert london.add(start, timedelta(hours=2)) == datetime(
         2026, 12, 25, 10, 0, tzinfo=ZoneInfo("Europe/London")
     )
+
+
+@pytest.mark.parametrize("code", ["CN", "CHN", "US", "JP"])
+def test_a_countrys_holidays_and_make_up_workdays_are_the_librarys_own(code):
+    ours, theirs = country_holidays(code), holidays.country_holidays(code)
+    for year in (2025, 2026, 2027):  # a year's days are filled in when a day of it is asked for
+        assert date(year, 1, 1) in ours and date(year, 1, 1) in theirs
+    assert dict(ours) == dict(theirs) and ours.weekend_workdays == theirs.weekend_workdays
+
+
+def test_a_country_the_library_does_not_know_is_refused_as_the_library_refuses_it():
+    with pytest.raises(NotImplementedError):
+        country_holidays("XX")

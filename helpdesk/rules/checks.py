@@ -6,8 +6,7 @@ import re
 from collections.abc import Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
-
+from helpdesk.calendar import country_holidays
 from helpdesk.rules.calendars import _periods
 from helpdesk.rules.schema import Catalog, Duration, Sla, Staff, Workflows
 
@@ -149,7 +148,7 @@ def check_sla(sla: Sla, catalog: Catalog, workflows: Workflows, at: Callable[...
             at("calendars", name, f"calendar {name!r}: {exc}")
         if definition.holidays:
             try:
-                holidays.country_holidays(definition.holidays)
+                country_holidays(definition.holidays)
             except NotImplementedError:
                 at(
                     "calendars",
