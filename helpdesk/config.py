@@ -314,8 +314,10 @@ def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> 
         raise ConfigError(problems) from exc
     if path is not None:
         config = _resolve_paths(config, path.parent, data.get("paths") or {})
-    for index, entry in enumerate(config.mailboxes):
+    mailboxes = [_secret(entry, environ) for entry in config.mailboxes]
+    for index, entry in enumerate(mailboxes):
         entry._where = f"{source}:{line_of(lines, ('mailboxes', index))}"
+    config = config.model_copy(update={"mailboxes": mailboxes})
     problems = [
         f"{source}:{line_of(lines, ('mailboxes', index, key))}: mailboxes.{index}.{key}: {problem}"
         for index, key, problem in check_distinct(config.watched())
@@ -374,6 +376,15 @@ def _resolve_paths(config: Config, base: Path, given: dict) -> Config:
             **sections,
         }
     )
+
+
+def _secret(entry: MailboxEntry, environ: Mapping[str, str]) -> MailboxEntry:
+    """A mailbox's IMAP password from HELPDESK_MAILBOX_<NAME>_PASSWORD (billing-eu: BILLING_EU), if set."""
+    password = environ.get(f"{ENV_PREFIX}MAILBOX_{entry.name.upper().replace('-', '_')}_PASSWORD")
+    if password is None:
+        return entry
+    imap = (entry.imap or ImapConfig()).model_copy(update={"password": password})  # set: laid over imap
+    return entry.model_copy(update={"imap": imap})
 
 
 def _resolve_mailbox(entry: MailboxEntry, base: Path) -> MailboxEntry:

@@ -223,3 +223,19 @@ def test_a_reload_reads_each_mailboxs_rules_again_and_refuses_a_broken_one(
         tickets(app)["发票抬头"].team == "product"
     )  # billing's new catch-all: a rule, over the mailbox's team
     app.close()
+
+
+def test_a_mailboxs_password_comes_from_its_environment_variable_and_logs_in(
+    tmp_path, sqlite_url, account, billing, smtp
+):
+    data = two_mailboxes(tmp_path, sqlite_url, account, billing, smtp)
+    data["imap"]["password"] = "wrong"
+    data["mailboxes"][0]["name"] = "support-cn"
+    environ = {"HELPDESK_MAILBOX_SUPPORT_CN_PASSWORD": account.password, "HELPDESK_MAILBOX_BILLING_PASSWORD": "x"}
+    config = load_config(write(tmp_path, data), environ)
+    assert [box.imap.password for box in config.watched()] == [account.password, "x"]
+    app = Helpdesk(config)
+    account.deliver(customer_mail("李雷 <li.lei@example.cn>", "月度报表", "附件是本月的报表。"))
+    assert app.ingest.run_once() == 1  # support-cn logged in with its own password
+    app.ingest.mailbox.close()
+    app.close()
