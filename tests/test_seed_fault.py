@@ -313,6 +313,7 @@ def test_a_general_fault_refused_by_its_customer_goes_one_level_up_and_closes_by
     assert fields["judgement"] == ("verified", "command")  # solved with a cause
     assert record["cause"] == "打印驱动版本过旧" and record["solution"] == "升级打印驱动到 5.1"
     assert record["reopened"] == 1
+    assert record["confirmation"] == "resolved"  # closed as resolved by default, not her first 没解决
     [handed_up] = [e for e in record["escalations"] if e["kind"] == "reopened"]
     assert (handed_up["priority"], handed_up["from"], handed_up["to"]) == ("severe", "zhang.min", "wang.wei")
     [files] = [m["attachments"] for m in record["messages"] if m["attachments"]]

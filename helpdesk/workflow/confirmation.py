@@ -44,7 +44,7 @@ def confirmation_due(workflows: Workflows, view: TicketView, now: datetime) -> l
         return plan.effects  # the customer wrote after the question: the owner decides (an event says so)
     if timing.close_without_answer and asked <= now - timedelta(hours=timing.close_after_hours):
         again = asked != view.resolved_at
-        plan.set(confirmation=view.confirmation or "resolved")
+        plan.set(confirmation="resolved")  # what the notice says; an answer stored is an earlier round's
         plan.state(
             CLOSED,
             "system",
