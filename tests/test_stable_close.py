@@ -2,7 +2,8 @@
 the pure deciders across a weekend, New Year and National Day's make-up workday; the submitter's
 thanks close it at once, a problem report sends it back to work and a new release starts a new
 period; end to end over IMAP, SMTP and the database with a moved clock. Attacks: a colleague's, a
-forged (DKIM/DMARC failing) and an RFC 2047 display-name "验收通过" close nothing."""
+forged (DKIM/DMARC failing) and an RFC 2047 display-name "验收通过" close nothing. The mail tests
+run on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -227,8 +228,8 @@ def rules_folder(tmp_path) -> Path:
 
 
 @pytest.fixture
-def app(make_config, sqlite_url, clock, rules_folder):
-    helpdesk = Helpdesk(make_config(sqlite_url, rules=rules_folder), clock=clock)
+def app(make_config, db_url, clock, rules_folder):
+    helpdesk = Helpdesk(make_config(db_url, rules=rules_folder), clock=clock)
     yield helpdesk
     helpdesk.close()
 

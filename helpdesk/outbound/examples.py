@@ -35,6 +35,7 @@ from helpdesk.tickets.numbering import subject_tag
 from helpdesk.tickets.periodic_reports import Period, report_context
 from helpdesk.tickets.status import RELEASED
 from helpdesk.workflow.stable import stable_end
+from helpdesk.workflow.stable import CLOSED_LOOP, ran_stable, stable_end, stable_period
 from helpdesk.workflow.staff import command_spellings, keyword_line
 
 # A mail to a staff member says so on its first line; every other template is a mail to the customer.
@@ -218,7 +219,8 @@ class Examples:
         if template in ("resolution", "confirmation_reminder", "close_notice"):
             state = "closed" if template == "close_notice" else "resolved"
             causes = {"fault": {"cause": "{cause}"}}
-            return [(type_, type_, state, causes.get(type_, {})) for type_ in self.rules.catalog.types]
+            found = [(type_, type_, state, causes.get(type_, {})) for type_ in self.rules.catalog.types]
+            return found + (self._closed_loop() if template == "close_notice" else [])
         if template == "confirmation_unclear":
             return [("fault", "fault", "resolved", {})]
         if template == "digest":
@@ -250,6 +252,16 @@ class Examples:
                 ("complete", "consultation", "assigned", {"missing": []}),
             ]
         return [("fault", "fault", "in_progress", {})]
+
+    def _closed_loop(self) -> list[tuple[str, str, str, dict]]:
+        """Each type with a stable period, closed as 已闭环 by the sweep (workflow/stable.py)."""
+        found = []
+        for type_ in self.rules.sla.stable:
+            period = stable_period(self.rules.sla, type_)
+            why = {lang: ran_stable(period, lang) for lang in LANGUAGES}
+            extra = {"closure": CLOSED_LOOP, "why": why, "message": ""}  # the sweep's: nobody's words
+            found.append((f"{type_}: closed, loop complete", type_, "closed", extra))
+        return found
 
     def all(self, template: str) -> list[Example]:
         found = []

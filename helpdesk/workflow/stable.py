@@ -77,6 +77,11 @@ def stable_end(rules: RuleSet, type_: str | None, team: str | None, released_at:
     return due_after(rules.calendars.of(team), released_at, period) if period else None
 
 
+def ran_stable(period: Duration, language: str) -> str:
+    """The close notice's reason: the request ran `period` after its release with no problem."""
+    return _RAN_STABLE[language].format(period=duration(period, language))
+
+
 def stable_due(rules: RuleSet, view: TicketView, now: datetime) -> list[Effect]:
     """Close a released ticket whose stable period has ended as 已闭环, and tell the submitter."""
     plan = Plan(view, now)
@@ -84,7 +89,7 @@ def stable_due(rules: RuleSet, view: TicketView, now: datetime) -> list[Effect]:
     ended = view.stable_until is not None and view.stable_until <= now
     if view.status != RELEASED or period is None or not ended:
         return plan.effects
-    ran = {language: text.format(period=duration(period, language)) for language, text in _RAN_STABLE.items()}
+    ran = {language: ran_stable(period, language) for language in _RAN_STABLE}
     why = f"released {duration(period, 'en')} ago with no problem reported: closed, loop complete"
     _close_loop(plan, "", "system")
     plan.record("system", "closed_loop", {"released_until": view.stable_until.isoformat()}, reason=why)
