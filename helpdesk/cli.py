@@ -153,6 +153,10 @@ def check(state: State, config_path: Path | None, live: bool) -> None:
         f"{len(ruleset.router.rules)} routing rules, {len(ruleset.catalog.types)} types, "
         f"{len(ruleset.directory.people)} people in {len(ruleset.directory.teams)} teams"
     )
+    for box in config.watched() if config.mailboxes else []:
+        team = f"; new tickets to team {box.team} unless a rule names one" if box.team else ""
+        where = f"IMAP {box.imap.username}, folder {box.imap.folder}"
+        click.echo(f"ok: mailbox {box.label}: {where}; rules {box.rules}{team}")
     if live:
         results = live_checks(config)
         for ok, line in results:

@@ -231,7 +231,10 @@ def test_a_mailboxs_password_comes_from_its_environment_variable_and_logs_in(
     data = two_mailboxes(tmp_path, sqlite_url, account, billing, smtp)
     data["imap"]["password"] = "wrong"
     data["mailboxes"][0]["name"] = "support-cn"
-    environ = {"HELPDESK_MAILBOX_SUPPORT_CN_PASSWORD": account.password, "HELPDESK_MAILBOX_BILLING_PASSWORD": "x"}
+    environ = {
+        "HELPDESK_MAILBOX_SUPPORT_CN_PASSWORD": account.password,
+        "HELPDESK_MAILBOX_BILLING_PASSWORD": "x",
+    }
     config = load_config(write(tmp_path, data), environ)
     assert [box.imap.password for box in config.watched()] == [account.password, "x"]
     app = Helpdesk(config)
@@ -239,3 +242,18 @@ def test_a_mailboxs_password_comes_from_its_environment_variable_and_logs_in(
     assert app.ingest.run_once() == 1  # support-cn logged in with its own password
     app.ingest.mailbox.close()
     app.close()
+
+
+def test_check_names_each_mailbox_with_its_account_rules_and_team(
+    tmp_path, sqlite_url, account, billing, smtp
+):
+    path = write(tmp_path, two_mailboxes(tmp_path, sqlite_url, account, billing, smtp))
+    result = CliRunner().invoke(main, ["--config", str(path), "check"])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("ok: mailbox")]
+    support, billing_rules = tmp_path / "rules", tmp_path / "rules-billing"
+    assert lines == [
+        f"ok: mailbox support <{account.user}>: IMAP {account.user}, folder INBOX; rules {support}",
+        f"ok: mailbox billing <{billing.user}>: IMAP {billing.user}, folder INBOX; rules {billing_rules}"
+        "; new tickets to team operations unless a rule names one",
+    ]
