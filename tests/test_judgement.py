@@ -7,8 +7,10 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select
 
+from helpdesk.cli import main
 from helpdesk.clock import ManualClock
 from helpdesk.daemon import Helpdesk
 from helpdesk.demo import customer_mail
@@ -58,7 +60,9 @@ def test_a_question_has_neither(app, account, smtp):
     assert {"category", "judgement"}.isdisjoint(fields(app))
 
 
-def test_the_engineer_sets_the_category_and_the_judgement_until_a_cause_verifies_it(app, account, smtp):
+def test_the_engineer_sets_the_category_and_the_judgement_until_a_cause_verifies_it(
+    app, account, smtp, tmp_path
+):
     ticket = open_ticket(app, account, smtp)  # 无法登录: a module failure
     assert (ticket.subcategory, fields(app)["category"]) == ("module_failure", ("module_failure", "mail"))
     [notice] = mails_to(smtp, "wang.wei@example.com")
@@ -81,6 +85,14 @@ def test_the_engineer_sets_the_category_and_the_judgement_until_a_cause_verifies
     read = fields(app)
     assert read["judgement"] == ("verified", "command") and read["judgement_note"][0] == "疑似验证码缓存写满"
     assert read["cause"][0] == "验证码服务缓存写满"
+    shown = CliRunner(env={"COLUMNS": "120"}).invoke(
+        main, ["--config", str(tmp_path / "helpdesk.yaml"), "tickets", "show", ticket.number]
+    )
+    lines = [" ".join(line.split()) for line in shown.output.splitlines()]
+    assert "子类 数据异常" in lines and any(line.startswith("问题分类 数据异常（") for line in lines)
+    assert any(line.startswith("初步判断 已验证（") for line in lines)
+    assert any("初步判断已验证：疑似验证码缓存写满" in line for line in lines)
+    assert "data_anomaly" not in shown.output and "verified" not in shown.output
 
 
 def test_resolved_without_a_cause_the_judgement_stays_to_be_verified(app, account, smtp):

@@ -39,6 +39,9 @@ SENTENCES: dict[str, tuple[str, str]] = {
     "command_note": ("内部备注：{note}", "internal note: {note}"),
     "command_type": ("类型改为{to}", "type set to {to}"),
     "command_collaborators": ("协作方：{collaborators}", "collaborators: {collaborators}"),
+    "command_category": ("问题分类改为{to}", "sub-category set to {to}"),
+    "command_judgement": ("初步判断：{judgement}（待验证）", "initial judgement (to verify): {judgement}"),
+    "judgement_verified": ("初步判断已验证：{judgement}", "initial judgement verified: {judgement}"),
     "command_approve": ("技术负责人批准了解决方案", "the technical lead approved the solution"),
     "command_reject": ("技术负责人驳回了解决方案：{reason}", "the lead rejected the solution: {reason}"),
     "command_evaluation": ("需求评估：{outcome}", "request assessed: {outcome}"),
@@ -123,7 +126,7 @@ def detail_kind(kind: str, key: str) -> str:
 
 
 _FROM_TO = {"status_changed": "state", "command_priority": "priority", "command_type": "type"}
-_FROM_TO |= {"command_eta": "time", "command_assign": "person"}
+_FROM_TO |= {"command_eta": "time", "command_assign": "person", "command_category": "category"}
 
 
 class _Values(dict):

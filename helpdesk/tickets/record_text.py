@@ -174,7 +174,7 @@ class RecordText:
         pairs = [
             ("status", self.label("state", r["status"])),
             ("type", self.label("type", r["type"])),
-            ("subcategory", r["subcategory"]),
+            ("subcategory", self.label("category", r["subcategory"]) if r["subcategory"] else None),
             ("nature", self.value(r["nature"])),
             ("priority", self.label("priority", r["priority"])),
             ("team", self.label("team", r["team"]) if r["team"] else None),
@@ -202,7 +202,7 @@ class RecordText:
         for name, item in r["fields"].items():
             if name in DEVELOPMENT_FIELDS:
                 continue  # the development record's own section shows these, with who and when
-            where, value = self._where(item, by_id), self.value(item["value"])
+            where, value = self._where(item, by_id), self.value(item["value"], name)
             text = self.pick(f"{value}（{where}）", f"{value} ({where})")
             section.pairs.append((self.field(name), text))
         return section
@@ -216,8 +216,11 @@ class RecordText:
             return self.label("field", name)
         return self.word(name, RECORD_FIELDS)
 
-    def value(self, value: str | None) -> str | None:
-        """A value of a fixed vocabulary (persistent, performance…) in words; any other as it is."""
+    def value(self, value: str | None, field: str = "") -> str | None:
+        """A value of a fixed vocabulary (persistent, performance…; a sub-category, a judgement's
+        state) in words; any other as it is."""
+        if field in ("category", "judgement"):
+            return self.label(field, value)
         return self.word(value, VALUES) if value in VALUES else value
 
     def _where(self, item: dict, by_id: dict[str, dict]) -> str:
@@ -347,7 +350,7 @@ class RecordText:
             return self.pick("、", ", ").join(self.person(str(v)) for v in value)
         if shown == "clock":
             return clock_name(str(value), self.language)
-        if shown in ("state", "priority", "type"):
+        if shown in ("state", "priority", "type", "category"):
             return self.label(shown, str(value))
         if shown == "time":
             return when(str(value)) or "-"
