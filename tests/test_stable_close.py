@@ -81,6 +81,13 @@ def test_three_working_days_on_the_calendar(at, still_open, closes):
     assert "no problem reported" in why.reason
 
 
+def test_an_earlier_rounds_answer_is_overtaken_by_the_stable_close():
+    # Resolved, answered 未解决, reopened, fixed and released again: the period's silence confirms it.
+    view = released(local(2026, 12, 3, 15), confirmation="unresolved", satisfaction="unsatisfied")
+    effects = stable_due(RULES, view, local(2026, 12, 8, 15))
+    assert {"confirmation": "resolved"} in [s.changes for s in of(Set, effects)]
+
+
 def test_a_type_without_a_stable_period_is_untouched():
     at = local(2026, 12, 3, 15)
     assert stable_end(RULES, "fault", "operations", at) is None

@@ -65,8 +65,9 @@ class CustomerDecider:
         message_id: str = "",
     ) -> list[Effect]:
         """A resolved ticket's customer confirms and rates; a closed one's customer reopens it
-        (thanks alone do not); on a ticket being worked, the customer's words reach its owner,
-        and the details it still misses are read from them."""
+        (thanks alone do not); a released request's submitter accepts it or reports a problem;
+        on a ticket being worked, the customer's words reach its owner, and the details it still
+        misses are read from them."""
         plan = Plan(view, now)
         sender = mail.sender.email
         if view.status == CLOSED:

@@ -92,7 +92,7 @@ def stable_due(rules: RuleSet, view: TicketView, now: datetime) -> list[Effect]:
     ran = {language: ran_stable(period, language) for language in _RAN_STABLE}
     why = f"released {duration(period, 'en')} ago with no problem reported: closed, loop complete"
     _close_loop(plan, "", "system")
-    plan.record("system", "closed_loop", {"released_until": view.stable_until.isoformat()}, reason=why)
+    plan.record("system", "closed_loop", {"stable_until": view.stable_until.isoformat()}, reason=why)
     plan.state(CLOSED, "system", why)
     plan.add(close_notice(ran, view.language, CLOSED_LOOP))
     return plan.effects
@@ -142,11 +142,7 @@ def submitter_vouched(view: TicketView, mail: InboundMessage, commands: Commands
 def accept(plan: Plan, sender: str, message_id: str, reply: ReleaseReply) -> None:
     """The submitter accepts the release: recorded as their confirmation, closed as 已闭环."""
     feedback = reply.feedback
-    plan.set(
-        confirmation=feedback.result or "resolved",
-        satisfaction=feedback.rating or plan.view.satisfaction,
-        confirmation_answered_at=plan.now,
-    )
+    plan.set(satisfaction=feedback.rating or plan.view.satisfaction, confirmation_answered_at=plan.now)
     _close_loop(plan, message_id, "mail")
     plan.record(sender, "acceptance", {"read": list(feedback.read)}, reason=reply.why)
     plan.state(CLOSED, sender, "the submitter accepted the release: closed, loop complete")
@@ -170,7 +166,7 @@ def back_to_work(rules: RuleSet, plan: Plan, sender: str, words: str, reply: Rel
 
 
 def _close_loop(plan: Plan, message_id: str, source: str) -> None:
-    """The record says how it closed (已闭环); silence after release confirms it, as after a solution."""
-    if plan.view.confirmation is None:
-        plan.set(confirmation="resolved")
+    """The record says how it closed (已闭环), and that it is confirmed: by the submitter's words, or
+    by their silence through the period (an answer stored from an earlier round is overtaken)."""
+    plan.set(confirmation="resolved")
     plan.fill("closure", CLOSED_LOOP, message_id, 0, source)
