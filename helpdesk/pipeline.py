@@ -263,6 +263,7 @@ class Pipeline:
         try:
             with repo.session.begin_nested():
                 outcome = self._apply(repo, raw_row, parsed, stage, as_person)
+                repo.write_events()  # the mail's events, one INSERT, inside its savepoint
             batch_workload.settled(repo.session, outcome.kind, outcome.ticket_number)
             return outcome, stage[0], None
         except DBAPIError as exc:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from helpdesk.tickets.store_clocks import ClockQueries
+from helpdesk.tickets.store_events import EventQueries
 from helpdesk.tickets.store_mailbox import MailboxQueries
 from helpdesk.tickets.store_operator import OperatorQueries
 from helpdesk.tickets.store_outbox import OutboxQueries
 from helpdesk.tickets.store_tickets import TicketQueries
 
 
-class Repository(TicketQueries, ClockQueries, MailboxQueries, OutboxQueries, OperatorQueries):
+class Repository(TicketQueries, EventQueries, ClockQueries, MailboxQueries, OutboxQueries, OperatorQueries):
     """Queries over one session; the caller owns the transaction."""
 
     def __init__(self, session: Session) -> None:

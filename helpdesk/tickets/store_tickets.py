@@ -236,10 +236,3 @@ class TicketQueries:
                 select(Message.message_id).where(Message.ticket_id == ticket.id).order_by(Message.id)
             )
         )
-
-    def add_event(
-        self, ticket: Ticket, at: datetime, actor: str, kind: str, detail: dict, reason: str = ""
-    ) -> Event:
-        event = Event(ticket=ticket, at=at, actor=actor, kind=kind, detail=detail, reason=reason)
-        self.session.add(event)
-        return event
