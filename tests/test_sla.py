@@ -258,7 +258,10 @@ def test_a_requests_feasibility_is_due_in_three_working_days(app, account, smtp,
     for keyword in ("[评估中]", "[设计中]"):
         account.deliver(staff_reply(notice, "孙丽 <sun.li@example.com>", f"Re: {keyword} ", ""))
         app.run_once()
-    assert clocks(app)["feasibility"].met_at is not None and clocks(app)["solution_feedback"].met_at is None
+    assert clocks(app)["feasibility"].met_at is not None
+    # A request's answer is its assessment, then its stages: no solution_feedback clock to escalate
+    # "方案反馈超时" to the director two working days into design (sla.yaml: development: none).
+    assert "solution_feedback" not in clocks(app)
 
 
 def test_a_customer_can_have_its_own_deadlines(make_config, sqlite_url, account, smtp, clock, tmp_path):
@@ -338,3 +341,18 @@ def test_a_solution_is_a_handling_plan_too(app, account, smtp, clock):
     clock.advance(timedelta(hours=3))  # past the 2 h of the plan: nothing to escalate there
     app.run_once()
     assert not any("处理方案" in m["Subject"] for m in mails_to(smtp, "liu.yang@example.com"))
+
+
+def test_the_first_clock_entry_that_applies_counts_and_none_means_no_clock():
+    from helpdesk.rules.schema import Sla
+    from helpdesk.sla.deadlines import clock_length
+
+    sla = Sla(clocks={"solution_feedback": {"development": "none", "urgent": "4h", "default": "2bd"}})
+
+    def length(type_: str, priority: str, email: str = "li.lei@example.cn") -> str | None:
+        found = clock_length(sla, "solution_feedback", email, priority, type_)
+        return found and f"{found.amount:g}{found.unit}"
+
+    assert length("development", "medium") is None  # the type's `none`: no such clock
+    assert length("development", "urgent") == "4h"  # a priority's entry comes before the type's
+    assert length("fault", "general") == "2bd"

@@ -7,16 +7,19 @@ from datetime import datetime
 from helpdesk.calendar import BusinessCalendar
 from helpdesk.rules.schema import Duration, Sla
 
+NO_CLOCK = "none"  # an sla.yaml clock entry that gives its tickets no such clock
+
 
 def clock_length(
     sla: Sla, name: str, requester_email: str, priority: str | None, type_: str | None
 ) -> Duration | None:
     """The customer's entry ("@their-domain"), else the priority's, else the type's, else the
-    default; none of them: the ticket has no such clock."""
+    default; none of them, or the first that applies says `none`: the ticket has no such clock."""
     table = sla.clocks.get(name, {})
     domain = "@" + requester_email.rpartition("@")[2]
-    text = table.get(domain) or table.get(priority or "") or table.get(type_ or "") or table.get("default")
-    return Duration.parse(text) if text else None
+    keys = (domain, priority or "", type_ or "", "default")
+    text = next((table[key] for key in keys if table.get(key)), None)
+    return None if text is None or text == NO_CLOCK else Duration.parse(text)
 
 
 def due_after(calendar: BusinessCalendar, start: datetime, length: Duration) -> datetime:
