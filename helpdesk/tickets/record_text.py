@@ -70,6 +70,7 @@ SOURCES = {
     "customers": ("客户名录", "the customer list"),
     "command": ("{when} {sender} 的命令", "a command from {sender}, {when}"),
     "mail": ("{when} {sender} 的来信", "the mail from {sender}, {when}"),
+    "rules": ("{when} {sender} 来信时的规则", "the rules, on the mail from {sender}, {when}"),
     "system": ("系统按规则判定", "decided by the helpdesk's rules"),
 }
 # The record's own fields (intake/record_fields.py) where the catalog gives them no label, and the
