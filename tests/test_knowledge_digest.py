@@ -56,11 +56,11 @@ def entry(session: Session, row: Ticket, cause: str, archived: datetime) -> None
 def seed(sessions) -> None:
     """Four tickets this week in operations, one in rnd, one from before the week; their entries."""
     with sessions.begin() as session:
-        one = ticket(session, 1, "fault", at(20), "登录")
-        two = ticket(session, 2, "fault", at(21), "登录")
-        three = ticket(session, 3, "fault", at(22), "打印")
+        one = ticket(session, 1, "fault", at(20), "module_failure")
+        two = ticket(session, 2, "fault", at(21), "module_failure")
+        three = ticket(session, 3, "fault", at(22), "data_anomaly")
         four = ticket(session, 4, "consultation", at(23))
-        old = ticket(session, 5, "fault", at(10), "登录")
+        old = ticket(session, 5, "fault", at(10), "module_failure")
         rnd = ticket(session, 6, "development", at(18), team="rnd")
         later = ticket(session, 7, "consultation", at(25))  # after the digest's day
         early = ticket(session, 8, "fault", at(16, 23))  # 11-16 23:00 in Shanghai: the week before
@@ -87,7 +87,7 @@ def test_the_weeks_types_and_the_causes_seen_again(db_url):
         {
             "type": "fault",
             "count": 3,
-            "subcategories": [{"name": "登录", "count": 2}, {"name": "打印", "count": 1}],
+            "subcategories": [{"name": "module_failure", "count": 2}, {"name": "data_anomaly", "count": 1}],
         },
         {"type": "consultation", "count": 1, "subcategories": []},
     ]
@@ -131,15 +131,15 @@ def test_the_digest_shows_the_weeks_knowledge_in_the_readers_language(make_confi
         en = app.digests.render(Repository(session), english, DAY).text
     app.close()
     assert (
-        "本周知识沉淀（2026-11-17 – 2026-11-23）：\n  高频问题类型：\n    - 故障报修 3（登录 2，打印 1）\n"
-        in zh
+        "本周知识沉淀（2026-11-17 – 2026-11-23）：\n  高频问题类型：\n"
+        "    - 故障报修 3（功能模块故障 2，数据异常 1）\n" in zh
     )
     assert "    - 功能咨询 1\n" in zh and "研发" not in zh.split("本周知识沉淀")[1]  # the manager's team only
     assert "    - 202611-003、202611-002（2 次）：disk FULL on the file server" in zh
     assert "    - 202611-005、202611-001（2 次）：验证码服务缓存写满" in zh
     assert (
         "This week's knowledge (2026-11-17 – 2026-11-23):" in en
-        and "    - Fault report 3 (登录 2, 打印 1)" in en
+        and "    - Fault report 3 (Module failure 2, Data anomaly 1)" in en
     )
     assert "    - 202611-003, 202611-002 (2 times): disk FULL on the file server" in en
     assert "fault" not in zh and "consultation" not in zh  # types by their labels

@@ -97,8 +97,8 @@ class Digests:
         }
 
     def _knowledge(self, found: dict, day: date, language: str) -> dict:
-        """The week's 知识沉淀 to the digest's day: types by label, each repeated cause's first line
-        (cut at CAUSE characters) with its tickets' numbers."""
+        """The week's 知识沉淀 to the digest's day: types and sub-categories by label, each repeated
+        cause's first line (cut at CAUSE characters) with its tickets' numbers."""
         label = self.rules.labels.of
         comma = "、" if language == "zh" else ", "
         repeated = []
@@ -110,7 +110,16 @@ class Digests:
             )
         return {
             "first": (day - timedelta(days=WEEK - 1)).isoformat(),
-            "types": [row | {"type": label("type", row["type"], language)} for row in found["types"]],
+            "types": [
+                row
+                | {
+                    "type": label("type", row["type"], language),
+                    "subcategories": [
+                        s | {"name": label("category", s["name"], language)} for s in row["subcategories"]
+                    ],
+                }
+                for row in found["types"]
+            ],
             "repeated": repeated,
         }
 
