@@ -18,6 +18,7 @@ from helpdesk.outbound.examples_data import (
     CUSTOMERS,
     HANDLING,
     LIFECYCLE_SAMPLES,
+    SIMILAR,
     VARIANTS,
     figures,
     knowledge,
@@ -34,26 +35,12 @@ from helpdesk.tickets.models import Message, Ticket, TicketField
 from helpdesk.tickets.numbering import subject_tag
 from helpdesk.tickets.periodic_reports import Period, report_context
 from helpdesk.tickets.status import RELEASED
-from helpdesk.workflow.stable import stable_end
 from helpdesk.workflow.stable import CLOSED_LOOP, ran_stable, stable_end, stable_period
 from helpdesk.workflow.staff import command_spellings, keyword_line
 
 # A mail to a staff member says so on its first line; every other template is a mail to the customer.
 STAFF_MARK = "{# to: staff #}"
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, a Monday
-# What the assignment notices list when tickets like the sample were solved before (context.SimilarPast).
-SIMILAR = {
-    "zh": [
-        {"number": "202610-017", "subject": "OA 登录提示验证码错误", "solution": "清理了验证码服务的缓存。"}
-    ],
-    "en": [
-        {
-            "number": "202610-017",
-            "subject": "OA login: invalid captcha",
-            "solution": "Cleared the captcha cache.",
-        }
-    ],
-}
 
 
 # The customer's files in the assignment notices: carried with the mail, or listed over the limit.
@@ -221,13 +208,6 @@ class Examples:
             causes = {"fault": {"cause": "{cause}"}}
             found = [(type_, type_, state, causes.get(type_, {})) for type_ in self.rules.catalog.types]
             return found + (self._closed_loop() if template == "close_notice" else [])
-        if template == "confirmation_unclear":
-            return [("fault", "fault", "resolved", {})]
-        if template == "digest":
-            return [("a day's digest", "fault", "in_progress", {})]
-        if template == "period_report":
-            kinds = ("weekly", "monthly")
-            return [(f"a {kind} report", "fault", "in_progress", {"period": kind}) for kind in kinds]
         if template in ("assignment", "urgent_assignment"):
             found = [("fault", "fault", "in_progress", {})]
             found.append(("similar solved tickets", "fault", "in_progress", {"similar": SIMILAR}))
@@ -237,20 +217,13 @@ class Examples:
                 ("attachments over the forwarding limit", "fault", "in_progress", {"customer_files": LISTED}),
             ]
         if template == "collaboration":
-            return [
-                (
-                    "with a time point and the customer's files",
-                    "fault",
-                    "in_progress",
-                    {"customer_files": FILES},
-                ),
-                ("no time point", "fault", "in_progress", {"due": ""}),
-            ]
-        if template == "acknowledgement":
-            return [
-                ("fields missing", "fault", "info_pending", {}),
-                ("complete", "consultation", "assigned", {"missing": []}),
-            ]
+            with_files = (
+                "with a time point and the customer's files",
+                "fault",
+                "in_progress",
+                {"customer_files": FILES},
+            )
+            return [with_files, ("no time point", "fault", "in_progress", {"due": ""})]
         return [("fault", "fault", "in_progress", {})]
 
     def _closed_loop(self) -> list[tuple[str, str, str, dict]]:

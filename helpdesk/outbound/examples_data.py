@@ -195,8 +195,18 @@ _SAID = {
     key: {lang: said[key] for lang, said in LIFECYCLE_SAMPLES.items()}
     for key in ("adjust", "infeasible", "rejected")
 }
-# (title, type, state, extra) for each way the lifecycle's and the approval's mails differ.
+# (title, type, state, extra) for each way a mail's wording differs by ticket (examples.variants
+# has the ones built from the rules).
 VARIANTS = {
+    "confirmation_unclear": [("fault", "fault", "resolved", {})],
+    "digest": [("a day's digest", "fault", "in_progress", {})],
+    "period_report": [
+        (f"a {kind} report", "fault", "in_progress", {"period": kind}) for kind in ("weekly", "monthly")
+    ],
+    "acknowledgement": [
+        ("fields missing", "fault", "info_pending", {}),
+        ("complete", "consultation", "assigned", {"missing": []}),
+    ],
     "evaluation_report": [
         ("feasible", "development", "designing", {}),
         ("not feasible", "development", "closed", {"outcome": "infeasible", "report": _SAID["infeasible"]}),
@@ -209,5 +219,20 @@ VARIANTS = {
         ("a solution to approve", "fault", "awaiting_approval", {}),
         ("rejected", "fault", "in_progress", {"why": _SAID["rejected"]}),
         ("approved", "fault", "resolved", {"approved": True, "asked_by": "刘洋"}),
+    ],
+}
+
+
+# What the assignment notices list when tickets like the sample were solved before (context.SimilarPast).
+SIMILAR = {
+    "zh": [
+        {"number": "202610-017", "subject": "OA 登录提示验证码错误", "solution": "清理了验证码服务的缓存。"}
+    ],
+    "en": [
+        {
+            "number": "202610-017",
+            "subject": "OA login: invalid captcha",
+            "solution": "Cleared the captcha cache.",
+        }
     ],
 }
