@@ -6,6 +6,8 @@ their own language; the caller owns the transaction."""
 
 from __future__ import annotations
 
+import logging
+
 from helpdesk.errors import ProcessingError
 from helpdesk.held import quarantine
 from helpdesk.intake.on_behalf import OnBehalf, Refused
@@ -13,6 +15,9 @@ from helpdesk.outbound.outbox import Notifier
 from helpdesk.outbound.phrases_reasons import say
 from helpdesk.tickets.models import RawMail
 from helpdesk.tickets.repository import Repository
+from helpdesk.tickets.store_outbox import day_start
+
+log = logging.getLogger(__name__)
 
 STAGE = "on_behalf"
 TEMPLATE = "on_behalf_refused"
@@ -27,10 +32,23 @@ class OnBehalfRefused(ProcessingError):
 
 def hold(repo: Repository, raw_row: RawMail, taken: OnBehalf, notifier: Notifier) -> str:
     """Hold the mail with why its command was refused, queue the staff member's receipt, and say
-    what became of the mail ("#3 on_behalf: …", as a quarantined mail's outcome reads)."""
-    refused, person = taken.refused, taken.staff
-    entry = quarantine(repo, raw_row, None, STAGE, OnBehalfRefused(refused), notifier.clock.now())
-    context = {"person_name": person.name, "rejected": [{"line": refused.line, "why": refused.why}]}
-    rendered = notifier.renderer.render(TEMPLATE, person.language, context | notifier.voice())
-    notifier.enqueue_rendered(repo, rendered, recipient=person.email, kind=TEMPLATE)
+    what became of the mail ("#3 on_behalf: …", as a quarantined mail's outcome reads).
+
+    The receipt is an automatic answer: under the daily cap, so forged mail in a staff member's
+    name cannot flood their mailbox through ours; past the cap the mail is still held."""
+    refused, person, now = taken.refused, taken.staff, notifier.clock.now()
+    entry = quarantine(repo, raw_row, None, STAGE, OnBehalfRefused(refused), now)
+    since = day_start(now.astimezone(notifier.config.zone))
+    if repo.automatic_mails_since(person.email, since) >= notifier.config.auto_reply_daily_limit:
+        log.warning(
+            "mail %s held as #%d: no receipt to %s, past the daily cap",
+            taken.mail.message_id,
+            entry.id,
+            person.email,
+            extra={"message_id": taken.mail.message_id},
+        )
+    else:
+        context = {"person_name": person.name, "rejected": [{"line": refused.line, "why": refused.why}]}
+        rendered = notifier.renderer.render(TEMPLATE, person.language, context | notifier.voice())
+        notifier.enqueue_rendered(repo, rendered, recipient=person.email, kind=TEMPLATE).automatic = True
     return f"#{entry.id} {entry.stage}: {entry.error}"

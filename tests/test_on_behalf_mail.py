@@ -139,6 +139,22 @@ def test_a_forged_engineer_opens_no_ticket_for_anyone(app, account, smtp):
         assert (row.kind, row.ticket_id, row.recipient) == ("on_behalf_refused", None, "wang.wei@example.com")
 
 
+def test_forged_commands_flood_nobody_past_the_daily_cap(make_config, sqlite_url, account, smtp):
+    config = make_config(
+        sqlite_url,
+        rules=SHIPPED_RULES,
+        auto_reply_daily_limit=2,
+        commands={"require_authentication": True, "authserv_id": "mx.example.com"},
+    )
+    app = Helpdesk(config, clock=ManualClock(START))
+    for _ in range(3):
+        account.deliver(staff_mail(ENGINEER, f"#代报 {CUSTOMER} 电话\n{COMPLETE}", stamp=OURS_FAIL))
+    app.run_once()
+    assert len(held(app)) == 3 and tickets(app) == []  # every mail kept, none a ticket
+    assert len(mails_to(smtp, "wang.wei@example.com")) == 2  # the receipts stop at the cap
+    app.close()
+
+
 def test_a_customer_under_a_staff_members_encoded_name_commands_nobody(app, account, smtp):
     # The display name says 王伟 <wang.wei@example.com>, RFC 2047 encoded; the address is the customer's.
     name = base64.b64encode("王伟 <wang.wei@example.com>".encode()).decode()
