@@ -182,6 +182,7 @@ class Pipeline:
                     marks.append((source.uid, outcome.kind, outcome.message_id))
             if marks:
                 repo.mark_seen_many(first.folder, first.uidvalidity, marks, self.clock.now(), first.mailbox)
+            self.recorder.blobs.settle()  # the batch's attachments on disk before the commit names them
         return outcomes
 
     def _settle(self, repo: Repository, raw_row: RawMail, parsed: Parsed, source) -> Outcome:
@@ -221,6 +222,7 @@ class Pipeline:
                 return Outcome("already", "", None, f"entry #{entry_id} is {entry.status}")
             held_because = entry.error
             outcome, stage, error = self._try_apply(repo, entry.raw, parsed, as_person)
+            self.recorder.blobs.settle()
             entry.retried_at = self.clock.now()
             if error is not None:
                 if as_person:  # a real failure now: it goes where failures are listed
