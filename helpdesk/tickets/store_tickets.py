@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, inspect, select, update
+from sqlalchemy import bindparam, func, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
@@ -20,6 +20,15 @@ from helpdesk.tickets.models import (
 from helpdesk.tickets.snapshot import ClockView, TicketView, Workload
 from helpdesk.tickets.status import CLOSED_STATES
 
+# Built once (a new ticket's number draws on it every time): no ORM objects to keep in step.
+_BUMP = (
+    update(TicketSequence)
+    .where(TicketSequence.scope == bindparam("wanted"))
+    .values(last_value=TicketSequence.last_value + 1)
+    .returning(TicketSequence.last_value)
+    .execution_options(synchronize_session=False)
+)
+
 
 class TicketQueries:
     """Mixed into Repository, which owns the session and the transaction."""
@@ -33,20 +42,14 @@ class TicketQueries:
         PostgreSQL holds that row's lock until commit and SQLite holds the database's, so two
         writers never get the same value, and a rolled-back transaction gives its value back.
         """
-        bump = (
-            update(TicketSequence)
-            .where(TicketSequence.scope == scope)
-            .values(last_value=TicketSequence.last_value + 1)
-            .returning(TicketSequence.last_value)
-        )
-        value = self.session.execute(bump).scalar_one_or_none()
+        value = self.session.execute(_BUMP, {"wanted": scope}).scalar_one_or_none()
         if value is not None:
             return value
         insert = postgresql.insert if self.session.bind.dialect.name == "postgresql" else sqlite.insert
         self.session.execute(
             insert(TicketSequence).values(scope=scope, last_value=0).on_conflict_do_nothing()
         )
-        return self.session.execute(bump).scalar_one()
+        return self.session.execute(_BUMP, {"wanted": scope}).scalar_one()
 
     def lock_ticket(self, ticket_id: int) -> Ticket | None:
         """The ticket, row-locked until the transaction ends (PostgreSQL), so two daemons deciding
