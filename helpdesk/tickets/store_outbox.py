@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from helpdesk.tickets.models import (
@@ -16,23 +16,22 @@ SUPPRESSED = "suppressed"  # the outbox status of mail decided during a first st
 _UNSYNCED = {"synchronize_session": False}  # outbox updates by id: no loaded rows to keep in step
 
 
+# Built once: the daily cap asks it for every automatic mail.
+_AUTOMATIC_SINCE = select(func.count(OutboxMail.id)).where(
+    OutboxMail.recipient == bindparam("to"),
+    OutboxMail.automatic.is_(True),
+    OutboxMail.status != SUPPRESSED,
+    OutboxMail.created_at >= bindparam("since", type_=OutboxMail.created_at.type),
+)
+
+
 class OutboxQueries:
     """Mixed into Repository, which owns the session and the transaction."""
 
     session: Session
 
     def automatic_mails_since(self, recipient: str, since: datetime) -> int:
-        return (
-            self.session.scalar(
-                select(func.count(OutboxMail.id)).where(
-                    OutboxMail.recipient == recipient.lower(),
-                    OutboxMail.automatic.is_(True),
-                    OutboxMail.status != SUPPRESSED,
-                    OutboxMail.created_at >= since,
-                )
-            )
-            or 0
-        )
+        return self.session.scalar(_AUTOMATIC_SINCE, {"to": recipient.lower(), "since": since}) or 0
 
     def claim_outbox(self, now: datetime, lease_until: datetime, limit: int) -> list[OutboxMail]:
         """Lease up to `limit` due mails to the caller until `lease_until`; commit before sending.

@@ -30,6 +30,9 @@ _BUMP = (
 )
 
 
+_BY_MESSAGE_ID = select(Message).where(Message.message_id == bindparam("wanted"))  # every mail asks
+
+
 class TicketQueries:
     """Mixed into Repository, which owns the session and the transaction."""
 
@@ -200,7 +203,7 @@ class TicketQueries:
         return self.session.scalar(select(func.count(Message.id)).where(Message.sender == sender)) or 0
 
     def message(self, message_id: str) -> Message | None:
-        return self.session.scalar(select(Message).where(Message.message_id == message_id))
+        return self.session.scalar(_BY_MESSAGE_ID, {"wanted": message_id})
 
     def ticket_for_message_ids(self, message_ids: tuple[str, ...]) -> Ticket | None:
         """The ticket of the nearest known message among `message_ids` (nearest first)."""
