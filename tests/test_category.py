@@ -137,11 +137,11 @@ def test_rules_match_the_channel_and_the_records_own_fields(tmp_path):
     ],
 )
 def test_a_rule_naming_an_unknown_channel_or_category_fails_with_its_line(tmp_path, rule, said):
+    other = "when: {type: fault}" if rule.startswith("then") else "then: {add_tags: [x]}"
     with pytest.raises(ConfigError) as caught:
         rules_with(
             tmp_path,
-            "rules:\n  - name: first\n    then: {add_tags: [a]}\n  - name: bad\n"
-            f"    {rule}\n    {'when: {type: fault}' if rule.startswith('then') else 'then: {add_tags: [x]}'}\n",
+            f"rules:\n  - name: first\n    then: {{add_tags: [a]}}\n  - name: bad\n    {rule}\n    {other}\n",
         )
     [problem] = caught.value.problems
     assert "routing.yaml:5: rule 'bad'" in problem and said in problem  # the line of the bad part
