@@ -1,4 +1,5 @@
-"""What a daemon start loads: on a current schema no Alembic, and only the configured country's holidays."""
+"""What a daemon start loads: on a current schema no Alembic, no metrics library with metrics off, and
+only the configured country's holidays."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ import helpdesk.cli
 from helpdesk.config import load_config
 from helpdesk.daemon import Helpdesk
 Helpdesk(load_config(Path(sys.argv[1]), environ={})).close()
-print(json.dumps(sorted({m.split(".")[0] for m in sys.modules} & {"alembic", "mako"})
+print(json.dumps(sorted({m.split(".")[0] for m in sys.modules} & {"alembic", "mako", "prometheus_client"})
                  + sorted(m for m in sys.modules if m.startswith("holidays.countries"))))
 """
 
