@@ -10,16 +10,16 @@ of the stdlib's tolerant HTML parser) before the text is read.
 from __future__ import annotations
 
 import re
+from functools import cache
 from html import escape
 from html.parser import HTMLParser
-
-from inscriptis import get_text
-from inscriptis.css_profiles import CSS_PROFILES
-from inscriptis.model.config import ParserConfig
+from typing import TYPE_CHECKING
 
 from helpdesk.mail.reply_words import words
 
-_CONFIG = ParserConfig(css=CSS_PROFILES["strict"], display_links=False)
+if TYPE_CHECKING:
+    from inscriptis.model.config import ParserConfig
+
 _BLANKS = re.compile(r"\n[ \t]*(\n[ \t]*){2,}")
 _VOID = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "wbr"}
@@ -49,11 +49,21 @@ _HEADER_WINDOW = 600  # characters of text after a bordered block's start that m
 _COMMENT_CLOSE = re.compile(r"--!?\s*+>")
 
 
+@cache
+def _config() -> ParserConfig:
+    from inscriptis.css_profiles import CSS_PROFILES
+    from inscriptis.model.config import ParserConfig
+
+    return ParserConfig(css=CSS_PROFILES["strict"], display_links=False)
+
+
 def html_to_text(html: str) -> str:
     """Readable text of `html`: scripts and styles dropped, entities decoded, blank runs folded."""
     if not html.strip():
         return ""
-    text = get_text(html, _CONFIG)
+    from inscriptis import get_text  # with lxml, 4.7 MiB: loaded at the first HTML-only mail
+
+    text = get_text(html, _config())
     text = "\n".join(line.rstrip() for line in text.splitlines())
     return _BLANKS.sub("\n\n", text).strip()
 
