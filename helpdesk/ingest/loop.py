@@ -11,6 +11,7 @@ from typing import Protocol
 
 from helpdesk.config import ImapConfig
 from helpdesk.errors import MailboxError, StoreUnavailable
+from helpdesk.ingest.claims import Claims, Held
 from helpdesk.ingest.mailbox import CONNECTION_ERRORS, Mailbox, describe
 from helpdesk.pipeline import MailSource, Outcome, Pipeline
 from helpdesk.tickets.db import unavailable_when_transient
@@ -65,12 +66,6 @@ def batches(mailbox: Mailbox, uids: list[int]) -> Iterator[list[int]]:
             yield batch
 
 
-def _take(mailbox: Mailbox, plan: Iterator[list[int]]) -> dict[int, bytes] | None:
-    """The next batch's mails (None when there is none); a mail expunged meanwhile is missing."""
-    uids = next(plan, None)
-    return None if uids is None else mailbox.fetch(uids)
-
-
 class IngestLoop:
     """Fetch → process (commit) → move, a batch of mails at a time, the IMAP side of one batch while
     the next is processed; reconnect with backoff on failure."""
@@ -89,6 +84,8 @@ class IngestLoop:
         self.watcher = watcher or _Unwatched()
         self.name = name  # the mailbox's name (config `mailboxes`): its key on checkpoints and claims
         self.mailbox = Mailbox(config, name)
+        # Several daemons on one mailbox (PostgreSQL): each takes mails no other is working on.
+        self.claims = Claims(pipeline.sessions.kw["bind"], name, config.folder)
 
     def run_once(self, stop: threading.Event | None = None) -> int:
         """Process every mail waiting now; returns how many. Connection errors propagate."""
@@ -105,25 +102,49 @@ class IngestLoop:
             self.watcher.reachable("imap", True)
             self._resume()
         count = 0
-        # The connection's one user while batches flow: the next batch is fetched, and the last
-        # one moved, while this one is processed; a batch moves only after its commit.
-        with ThreadPoolExecutor(1, thread_name_prefix=f"imap {self.name}".strip()) as imap:
-            plan = batches(self.mailbox, self.mailbox.pending())
-            ahead = imap.submit(_take, self.mailbox, plan)
-            moving: Future | None = None
-            while (raws := ahead.result()) is not None and not (stop is not None and stop.is_set()):
-                ahead = imap.submit(_take, self.mailbox, plan)
-                if not raws:
-                    continue
-                done = self._process(raws)
+        holding: list[Held] = []  # the claims of the batches fetched and not yet moved
+        try:
+            # The connection's one user while batches flow: the next batch is fetched, and the last
+            # one moved, while this one is processed; a batch moves only after its commit.
+            with ThreadPoolExecutor(1, thread_name_prefix=f"imap {self.name}".strip()) as imap:
+                plan = batches(self.mailbox, self.mailbox.pending())
+                ahead = imap.submit(self._take, plan, holding)
+                moving: Future | None = None
+                while (raws := ahead.result()) is not None and not (stop is not None and stop.is_set()):
+                    ahead = imap.submit(self._take, plan, holding)
+                    if not raws:
+                        continue
+                    done = self._process(raws)
+                    if moving is not None:
+                        moving.result()  # the previous batch's move: a dropped connection raises here
+                        holding.pop(0).release()
+                    moving = imap.submit(self.mailbox.finish, done)
+                    count += len(done)
+                    self.on_processed()
                 if moving is not None:
-                    moving.result()  # the previous batch's move: a dropped connection raises here
-                moving = imap.submit(self.mailbox.finish, done)
-                count += len(done)
-                self.on_processed()
-            if moving is not None:
-                moving.result()
+                    moving.result()
+        finally:
+            for held in holding:
+                held.release()
         return count
+
+    def _take(self, plan: Iterator[list[int]], holding: list[Held]) -> dict[int, bytes] | None:
+        """The next batch's mails that no other daemon is working on (None when there is none);
+        a mail expunged meanwhile is missing. Its claim is appended to `holding`."""
+        uids = next(plan, None)
+        if uids is None:
+            return None
+        held, uids = self.claims.take(self.mailbox.uidvalidity, uids)
+        try:
+            raws = self.mailbox.fetch(uids) if uids else {}
+        except BaseException:
+            held.release()
+            raise
+        if raws:
+            holding.append(held)
+        else:
+            held.release()
+        return raws
 
     def _process(self, raws: dict[int, bytes]) -> dict[int, bool]:
         """Record one batch (one transaction); returns each UID's fate for the move: quarantined or not."""
