@@ -254,12 +254,8 @@ class RecordText:
             section.lines.append(self.word("eta_changes") + self.pick("：", ":"))
         for move in moves:
             late = self.pick("，通知过晚", ", short notice") if move["late_notice"] else ""
-            who, old, new, reason = (
-                self.person(move["by"]),
-                when(move["from"]),
-                when(move["to"]),
-                move["reason"],
-            )
+            who, reason = self.person(move["by"]), move["reason"]
+            old, new = when(move["from"]), when(move["to"])
             section.lines.append(
                 when(move["time"])
                 + self.pick(
