@@ -10,7 +10,6 @@ import threading
 from pathlib import Path
 
 import click
-from rich.table import Table
 
 from helpdesk import __version__, cli_automatic, cli_backup, cli_raw, cli_reports
 from helpdesk.cli_init import init
@@ -214,6 +213,8 @@ def quarantine_list(state: State, show_all: bool, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
+    from rich.table import Table
+
     table = Table("id", "status", "stage", "from", "subject", "error", "created")
     for row in rows:
         table.add_row(
@@ -277,6 +278,8 @@ def outbox_list(state: State, status: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
+    from rich.table import Table
+
     table = Table("id", "kind", "recipient", "status", "attempts", "subject", "last error")
     for row in rows:
         table.add_row(
@@ -307,7 +310,7 @@ def demo(keep: Path | None, language: str | None) -> None:
     """Run the whole product on throwaway local IMAP and SMTP servers and tell what it did."""
     from helpdesk.demo import run_demo
 
-    run_demo(console, keep, language)
+    run_demo(console.rich, keep, language)
 
 
 for command in (

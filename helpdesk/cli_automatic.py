@@ -6,7 +6,6 @@ import json
 import sys
 
 import click
-from rich.table import Table
 
 from helpdesk.console import State, console, plain
 from helpdesk.tickets import views
@@ -29,6 +28,8 @@ def automatic_list(state: State, show_all: bool, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
+    from rich.table import Table
+
     table = Table("id", "when", "from", "subject", "reason", "status")
     for row in rows:
         table.add_row(

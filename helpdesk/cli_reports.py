@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
-from rich.table import Table
 
 from helpdesk.console import State, console, errors, plain, say
 from helpdesk.rules.load import load_rules
@@ -133,6 +132,8 @@ def report(state: State, since, until, teams: tuple[str, ...], as_json: bool) ->
         say(line)
     rows = text.engineers(figures)
     if len(rows) > 1:
+        from rich.table import Table
+
         table = Table(box=None, padding=(0, 2, 0, 2), pad_edge=False, header_style="bold")
         for position, heading in enumerate(rows[0]):
             table.add_column(heading, justify="left" if position == 0 else "right", no_wrap=True)

@@ -8,8 +8,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
-from rich.table import Table
-from rich.text import Text
 
 from helpdesk.console import State, console, errors, plain, say
 from helpdesk.outbound.attach import size_words
@@ -82,6 +80,8 @@ def tickets_list(
     if not rows:
         say("no tickets")
         return
+    from rich.table import Table
+
     language = config.default_language
     label = rules.labels.of
     # One line per ticket (for grep): the number never wraps or shrinks, the subject takes the
@@ -157,6 +157,9 @@ def tickets_show(state: State, number: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))
         return
+    from rich.table import Table
+    from rich.text import Text
+
     console.rule(Text(f"{record['number']} {record['subject']}", style="bold"))
     for section in RecordText(rules, config.default_language).sections(record):
         if not section.pairs and not section.lines:

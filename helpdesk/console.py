@@ -3,27 +3,39 @@
 from __future__ import annotations
 
 import sys
+from functools import cached_property
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TextColumn,
-    TimeRemainingColumn,
-)
-from rich.text import Text
 
 from helpdesk.config import Config, load_config
 from helpdesk.tickets.db import make_engine, require_current, session_factory
 from helpdesk.tickets.repository import Repository
 
-console = Console()
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
+
+class Output:
+    """The terminal console, made at its first use: rich (2 MiB) is imported by the commands that
+    print through it, not by every process (the daemon prints nothing through it until it exits)."""
+
+    @cached_property
+    def rich(self) -> Console:
+        from rich.console import Console
+
+        return Console()
+
+    def print(self, *objects: object, **options) -> None:
+        self.rich.print(*objects, **options)
+
+    def rule(self, title: object = "", **options) -> None:
+        self.rich.rule(title, **options)
+
+
+console = Output()
 
 
 class State:
@@ -62,24 +74,37 @@ def errors(problems: list[str]) -> NoReturn:
 
 def plain(*cells: str | None) -> list[Text]:
     """Table cells as literal text: a subject like '[#202611-001] …' is data, not a style tag."""
+    from rich.text import Text
+
     return [Text("-" if cell is None else str(cell)) for cell in cells]
-
-
-class _Rate(ProgressColumn):
-    def render(self, task: Task) -> Text:
-        return Text(f"{task.speed:.1f} mails/s" if task.speed else "… mails/s")
 
 
 class BarProgress:
     """An import's progress in a terminal: a bar, done/total, the rate and the time left."""
 
     def __init__(self, what: str) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            ProgressColumn,
+            Task,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+        from rich.text import Text
+
+        class Rate(ProgressColumn):
+            def render(self, task: Task) -> Text:
+                return Text(f"{task.speed:.1f} mails/s" if task.speed else "… mails/s")
+
         self.what = what
         self.bar = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
-            _Rate(),
+            Rate(),
             TextColumn("ETA"),
             TimeRemainingColumn(),
             console=Console(stderr=True),
