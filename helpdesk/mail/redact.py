@@ -51,6 +51,25 @@ _SECRET = re.compile(
 _PRIVATE_KEY = re.compile(
     r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----.{0,20000}?-----END (?:[A-Z]+ )?PRIVATE KEY-----", re.DOTALL
 )
+# Most text holds neither a secret's label nor a long run of digits, and is not searched for them:
+# every _SECRET match holds one of these words (re.IGNORECASE also reads İ ı as i, ſ as s and the
+# Kelvin sign as k), and every number pattern's match a run of 11 digits.
+_LABEL_WORDS = (
+    "密码",
+    "密碼",
+    "口令",
+    "密钥",
+    "验证码",
+    "pass",
+    "pwd",
+    "pin",
+    "token",
+    "api",
+    "secret",
+    "access",
+)
+_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+_DIGIT_RUN = re.compile(r"\d(?:" + _GAP + r"\d){10}")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 # The headers people write in; the rest (Message-ID, Date, Received, DKIM…) are machine tokens
@@ -132,11 +151,14 @@ def redact_text(text: str, extra: tuple[re.Pattern[str], ...] = ()) -> Redaction
         return _keep_ends(found.group(0), len(re.sub(r"\D", "", found.group(0))) - 8, 4)
 
     masked = _PRIVATE_KEY.sub(key, text.translate(_WIDTH))
-    masked = _SECRET.sub(secret, masked)
-    masked = _ID18.sub(id_card, masked)
-    masked = _CARD.sub(card, masked)
-    masked = _ID15.sub(id_card, masked)
-    masked = _MOBILE.sub(mobile, masked)
+    folded = masked.translate(_FOLD).lower()
+    if any(word in folded for word in _LABEL_WORDS):
+        masked = _SECRET.sub(secret, masked)
+    if _DIGIT_RUN.search(masked):
+        masked = _ID18.sub(id_card, masked)
+        masked = _CARD.sub(card, masked)
+        masked = _ID15.sub(id_card, masked)
+        masked = _MOBILE.sub(mobile, masked)
     for pattern in extra:
         masked, count = pattern.subn(lambda m: "*" * min(len(m.group(0)), 12), masked)
         if count:
