@@ -211,8 +211,11 @@ def decode_raw(text: str, hints: tuple[str, ...] = ()) -> str:
     return "".join(out)
 
 
+_RAW_BYTE = re.compile("[\udc80-\udcff]")  # a byte surrogateescape kept undecoded
+
+
 def _has_raw(text: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in text)
+    return _RAW_BYTE.search(text) is not None
 
 
 def _decode_gap(text: str, hints: tuple[str, ...]) -> str:
