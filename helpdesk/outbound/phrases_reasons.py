@@ -155,6 +155,11 @@ SENTENCES: dict[str, dict[str, str]] = {
     },
     "review_empty": {"zh": "#复盘 后面需写明复盘内容", "en": "#review needs the review after it"},
     "words": {"zh": "给客户的回复内容", "en": "your words for the customer"},
+    "words_held": {
+        "zh": "未发给客户：主题中的状态变更没有执行，这些话只留在工单内部；请修正状态后重新发送",
+        "en": "not sent to the customer, as the status change in the subject was refused; "
+        "they are kept internal: resend them with a status change that applies",
+    },
     "confirmation": {"zh": "确认接手本工单", "en": "confirming the assignment"},
     # the record's category and initial judgement (workflow/edits_record.py)
     "unknown_category": {

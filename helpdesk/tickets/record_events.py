@@ -37,6 +37,7 @@ SENTENCES: dict[str, tuple[str, str]] = {
     "command_reason": ("说明原因：{reason}", "reason given: {reason}"),
     "command_solution": ("填写解决方案", "solution written"),
     "command_note": ("内部备注：{note}", "internal note: {note}"),
+    "words_kept": ("内部留言（未发给客户）：{words}", "kept internal, not sent to the customer: {words}"),
     "command_type": ("类型改为{to}", "type set to {to}"),
     "command_collaborators": ("协作方：{collaborators}", "collaborators: {collaborators}"),
     "command_category": ("问题分类改为{to}", "sub-category set to {to}"),

@@ -59,8 +59,14 @@ class StaffDecider:
             plan.add(Acknowledge(person.id, person.email))
             outcome.applied.append(reason("acknowledged"))
             keyword = None
+            if person.id != view.owner:  # between the escalation's staff: the customer reads none of it
+                _keep_inside(plan, person, outcome, text, "acknowledging an escalation")
         if keyword:
             customer_template = self._move(plan, keyword, person.email, outcome)
+            if plan.view.status != keyword and text.strip() and not outcome.internal:
+                # The words went with a move that was refused: relayed, they would contradict the state.
+                outcome.rejected.append((reason("words"), reason("words_held")))
+                _keep_inside(plan, person, outcome, text, "the subject's move was refused")
         words = "" if outcome.internal else text
         for template, extra in outcome.mails:  # a command's own mail to the customer carries the words
             plan.add(Notify(template, words=words, extra=extra), StopClock("first_response"))
@@ -167,6 +173,13 @@ class StaffDecider:
         plan.state(target, actor, "keyword in the subject")
         outcome.applied.append(reason("moved", state=named["target"]))
         return flow.notify.get(target)
+
+
+def _keep_inside(plan: Plan, person: Person, outcome: CommandEffects, text: str, why: str) -> None:
+    """The mail's words stay in the thread as an internal event; none of them reach the customer."""
+    outcome.internal = True
+    if text.strip():
+        plan.record(person.email, "words_kept", {"words": text.strip(), "internal": True}, reason=why)
 
 
 def _escalated_to(view: TicketView, person_id: str) -> bool:
