@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from helpdesk.errors import ProcessingError
-from helpdesk.mail.charsets import decode_header_value
 from helpdesk.mail.peek import peek
 from helpdesk.mail.redact import redact_text
 from helpdesk.tickets.models import QuarantinedMail, RawMail
@@ -33,7 +32,7 @@ def keep_automatic(
     repo: Repository, raw_row: RawMail, source: MailSource | None, why: str, now: datetime
 ) -> QuarantinedMail:
     """Keep a machine's mail that joined no ticket, with the reason, for a person to look at."""
-    subject, sender = (decode_header_value(value) for value in peek(raw_row.data))
+    subject, sender = peek(raw_row.data)
     return _keep(repo, raw_row, source, AUTOMATIC, why, subject, sender, AUTOMATIC, now)
 
 
