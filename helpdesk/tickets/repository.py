@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from helpdesk.tickets import sqlite_ids  # noqa: F401  (registers the SQLite batching of inserts)
 from helpdesk.tickets.store_clocks import ClockQueries
 from helpdesk.tickets.store_events import EventQueries
 from helpdesk.tickets.store_mailbox import MailboxQueries
