@@ -29,6 +29,7 @@ from helpdesk.effects import (
     Acknowledge,
     Authority,
     ChangeState,
+    DropField,
     Effect,
     Notify,
     Record,
@@ -81,6 +82,8 @@ class Applier:
                     repo.set_field(
                         ticket, effect.name, effect.value, effect.message_id, effect.line, effect.source, now
                     )
+                case DropField():
+                    repo.drop_field(ticket, effect.name)
                 case ChangeState():
                     self._change_state(repo, ticket, effect, now)
                 case StartClocks():

@@ -49,6 +49,13 @@ class SetField:
 
 
 @dataclass(frozen=True)
+class DropField:
+    """Remove one report field that no longer applies (the old type's category after #type)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
 class ChangeState:
     """Move the ticket to `target`; the applier keeps the clocks and the archive in step.
 
@@ -122,7 +129,18 @@ class Record:
     reason: str = ""
 
 
-Effect = Set | SetField | ChangeState | StartClocks | StopClock | UpdateClock | Acknowledge | Notify | Record
+Effect = (
+    Set
+    | SetField
+    | DropField
+    | ChangeState
+    | StartClocks
+    | StopClock
+    | UpdateClock
+    | Acknowledge
+    | Notify
+    | Record
+)
 
 
 @dataclass
@@ -140,6 +158,12 @@ class Plan:
     def fill(self, name: str, value: str, message_id: str, line: int, source: str) -> None:
         self.effects.append(SetField(name, value, message_id, line, source))
         self.view = replace(self.view, fields={**self.view.fields, name: value})
+
+    def drop(self, name: str) -> None:
+        """Remove a report field the ticket has; one it does not have is left alone."""
+        if name in self.view.fields:
+            self.effects.append(DropField(name))
+            self.view = replace(self.view, fields={k: v for k, v in self.view.fields.items() if k != name})
 
     def state(self, target: str, actor: str, why: str, recorded: bool = False) -> None:
         """Change state; staying in the same state is not a change and records nothing."""

@@ -37,6 +37,8 @@ class TicketView:
     type: str | None = None
     priority: str | None = None
     subcategory: str | None = None
+    subject: str = ""  # with the description: where a new type's category keywords are looked for
+    description: str = ""
     nature: str | None = None
     team: str | None = None
     owner: str | None = None

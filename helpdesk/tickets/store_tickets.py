@@ -107,6 +107,8 @@ class TicketQueries:
             type=ticket.type,
             priority=ticket.priority,
             subcategory=ticket.subcategory,
+            subject=ticket.subject,
+            description=ticket.description or "",
             nature=ticket.nature,
             team=ticket.team,
             owner=ticket.owner,
@@ -181,6 +183,13 @@ class TicketQueries:
             row = TicketField(ticket=ticket, name=name)  # joins ticket.fields
             self.session.add(row)
         row.value, row.message_id, row.line, row.source, row.updated_at = value, message_id, line, source, at
+
+    def drop_field(self, ticket: Ticket, name: str) -> None:
+        """Remove one report field, if the ticket has it."""
+        row = next((row for row in ticket.fields if row.name == name), None)
+        if row is not None:
+            ticket.fields.remove(row)
+            self.session.delete(row)
 
     def field_values(self, ticket: Ticket) -> dict[str, str]:
         """The ticket's report fields: a ticket of this session reads them once (ticket.fields, then

@@ -14,7 +14,7 @@ from helpdesk.rules.ruleset import RuleSet
 from helpdesk.rules.schema import Duration, Person
 from helpdesk.workflow.commands import Command
 from helpdesk.workflow.editing import Edit, Refused, due, staff_person, written_time
-from helpdesk.workflow.edits_record import category, judgement
+from helpdesk.workflow.edits_record import category, judgement, retyped
 from helpdesk.workflow.lifecycle import LIFECYCLE
 
 
@@ -137,6 +137,8 @@ def _type(edit: Edit, arg: str) -> dict:
         edit.plan.set(type=chosen)
     else:
         edit.plan.set(type=chosen, priority=rules.catalog.types[chosen].default_priority)
+    if chosen != old:
+        retyped(edit)
     return {"from": old, "to": chosen}
 
 

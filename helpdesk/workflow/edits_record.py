@@ -28,6 +28,26 @@ def category(edit: Edit, arg: str) -> dict:
     return {"from": old, "to": chosen}
 
 
+def retyped(edit: Edit) -> None:
+    """After #type: what the old type's record said gives way to the new type's. A category the
+    new type lacks is dropped, or replaced by the one its own keywords find in the ticket's subject
+    and description; a judgement starts again, to be verified, or goes if the new type has none."""
+    plan, subcategories = edit.plan, edit.rules.router.subcategories
+    view = plan.view
+    if view.subcategory not in subcategories.keys(view.type):
+        hit = subcategories.found(view.type, view.subject, view.description)
+        plan.set(subcategory=hit.key if hit else None)
+        if hit:
+            edit.fill(CATEGORY, hit.key)
+        else:
+            plan.drop(CATEGORY)
+    plan.drop(JUDGEMENT_NOTE)
+    if view.type in edit.rules.names.judged:
+        edit.fill(JUDGEMENT, PENDING)
+    else:
+        plan.drop(JUDGEMENT)
+
+
 def judgement(edit: Edit, arg: str) -> dict:
     """`#初步判断 疑似缓存写满` / `#judgement cache full?`: the engineer's judgement, kept as
     written; it is to be verified (again, after one verified before) until resolved with a cause."""
