@@ -202,6 +202,8 @@ def test_a_fatal_fault_from_first_mail_to_archive(fatal_desk):
     assert DOWN in entry.problem and entry.solution == solution and entry.version == "3.2.1"
     assert cause in entry.cause
     assert (entry.confirmation, entry.satisfaction) == ("resolved", "satisfied")
+    # No system named: no product; the sub-category is its own column, not a product.
+    assert entry.subcategory == "system_down" and entry.product == ""
 
 
 @pytest.fixture

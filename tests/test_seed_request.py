@@ -192,7 +192,9 @@ def test_a_development_request_from_first_mail_to_review(desk):
         assert words in text, words
     assert f"复盘 2026-12-23 20:00 孙丽：{REVIEW}" in text
 
-    # The knowledge entry of the archive carries the review.
+    # The knowledge entry of the archive carries the review, apart from the cause; it is searched.
     with desk.app.sessions() as session:
         entry = session.scalars(select(KnowledgeEntry)).one()
-    assert REVIEW in entry.cause and entry.type == "development"
+    assert entry.review == REVIEW and REVIEW not in entry.cause and entry.type == "development"
+    found = desk.cli("search", "设计评审", "--kind", "knowledge")
+    assert number in found and f"复盘: {REVIEW}" in found

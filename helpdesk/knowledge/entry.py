@@ -1,4 +1,4 @@
-"""A closed ticket's knowledge entry: problem, symptoms, cause, solution, product and version, feedback.
+"""A closed ticket's knowledge entry: problem, symptoms, cause, solution, review, product, version, feedback.
 
 Built from the ticket's stored text, which is masked already (the pipeline masks each mail before
 anything is derived from it); masked here again with the rules' own patterns, so an entry never
@@ -12,6 +12,9 @@ from datetime import datetime
 from helpdesk.mail.redact import redact_text
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.tickets.models import Ticket
+
+# An entry's texts: what went wrong, why, what fixed it, what was learnt, where.
+TEXTS = ("problem", "symptoms", "cause", "solution", "review", "product", "version")
 
 
 def masked(rules: RuleSet, text: str | None) -> str:
@@ -48,12 +51,9 @@ def attachments(ticket: Ticket, rules: RuleSet) -> list[dict]:
 
 
 def notes(ticket: Ticket) -> list[str]:
-    """The engineers' internal notes (#note) and reviews (#review, 复盘, a closed ticket's too): the
-    analysis behind the solution, and what was learnt from it."""
-    said = {"command_note": "note", "command_review": "review"}
-    return [
-        e.detail[said[e.kind]] for e in ticket.events if e.kind in said and e.detail.get(said[e.kind])
-    ]
+    """The engineers' internal notes (#note): the analysis behind the solution. The review (复盘)
+    is what was learnt after it, kept apart (the `review` field, entry column)."""
+    return [e.detail["note"] for e in ticket.events if e.kind == "command_note" and e.detail.get("note")]
 
 
 def entry_values(ticket: Ticket, rules: RuleSet, now: datetime) -> dict:
@@ -66,9 +66,11 @@ def entry_values(ticket: Ticket, rules: RuleSet, now: datetime) -> dict:
         "symptoms": masked(rules, "\n".join(_fields_of_kind(rules, ticket, ("error", "steps")))),
         "cause": masked(rules, "\n".join(filter(None, [_field(ticket, "cause"), *notes(ticket)]))),
         "solution": masked(rules, ticket.solution),
+        "review": masked(rules, _field(ticket, "review")) or None,
         "type": ticket.type,
         "subcategory": ticket.subcategory,
-        "product": masked(rules, _field(ticket, "system") or ticket.subcategory or ""),
+        # The system the customer named; a sub-category is a kind of problem, not a product.
+        "product": masked(rules, _field(ticket, "system")),
         "version": masked(rules, ", ".join(versions)),
         "tags": list(ticket.tags or []),
         "confirmation": ticket.confirmation,
@@ -81,5 +83,5 @@ def entry_values(ticket: Ticket, rules: RuleSet, now: datetime) -> dict:
 
 def entry_text(values: dict) -> str:
     """The searchable body of an entry's values: what went wrong, why, what fixed it, where."""
-    parts = [values[name] for name in ("problem", "symptoms", "cause", "solution", "product", "version")]
+    parts = [values[name] for name in TEXTS]
     return "\n".join(p for p in [*parts, " ".join(values["tags"])] if p)

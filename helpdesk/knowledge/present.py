@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from helpdesk.knowledge.documents import KNOWLEDGE
-from helpdesk.knowledge.entry import masked
+from helpdesk.knowledge.entry import TEXTS, masked
 from helpdesk.knowledge.search import Hit
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.tickets.models_knowledge import KnowledgeEntry
@@ -22,6 +22,7 @@ WORDS = {
         "symptoms": "现象",
         "cause": "原因",
         "solution": "解决方案",
+        "review": "复盘",
         "version": "版本",
         "satisfaction": "满意度",
         "attachments": "附件",
@@ -38,6 +39,7 @@ WORDS = {
         "symptoms": "symptoms",
         "cause": "cause",
         "solution": "solution",
+        "review": "review",
         "version": "version",
         "satisfaction": "satisfaction",
         "attachments": "attachments",
@@ -78,8 +80,7 @@ def as_json(hit: Hit, entry: KnowledgeEntry | None, rules: RuleSet, zone: tzinfo
         "snippet": masked(rules, hit.snippet),
     }
     if entry is not None:
-        texts = ("problem", "symptoms", "cause", "solution", "product", "version")
-        row["entry"] = {name: masked(rules, getattr(entry, name)) for name in texts} | {
+        row["entry"] = {name: masked(rules, getattr(entry, name) or "") for name in TEXTS} | {
             "type": entry.type,
             "subcategory": entry.subcategory,
             "tags": entry.tags,
@@ -104,8 +105,8 @@ def lines(hit: Hit, entry: KnowledgeEntry | None, rules: RuleSet, zone: tzinfo, 
     customer = f"{hit.customer_name} <{hit.customer}>" if hit.customer_name else hit.customer
     shown = [head, f"  {hit.title}", f"  {hit.snippet}", f"  {words['customer']}: {customer}"]
     if entry is not None:
-        for name in ("symptoms", "cause", "solution", "version"):
-            value = " ".join(getattr(entry, name).split())
+        for name in ("symptoms", "cause", "solution", "review", "version"):
+            value = " ".join((getattr(entry, name) or "").split())
             if value:
                 shown.append(f"  {words[name]}: {value[:200]}")
         if entry.satisfaction:

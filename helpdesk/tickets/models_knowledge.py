@@ -24,6 +24,7 @@ class KnowledgeEntry(Base):
     symptoms: Mapped[str] = mapped_column(Text, default="")
     cause: Mapped[str] = mapped_column(Text, default="")
     solution: Mapped[str] = mapped_column(Text, default="")
+    review: Mapped[str | None] = mapped_column(Text)  # the 复盘 (#review), after the archive too
     type: Mapped[str | None] = mapped_column(String(32))
     subcategory: Mapped[str | None] = mapped_column(String(64))
     product: Mapped[str] = mapped_column(Text, default="")
