@@ -1,5 +1,8 @@
 """Apply one inbound mail in one transaction: parse, then thread, store, decide and apply.
 
+This module holds the batch loop, each mail's savepoint and its quarantine; which decider a
+stored mail goes to is `mail_deciders.py`'s.
+
 Parsing happens before the transaction, so no mail holds the database's write lock while
 it is analysed. The transaction holds the raw bytes, the ticket change, the outbox rows and
 the mailbox checkpoint together, so a crash anywhere either keeps all of them or none. A
@@ -21,29 +24,23 @@ from helpdesk import batch_workload
 from helpdesk.applier import Applier
 from helpdesk.clock import Clock
 from helpdesk.config import Config
-from helpdesk.effects import Authority, Effect
 from helpdesk.errors import StoreUnavailable
 from helpdesk.held import keep_automatic, quarantine
-from helpdesk.intake.decide import IntakeDecider
-from helpdesk.intake.on_behalf import OnBehalf, on_behalf
+from helpdesk.intake.on_behalf import on_behalf
 from helpdesk.intake.privacy import masked_notice
 from helpdesk.mail.automatic import receipt_reason
 from helpdesk.mail.limits import MailLimits
 from helpdesk.mail.message import InboundMessage
 from helpdesk.mail.parse import parse_message
 from helpdesk.mail.redact import masked_message
-from helpdesk.record import Recorder
+from helpdesk.mail_deciders import MailDeciders
 from helpdesk.on_behalf_held import hold
+from helpdesk.record import Recorder
 from helpdesk.rules.ruleset import RuleSet
-from helpdesk.tickets import status
 from helpdesk.tickets.db import is_transient, unavailable_when_transient
 from helpdesk.tickets.models import RawMail, Ticket
 from helpdesk.tickets.repository import Repository
-from helpdesk.tickets.snapshot import Workload
 from helpdesk.tickets.store_mailbox import AUTOMATIC
-from helpdesk.workflow.authentication import staff_authority
-from helpdesk.workflow.customer import CustomerDecider
-from helpdesk.workflow.staff import StaffDecider
 
 log = logging.getLogger(__name__)
 
@@ -108,9 +105,7 @@ class Pipeline:
         self.recorder = recorder
         self.applier = applier
         self.clock = clock
-        self.intake = IntakeDecider(rules, config.zone)
-        self.staff = StaffDecider(rules, config.zone)
-        self.customer = CustomerDecider(rules, config.zone, config.commands)
+        self.deciders = MailDeciders(config, rules)
 
     def process(self, raw: bytes, source: MailSource | None = None) -> Outcome:
         """Record `raw` exactly once; the returned Outcome says what became of it.
@@ -329,35 +324,12 @@ class Pipeline:
                 ),
             )
         stage[0] = "workflow"
-        effects, authority = self._decide(repo, ticket, report, key, created, taken)
+        effects, authority = self.deciders.decide(repo, ticket, report, key, created, taken, now)
         if masked:
             told = repo.has_event(ticket, "sensitive_notice")
             effects = [*effects, *masked_notice(masked, report.sender.email == ticket.requester_email, told)]
         self.applier.apply(repo, ticket, effects, now, authority)
         return Outcome("created" if created else "appended", key, ticket.number, message.subject)
-
-    def _decide(
-        self, repo: Repository, ticket: Ticket, mail: InboundMessage, key: str, created: bool, taken: OnBehalf
-    ) -> tuple[list[Effect], Authority]:
-        """Which decider the mail goes to, with the snapshot it needs; robots move nothing."""
-        now = self.clock.now()
-        if mail.is_automatic:
-            return [], Authority()
-        if created:
-            if mail.sender.email == self.config.support_address.lower():
-                return [], Authority()  # our own mail never gets an acknowledgement
-            view, workload = repo.snapshot(ticket), self._workload(repo)
-            return self.intake.new_ticket(view, mail, key, now, workload, taken.channel), Authority()
-        view = repo.snapshot(ticket)
-        person = self.rules.directory.by_email(mail.sender.email)
-        if person is not None:
-            authority = staff_authority(mail, person, self.config.commands)
-            return self.staff.staff_mail(view, mail, person, authority, now), authority
-        if view.status == status.INFO_PENDING:
-            return self.intake.customer_reply(view, mail, key, now), Authority()
-        # Only a resolved ticket's customer can send it to a new owner (an unhappy answer).
-        workload = self._workload(repo) if view.status == status.RESOLVED else Workload()
-        return self.customer.customer_mail(view, mail, now, workload), Authority()
 
     def _machine_answer(self, repo: Repository, mail: InboundMessage, joined: bool) -> str | None:
         """Why a mail that does not say it is automatic only answers one of our automatic mails.
@@ -398,9 +370,6 @@ class Pipeline:
     def _keep_automatic(self, repo: Repository, raw_row: RawMail, source, outcome: Outcome) -> Outcome:
         entry = keep_automatic(repo, raw_row, source, outcome.detail, self.clock.now())
         return replace(outcome, detail=f"kept as automatic mail #{entry.id}: {outcome.detail}", kept=entry.id)
-
-    def _workload(self, repo: Repository) -> Workload:
-        return batch_workload.workload(repo, [p.id for p in self.rules.directory.people])
 
     def _quarantine(self, repo, raw_row, source, stage: str, exc: Exception) -> Outcome:
         entry = quarantine(repo, raw_row, source, stage, exc, self.clock.now())
