@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, inspect, select, update
+from sqlalchemy import Connection, bindparam, func, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
@@ -30,6 +30,15 @@ _BUMP = (
 )
 
 
+def _draw(executor: Session | Connection, insert, scope: str) -> int:
+    """One UPDATE … RETURNING on the scope's row; its first use inserts the row first."""
+    value = executor.execute(_BUMP, {"wanted": scope}).scalar_one_or_none()
+    if value is not None:
+        return value
+    executor.execute(insert(TicketSequence).values(scope=scope, last_value=0).on_conflict_do_nothing())
+    return executor.execute(_BUMP, {"wanted": scope}).scalar_one()
+
+
 _BY_MESSAGE_ID = select(Message).where(Message.message_id == bindparam("wanted"))  # every mail asks
 
 
@@ -41,18 +50,18 @@ class TicketQueries:
     def next_in_sequence(self, scope: str) -> int:
         """The next value of the numbering sequence `scope` (e.g. "202612").
 
-        One UPDATE … RETURNING on the scope's row (the first use of a scope inserts the row first):
-        PostgreSQL holds that row's lock until commit and SQLite holds the database's, so two
-        writers never get the same value, and a rolled-back transaction gives its value back.
-        """
-        value = self.session.execute(_BUMP, {"wanted": scope}).scalar_one_or_none()
-        if value is not None:
-            return value
-        insert = postgresql.insert if self.session.bind.dialect.name == "postgresql" else sqlite.insert
-        self.session.execute(
-            insert(TicketSequence).values(scope=scope, last_value=0).on_conflict_do_nothing()
-        )
-        return self.session.execute(_BUMP, {"wanted": scope}).scalar_one()
+        On SQLite, in the caller's transaction: SQLite lets one writer in at a time, so nobody else
+        draws until it ends, and a rolled-back transaction gives its value back (no gaps). On
+        PostgreSQL, in a short transaction of its own on another connection: the scope's row is
+        locked for that one statement, not until the caller's batch commits, so daemons open tickets
+        side by side; a value whose ticket then rolls back is not reused (a gap, see README)."""
+        if self.session.bind.dialect.name == "postgresql":
+            with self.session.bind.connect() as own, own.begin():
+                # Safe without waiting for the disk: a ticket holding this value commits later,
+                # and PostgreSQL's log makes that commit durable only with everything before it.
+                own.exec_driver_sql("SET LOCAL synchronous_commit = off")
+                return _draw(own, postgresql.insert, scope)
+        return _draw(self.session, sqlite.insert, scope)
 
     def lock_ticket(self, ticket_id: int) -> Ticket | None:
         """The ticket, row-locked until the transaction ends (PostgreSQL), so two daemons deciding
