@@ -111,8 +111,9 @@ class Pipeline:
         """Record `raw` exactly once; the returned Outcome says what became of it.
 
         A UID already recorded (a restart between commit and move) is reported as
-        'already' and changes nothing. Database outages raise; everything else that goes
-        wrong with this one mail quarantines it.
+        'already' and changes nothing. Outages raise StoreUnavailable (the database, or a disk
+        that cannot take the attachments: AttachmentsUnavailable) and the mail stays in the
+        mailbox for a retry; everything else that goes wrong with this one mail quarantines it.
         """
         return self._one(raw, self._parse(raw), source)
 
@@ -152,6 +153,7 @@ class Pipeline:
     def _record(self, mails: list[tuple[bytes, MailSource | None]], parsed: list[Parsed]) -> list[Outcome]:
         """One transaction for `mails` (all of one folder): raw bytes, ticket changes, outbox rows
         and the checkpoint. A UID already recorded (a restart between commit and move) is 'already'."""
+        self.recorder.blobs.forget()  # a transaction that rolled back before waits for nothing
         with unavailable_when_transient(), self.sessions.begin() as session:
             repo = Repository(session)
             sources = [source for _, source in mails if source is not None]
@@ -210,6 +212,7 @@ class Pipeline:
         parsed = self._parse(raw)
         if as_person and isinstance(parsed, InboundMessage):
             parsed = replace(parsed, auto_reason=None)
+        self.recorder.blobs.forget()
         with unavailable_when_transient(), self.sessions.begin() as session:
             repo = Repository(session)
             entry = repo.automatic_entry(entry_id) if as_person else repo.quarantine_entry(entry_id)
@@ -263,6 +266,8 @@ class Pipeline:
                 repo.write_events()  # the mail's events, one INSERT, inside its savepoint
             batch_workload.settled(repo.session, outcome.kind, outcome.ticket_number)
             return outcome, stage[0], None
+        except StoreUnavailable:  # the attachment disk's trouble, not the mail's: it stays in the mailbox
+            raise
         except DBAPIError as exc:
             if is_transient(exc):  # the database's trouble, not the mail's: it stays in the mailbox
                 raise

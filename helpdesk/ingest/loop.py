@@ -14,6 +14,7 @@ from helpdesk.errors import MailboxError, StoreUnavailable
 from helpdesk.ingest.claims import Claims, Held
 from helpdesk.ingest.mailbox import CONNECTION_ERRORS, Mailbox, describe
 from helpdesk.pipeline import MailSource, Outcome, Pipeline
+from helpdesk.tickets.blobs import AttachmentsUnavailable
 from helpdesk.tickets.db import unavailable_when_transient
 from helpdesk.tickets.repository import Repository
 
@@ -202,11 +203,9 @@ class IngestLoop:
                     self.watcher.reachable("imap", False)
                 if not down:
                     if isinstance(exc, StoreUnavailable):
-                        log.warning(
-                            "database unavailable (%s); the mail in hand stays in the mailbox; "
-                            "retrying with backoff",
-                            exc,
-                        )
+                        disk = isinstance(exc, AttachmentsUnavailable)  # its message says what failed
+                        what = exc if disk else f"database unavailable ({exc})"
+                        log.warning("%s; the mail in hand stays in the mailbox; retrying with backoff", what)
                     elif isinstance(exc, (*CONNECTION_ERRORS, MailboxError)):
                         where = f"{self.config.host}:{self.config.port}"
                         log.warning(
