@@ -239,7 +239,7 @@ def quarantine_retry(state: State, entry_id: int) -> None:
     from helpdesk.daemon import Helpdesk
 
     app = Helpdesk(state.config())
-    outcome = app.pipeline.retry(entry_id)
+    outcome = app.retry(entry_id)
     app.close()
     console.print(
         f"#{entry_id}: {outcome.kind}"

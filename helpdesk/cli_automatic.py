@@ -47,7 +47,7 @@ def automatic_ticket(state: State, entry_id: int) -> None:
 
     app = Helpdesk(state.config())
     try:
-        outcome = app.pipeline.retry(entry_id, as_person=True)
+        outcome = app.retry(entry_id, as_person=True)
     finally:
         app.close()
     number = f" ticket {outcome.ticket_number}" if outcome.ticket_number else ""

@@ -7,6 +7,7 @@ import os
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import jinja2
 import schedule
@@ -22,15 +23,17 @@ from helpdesk.metrics import Metrics, MetricsServer
 from helpdesk.outbound.outbox import Notifier
 from helpdesk.outbound.render import Renderer
 from helpdesk.outbound.sender import DrainResult, Sender
-from helpdesk.pipeline import Pipeline
+from helpdesk.pipeline import Outcome, Pipeline
 from helpdesk.record import Recorder
 from helpdesk.rules.load import load_rules
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.sdnotify import SystemdNotifier
 from helpdesk.sla.digest import Digests
-from helpdesk.sweep import Sweeper
+from helpdesk.sweep import Desk, Sweeper
 from helpdesk.tickets.blobs import BlobStore
 from helpdesk.tickets.db import make_engine, session_factory, upgrade
+from helpdesk.tickets.due import Among
+from helpdesk.tickets.models import QuarantinedMail
 from helpdesk.tickets.periodic_reports import PeriodicReports, ReportSchedule
 
 log = logging.getLogger(__name__)
@@ -95,37 +98,71 @@ class Helpdesk:
     def _assemble(self, rules: RuleSet, boxes: dict[str, RuleSet], renderer: Renderer) -> None:
         """Build everything that holds the rules or the templates, then swap it in: one mail or sweep
         in hand keeps the objects it started with, the next one takes the new. `boxes` holds each
-        mailbox's rules by its name; the clock's work runs on `rules` (paths.rules)."""
+        mailbox's rules by its name; `rules` are paths.rules'."""
         config = self.config
         notifier = Notifier(config, renderer, self.clock)
-        applier = Applier(config, rules, notifier)
-        pipelines, importers = {}, {}
+        pipelines, importers, appliers = {}, {}, {}
         blobs = BlobStore(config.paths.data / "attachments")
         for box in self.boxes:
             own = config.for_mailbox(box) if config.mailboxes else config
             box_rules = boxes[box.name]
             recorder = Recorder(own, box_rules, blobs, self.clock, box.name)
-            box_applier = Applier(own, box_rules, Notifier(own, renderer, self.clock))
-            pipelines[box.name] = Pipeline(own, self.sessions, box_rules, recorder, box_applier, self.clock)
+            appliers[box.name] = Applier(own, box_rules, Notifier(own, renderer, self.clock))
+            pipelines[box.name] = Pipeline(
+                own, self.sessions, box_rules, recorder, appliers[box.name], self.clock
+            )
             # The first start's import of the mail already waiting: the same pipeline, but nothing is sent.
             silent = Applier(own, box_rules, SilentNotifier(own, renderer, self.clock))
             importers[box.name] = Pipeline(own, self.sessions, box_rules, recorder, silent, self.clock)
-        digests = Digests(config, rules, renderer, notifier, self.clock)
-        reports = PeriodicReports(self.sessions, digests, ReportSchedule.of(rules.sla.reports))
+        desks = self._desks(rules, boxes, appliers, Applier(config, rules, notifier), renderer)
         retention = config.privacy.raw_retention_days
         sweeper = Sweeper(
             self.sessions,
-            rules,
-            applier,
-            digests,
-            reports,
+            desks,
             self.clock,
             self.metrics.swept if self.metrics else None,
             raw_retention=timedelta(days=retention) if retention else None,
         )
-        self.rules, self.digests, self.sweeper = rules, digests, sweeper
+        self.rules, self.digests, self.sweeper = rules, desks[0].digests, sweeper
         self.pipelines, self.importers = pipelines, importers
         self.pipeline, self.importer = pipelines[self.boxes[0].name], importers[self.boxes[0].name]
+
+    def _desks(
+        self,
+        rules: RuleSet,
+        boxes: dict[str, RuleSet],
+        appliers: dict[str, Applier],
+        applier: Applier,
+        renderer: Renderer,
+    ) -> list[Desk]:
+        """The clock's work per rules folder, paths.rules' first: each folder's tickets are those of
+        the mailboxes using it (paths.rules' also those of a mailbox no longer configured); its
+        managers get their digests and reports (from support_address, as every digest), claimed
+        under the folder's first mailbox's name."""
+        folders: dict[Path, list[str]] = {self.config.paths.rules: []}
+        for box in self.boxes:
+            folders.setdefault(box.rules, []).append(box.name)
+        others = tuple(
+            name for folder, names in folders.items() if folder != self.config.paths.rules for name in names
+        )
+        desks = []
+        for folder, names in folders.items():
+            main = folder == self.config.paths.rules
+            within = (Among(others, others=True) if others else None) if main else Among(tuple(names))
+            own = rules if main else boxes[names[0]]
+            digests = Digests(
+                self.config,
+                own,
+                renderer,
+                applier.notifier,
+                self.clock,
+                within,
+                "" if main else f"{names[0]}:",
+            )
+            reports = PeriodicReports(self.sessions, digests, ReportSchedule.of(own.sla.reports))
+            mine = {name: (boxes[name], appliers[name]) for name in names}
+            desks.append(Desk(own, applier if main else appliers[names[0]], digests, reports, within, mine))
+        return desks
 
     def reload(self, templates: list[str]) -> list[str]:
         """Read the rules folder and the templates again (SIGHUP); returns the problems found.
@@ -178,6 +215,14 @@ class Helpdesk:
             if not isinstance(loop.mailbox, BacklogMailbox):  # once: the loop's mailbox keeps state
                 loop.mailbox = BacklogMailbox(loop.config, loop.name)
             settle(loop.mailbox, self.sessions, self.importers[loop.name], self.clock, backlog, progress)
+
+    def retry(self, entry_id: int, as_person: bool = False) -> Outcome:
+        """Process a held (or, `as_person`, a kept automatic) mail again through the pipeline of
+        the mailbox it came to; the first mailbox's when it is not known or no longer configured."""
+        with self.sessions() as session:
+            entry = session.get(QuarantinedMail, entry_id)
+            mailbox = entry.mailbox if entry is not None else None
+        return self.pipelines.get(mailbox or "", self.pipeline).retry(entry_id, as_person)
 
     def sweep(self) -> int:
         """The clock-driven work that is due now: escalations, confirmations, digests. Runs each once."""

@@ -40,6 +40,7 @@ def _keep(repo, raw_row, source, stage, error, subject, sender, status, now) -> 
     entry = QuarantinedMail(
         raw=raw_row,
         folder=source.folder if source else "",
+        mailbox=source.mailbox if source else None,
         uid=source.uid if source else None,
         stage=stage,
         error=error[:4000],

@@ -15,6 +15,7 @@ from helpdesk.outbound.render import Rendered, Renderer
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.rules.schema import Person
 from helpdesk.sla.handling import handling
+from helpdesk.tickets.due import Among
 from helpdesk.tickets.figures import manager_figures
 from helpdesk.tickets.repository import Repository
 from helpdesk.tickets.statistics import Scope, statistics
@@ -26,11 +27,16 @@ CAUSE = 80  # characters of a repeated cause shown
 
 @dataclass(frozen=True)
 class Digests:
+    """One rules folder's digests: its managers, of the tickets of `mailboxes` (the mailboxes using the
+    folder; None: every ticket), claimed under `claim` + the person's id ("" for paths.rules)."""
+
     config: Config
     rules: RuleSet
     renderer: Renderer
     notifier: Notifier
     clock: Clock
+    mailboxes: Among | None = None
+    claim: str = ""
 
     def recipients(self, person_id: str | None = None) -> list[Person]:
         people = [p for p in self.rules.directory.people if p.role in MANAGERS]
@@ -40,7 +46,7 @@ class Digests:
         teams = frozenset(
             name for name, team in self.rules.directory.teams.items() if team.manager == person.id
         )
-        return Scope(None if person.role == "director" or not teams else teams)
+        return Scope(None if person.role == "director" or not teams else teams, self.mailboxes)
 
     def figures(self, repo: Repository, person: Person, day: date) -> dict:
         zone = self.config.zone
@@ -150,7 +156,7 @@ class Digests:
     def send(self, repo: Repository, person: Person, day: date) -> bool:
         """Queue `person`'s digest of `day` unless it went already; claimed first, so two daemons
         never both send it."""
-        if not repo.claim_digest(person.id, day.isoformat(), self.clock.now()):
+        if not repo.claim_digest(self.claim + person.id, day.isoformat(), self.clock.now()):
             return False
         rendered = self.render(repo, person, day)
         self.notifier.enqueue_rendered(repo, rendered, recipient=person.email, kind="digest")

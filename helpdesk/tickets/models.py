@@ -300,6 +300,9 @@ class QuarantinedMail(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     raw_mail_id: Mapped[int] = mapped_column(ForeignKey("raw_mails.id"))
     folder: Mapped[str] = mapped_column(String(255), default="")
+    # The mailbox (config `mailboxes`) it came to, so a retry goes through its pipeline; NULL for
+    # mail held before it was recorded, or held with no source.
+    mailbox: Mapped[str | None] = mapped_column(String(64))
     uid: Mapped[int | None] = mapped_column(BigInteger)
     stage: Mapped[str] = mapped_column(String(32))
     error: Mapped[str] = mapped_column(Text)

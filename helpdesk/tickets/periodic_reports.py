@@ -116,7 +116,7 @@ class PeriodicReports:
         if not repo.has_tickets_before(end):
             return False
         now = self.digests.clock.now()
-        if not repo.claim_digest(person.id, period.key, now):
+        if not repo.claim_digest(self.digests.claim + person.id, period.key, now):
             return False
         rendered = self.render(repo, person, period, start, end)
         self.digests.notifier.enqueue_rendered(

@@ -9,19 +9,24 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, case, func, select, true
 
+from helpdesk.tickets.due import Among
 from helpdesk.tickets.models import Event, Ticket, TicketClock
 from helpdesk.tickets.repository import Repository
+from helpdesk.tickets.store_clocks import among
 
 
 @dataclass(frozen=True)
 class Scope:
-    """Which tickets count: those of `teams`, or all when `teams` is None (a director's view)."""
+    """Which tickets count: those of `teams`, or all when `teams` is None (a director's view), of
+    the `mailboxes` a rules folder serves (None: of every mailbox)."""
 
     teams: frozenset[str] | None = None
+    mailboxes: Among | None = None
 
     def where(self) -> ColumnElement[bool]:
         """The scope as a condition on tickets, for set-based queries."""
-        return true() if self.teams is None else Ticket.team.in_(sorted(self.teams))
+        teams = true() if self.teams is None else Ticket.team.in_(sorted(self.teams))
+        return teams if self.mailboxes is None else teams & among(self.mailboxes, Ticket.mailbox)
 
 
 def statistics(repo: Repository, scope: Scope, start: datetime, end: datetime, now: datetime) -> dict:

@@ -23,7 +23,9 @@ class ClockQueries:
 
     session: Session
 
-    def confirmations_due(self, now: datetime, timing: Confirmation) -> list[int]:
+    def confirmations_due(
+        self, now: datetime, timing: Confirmation, within: Among | None = None
+    ) -> list[int]:
         """Resolved tickets whose confirmation step is due (workflow/confirmation.py's
         confirmation_due), in one read: asked (resolved, or asked again since) `remind_after_hours`
         ago with no word from the customer since, and either not reminded yet or, when unanswered
@@ -42,15 +44,16 @@ class ClockQueries:
                     asked <= now - timedelta(hours=timing.remind_after_hours),
                     answered.is_(None) | (answered <= asked),
                     step,
+                    _of(within),
                 )
                 .order_by(Ticket.id)
             )
         )
 
-    def stable_periods_ended(self, now: datetime) -> list[int]:
+    def stable_periods_ended(self, now: datetime, within: Among | None = None) -> list[int]:
         """Released tickets whose stable period has ended (workflow/stable.py's stable_due), by
         their indexed stable_until: the sweep never reads the released tickets still in theirs."""
-        query = select(Ticket.id).where(Ticket.status == RELEASED, Ticket.stable_until <= now)
+        query = select(Ticket.id).where(Ticket.status == RELEASED, Ticket.stable_until <= now, _of(within))
         return list(self.session.scalars(query.order_by(Ticket.id)))
 
     def open_clocks(self, ticket: Ticket) -> list[TicketClock]:
@@ -71,7 +74,7 @@ class ClockQueries:
         with self.session.no_autoflush:
             return ticket.clocks
 
-    def tickets_with_due_clocks(self, now: datetime, levels: int) -> list[int]:
+    def tickets_with_due_clocks(self, now: datetime, levels: int, within: Among | None = None) -> list[int]:
         """Tickets with a running clock past due that has an escalation level left (indexed)."""
         return self._with_running_clocks(
             TicketClock.acknowledged_at.is_(None),
@@ -82,19 +85,26 @@ class ClockQueries:
                 and_(TicketClock.next_escalation_at.is_not(None), TicketClock.next_escalation_at <= now),
             ),
             order=func.min(TicketClock.due_at),
+            within=within,
         )
 
-    def tickets_with_clocks_due_within(self, now: datetime, until: datetime) -> list[int]:
+    def tickets_with_clocks_due_within(
+        self, now: datetime, until: datetime, within: Among | None = None
+    ) -> list[int]:
         """Tickets with a running, unwarned clock falling due in (now, until]."""
         return self._with_running_clocks(
             TicketClock.warned_at.is_(None),
             TicketClock.due_at > now,
             TicketClock.due_at <= until,
             order=TicketClock.ticket_id,
+            within=within,
         )
 
-    def _with_running_clocks(self, *conditions, order) -> list[int]:
-        """Tickets with a clock neither met nor paused that meets `conditions`, once each."""
+    def _with_running_clocks(self, *conditions, order, within: Among | None) -> list[int]:
+        """Tickets (of mailboxes `within`) with a clock neither met nor paused that meets
+        `conditions`, once each."""
+        if within is not None:
+            conditions += (TicketClock.ticket_id.in_(select(Ticket.id).where(_of(within))),)
         query = (
             select(TicketClock.ticket_id)
             .where(TicketClock.met_at.is_(None), TicketClock.paused_at.is_(None), *conditions)
@@ -103,12 +113,13 @@ class ClockQueries:
         )
         return list(self.session.scalars(query))
 
-    def tickets_in_states(self, states: list[str]) -> list[int]:
-        return list(
-            self.session.scalars(select(Ticket.id).where(Ticket.status.in_(states)).order_by(Ticket.id))
-        )
+    def tickets_in_states(self, states: list[str], within: Among | None = None) -> list[int]:
+        query = select(Ticket.id).where(Ticket.status.in_(states), _of(within))
+        return list(self.session.scalars(query.order_by(Ticket.id)))
 
-    def tickets_due_for_progress(self, states: list[str], due: list[LastHeard]) -> list[int]:
+    def tickets_due_for_progress(
+        self, states: list[str], due: list[LastHeard], within: Among | None = None
+    ) -> list[int]:
         """Tickets in `states` that one of `due` says owe the customer an update (sla/progress.py's
         progress_due), in one read: the sweep touches only those, not every ticket being worked."""
         if not due:
@@ -121,12 +132,12 @@ class ClockQueries:
                 when = last < heard.before
             else:
                 when = (last <= heard.before) & (reminded.is_(None) | (reminded <= heard.before))
-            matching.append(
-                _among(heard.priorities, Ticket.priority) & _among(heard.teams, Ticket.team) & when
-            )
+            matching.append(among(heard.priorities, Ticket.priority) & among(heard.teams, Ticket.team) & when)
         return list(
             self.session.scalars(
-                select(Ticket.id).where(Ticket.status.in_(states), or_(*matching)).order_by(Ticket.id)
+                select(Ticket.id)
+                .where(Ticket.status.in_(states), or_(*matching), _of(within))
+                .order_by(Ticket.id)
             )
         )
 
@@ -143,8 +154,13 @@ class ClockQueries:
         return claimed is not None
 
 
-def _among(among: Among, column) -> ColumnElement[bool]:
-    """The condition `among` puts on `column`: some values, or every value but these (none too)."""
-    if not among.others:
-        return column.in_(among.values) if among.values else false()
-    return column.is_(None) | column.not_in(among.values) if among.values else true()
+def among(values: Among, column) -> ColumnElement[bool]:
+    """The condition `values` puts on `column`: some values, or every value but these (none too)."""
+    if not values.others:
+        return column.in_(values.values) if values.values else false()
+    return column.is_(None) | column.not_in(values.values) if values.values else true()
+
+
+def _of(within: Among | None) -> ColumnElement[bool]:
+    """Tickets of the mailboxes `within` (a rules folder's, for its clock work); None: every ticket."""
+    return true() if within is None else among(within, Ticket.mailbox)
