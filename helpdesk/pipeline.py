@@ -219,9 +219,12 @@ class Pipeline:
             if entry.status != (AUTOMATIC if as_person else "held"):
                 return Outcome("already", "", None, f"entry #{entry_id} is {entry.status}")
             held_because = entry.error
+            entry.retried_at = self.clock.now()
+            # This write opens SQLite's transaction: pysqlite opens none for a SAVEPOINT, so the
+            # mail's savepoint coming first would commit the mail alone when released.
+            session.flush()
             outcome, stage, error = self._try_apply(repo, entry.raw, parsed, as_person)
             self.recorder.blobs.settle()
-            entry.retried_at = self.clock.now()
             if error is not None:
                 if as_person:  # a real failure now: it goes where failures are listed
                     entry.status = "held"

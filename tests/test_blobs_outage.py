@@ -241,3 +241,31 @@ def test_a_failing_sync_keeps_the_whole_batch_in_the_inbox(make_config, sqlite_u
     assert BlobStore(attachments(app)).get(hashlib.sha256(dump).hexdigest()) == dump
     assert account.count("INBOX") == 0 and len(smtp.received) == 2  # each acknowledged once
     app.close()
+
+
+def test_a_retry_that_cannot_sync_keeps_nothing_and_the_entry_held(
+    make_config, sqlite_url, account, smtp, thin_disk
+):
+    """`helpdesk quarantine retry` is one transaction too: its mail's rows are not kept when the
+    attachments cannot be synced (on SQLite its savepoint must not be what opens the transaction,
+    or releasing it would commit the mail on its own)."""
+    dump = bytes(range(256)) * 16 * 1024  # 4 MB
+    small = Helpdesk(make_config(sqlite_url, limits={"max_message_bytes": 1024 * 1024}))
+    account.deliver(with_log("导出报错", dump))
+    assert small.run_once().mails == 1  # too large for this config: quarantined at parse
+    with small.sessions() as session:
+        [entry] = Repository(session).quarantined()
+    small.close()
+    app = Helpdesk(make_config(sqlite_url))  # the limit raised, the disk behind attachments full
+    _, free = thin_disk(attachments(app))
+    with pytest.raises(StoreUnavailable, match="cannot sync"):
+        app.retry(entry.id)
+    with app.sessions() as session:
+        assert session.scalars(select(Ticket)).all() == []
+        assert [e.status for e in Repository(session).quarantined()] == ["held"]
+    free()
+    assert app.retry(entry.id).kind == "created"
+    with app.sessions() as session:
+        assert [t.subject for t in session.scalars(select(Ticket))] == ["导出报错"]
+        assert Repository(session).quarantined() == []
+    app.close()
