@@ -5,13 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import getaddresses
+from typing import TypeVar
 
 import aiosmtplib
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from helpdesk.clock import Clock
@@ -21,6 +25,7 @@ from helpdesk.tickets.models import OutboxMail
 from helpdesk.tickets.repository import Repository
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SERVICE = "smtp"  # the sender's row in the outages table
 BATCH = 10  # mails leased at a time: a sender holds little that another could be sending
@@ -101,10 +106,11 @@ class Sender:
         result = DrainResult()
         # What the server already answered goes in first: nothing is leased, so nothing is
         # sent, until the database takes writes again.
-        self._record_outcomes(result)
         if self._untried:  # leased but never tried when the database failed: due again now
-            self._release(*self._untried)
+            self._release(result, *self._untried)
             self._untried = None
+        else:
+            self._write(result)
         now = self.clock.now()
         if self._retry_at is not None and now < self._retry_at:
             result.outage = self._outage_reason
@@ -154,28 +160,29 @@ class Sender:
             raise _SessionLost(f"{stage} failed: {_describe(exc)}") from exc
 
     async def _send_batch(self, smtp: aiosmtplib.SMTP, result: DrainResult) -> bool:
-        """Lease a batch and send it; False when nothing was due."""
+        """Lease a batch (writing the answers not yet written in the same transaction) and send
+        it; False when nothing was due."""
         now = self.clock.now()
         lease_until = now + self.lease
-        with self.sessions.begin() as session:
-            batch = Repository(session).claim_outbox(now, lease_until, BATCH)
+        batch = self._write(result, lambda repo: repo.claim_outbox(now, lease_until, BATCH))
         if not batch:
             return False
         for index, row in enumerate(batch):
+            rest = [r.id for r in batch[index:]]
             # Past half the lease another sender may soon take what is left: give it back.
             if self.clock.now() >= now + self.lease / 2:
-                self._release([r.id for r in batch[index:]], lease_until)
+                self._release(result, rest, lease_until)
                 return True
             try:
                 outcome = await self._send_one(smtp, row)
             except _SessionLost:
-                self._release([r.id for r in batch[index:]], lease_until)
+                self._release(result, rest, lease_until)
                 raise
             self._unrecorded.append(outcome)
             try:
-                self._record_outcomes(result)
+                self._write(result, wait=False)  # behind another writer: with the next lease
             except DBAPIError:
-                self._untried = ([r.id for r in batch[index + 1 :]], lease_until)  # give back later
+                self._untried = (rest[1:], lease_until)  # given back later
                 raise
         return True
 
@@ -205,22 +212,40 @@ class Sender:
             raise _SessionLost(f"connection lost sending {row.message_id}: {_describe(exc)}") from exc
         return _Outcome(**attempt)
 
-    def _record_outcomes(self, result: DrainResult) -> None:
-        """Write the server's answers, oldest first; one that fails stays for the next drain."""
-        while self._unrecorded:
-            outcome = self._unrecorded[0]
-            now = self.clock.now()
-            with self.sessions.begin() as session:
-                repo = Repository(session)
-                if not outcome.error:
-                    repo.record_sent(outcome.row_id, now)
-                elif outcome.permanent or self.policy.gives_up(outcome.attempts):
-                    repo.record_attempt(outcome.row_id, outcome.error, None)
-                else:
-                    retry_at = now + self.policy.delay(outcome.attempts, self.rng)
-                    repo.record_attempt(outcome.row_id, outcome.error, retry_at)
-            self._unrecorded.pop(0)
+    def _write(
+        self, result: DrainResult, then: Callable[[Repository], T] | None = None, wait: bool = True
+    ) -> T | None:
+        """Write the server's answers not yet written, oldest first, and `then`'s change, in one
+        transaction; what fails stays for the next try. Without `wait`, a database another writer
+        holds is not waited for (SQLite): the answers stay for the next write."""
+        written = list(self._unrecorded)
+        if not written and then is None:
+            return None
+        now = self.clock.now()
+        with (
+            _waiting(self.sessions.kw["bind"], wait) as connection,
+            self.sessions(bind=connection) as session,
+        ):
+            repo = Repository(session)
+            try:
+                for outcome in written:
+                    if not outcome.error:
+                        repo.record_sent(outcome.row_id, now)
+                    elif outcome.permanent or self.policy.gives_up(outcome.attempts):
+                        repo.record_attempt(outcome.row_id, outcome.error, None)
+                    else:
+                        retry_at = now + self.policy.delay(outcome.attempts, self.rng)
+                        repo.record_attempt(outcome.row_id, outcome.error, retry_at)
+                done = then(repo) if then is not None else None
+                session.commit()
+            except OperationalError as exc:
+                if wait or not _busy(exc):
+                    raise
+                return None
+        del self._unrecorded[: len(written)]
+        for outcome in written:
             self._count(outcome, result)
+        return done
 
     def _count(self, outcome: _Outcome, result: DrainResult) -> None:
         if not outcome.error:
@@ -244,9 +269,8 @@ class Sender:
                 outcome.error,
             )
 
-    def _release(self, row_ids: list[int], lease_until: datetime) -> None:
-        with self.sessions.begin() as session:
-            Repository(session).release_outbox(row_ids, lease_until, self.clock.now())
+    def _release(self, result: DrainResult, row_ids: list[int], lease_until: datetime) -> None:
+        self._write(result, lambda repo: repo.release_outbox(row_ids, lease_until, self.clock.now()))
 
     def _outage(self, reason: str, result: DrainResult) -> None:
         """The server cannot be used: wait longer each time, say why once, and keep it visible."""
@@ -280,6 +304,29 @@ class Sender:
                 Repository(session).clear_outage(SERVICE)
         self._outage_since, self._outage_reason, self._outage_tries, self._retry_at = None, "", 0, None
         self._stale_outage = False
+
+
+@contextmanager
+def _waiting(engine: Engine, wait: bool) -> Iterator[Connection]:
+    """A connection that waits for SQLite's write lock as long as configured, or not at all."""
+    with engine.connect() as connection:
+        if wait or engine.dialect.name != "sqlite":
+            yield connection
+            return
+        timeout = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+        connection.exec_driver_sql("PRAGMA busy_timeout = 0")
+        connection.commit()  # no transaction open: the caller's session begins and commits its own
+        try:
+            yield connection
+        finally:
+            connection.rollback()
+            connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(timeout)}")
+            connection.commit()
+
+
+def _busy(exc: OperationalError) -> bool:
+    """SQLite said another connection holds the lock (SQLITE_BUSY, SQLITE_LOCKED)."""
+    return getattr(exc.orig, "sqlite_errorcode", 0) & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def _describe(exc: Exception) -> str:
