@@ -54,10 +54,11 @@ def outbox(app: Helpdesk, kind: str) -> list[tuple[int | None, str, str]]:
     return found
 
 
-@pytest.fixture
-def desk(tmp_path, sqlite_url, account, billing, smtp):
-    """Both mailboxes, on a clock standing at START, with a ticket in each."""
-    path = write(tmp_path, two_mailboxes(tmp_path, sqlite_url, account, billing, smtp))
+@pytest.fixture(params=["sqlite_url", "pg_url"])
+def desk(request, tmp_path, account, billing, smtp):
+    """Both mailboxes, on a clock standing at START, with a ticket in each; on SQLite and PostgreSQL."""
+    url = request.getfixturevalue(request.param)
+    path = write(tmp_path, two_mailboxes(tmp_path, url, account, billing, smtp))
     own_rules(tmp_path, support_response="1h", billing_response="10m")
     clock = ManualClock(START)
     app = Helpdesk(load_config(path), clock=clock)

@@ -103,11 +103,11 @@ class ClockQueries:
     def _with_running_clocks(self, *conditions, order, within: Among | None) -> list[int]:
         """Tickets (of mailboxes `within`) with a clock neither met nor paused that meets
         `conditions`, once each."""
-        if within is not None:
-            conditions += (TicketClock.ticket_id.in_(select(Ticket.id).where(_of(within))),)
+        query = select(TicketClock.ticket_id)
+        if within is not None:  # each due clock's ticket, by its key
+            query = query.join(Ticket, Ticket.id == TicketClock.ticket_id).where(_of(within))
         query = (
-            select(TicketClock.ticket_id)
-            .where(TicketClock.met_at.is_(None), TicketClock.paused_at.is_(None), *conditions)
+            query.where(TicketClock.met_at.is_(None), TicketClock.paused_at.is_(None), *conditions)
             .group_by(TicketClock.ticket_id)
             .order_by(order)
         )
