@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from functools import cached_property
 
 from helpdesk.config import Config
+from helpdesk.outbound.stored import Blob
 from helpdesk.tickets.blobs import BlobStore
 from helpdesk.tickets.models import AttachmentRow, Ticket
 
@@ -14,10 +15,16 @@ from helpdesk.tickets.models import AttachmentRow, Ticket
 # mail carries them (a customer never gets their own files back).
 FORWARDED = ("assignment", "urgent_assignment", "collaboration")
 
-File = tuple[str, str, bytes]  # name, content type, bytes: what compose attaches
+File = tuple[str, str, Blob]  # name, content type, stored file: what compose attaches
 
 
 _UNITS = {"zh": ("字节", "千字节", "兆字节"), "en": ("B", "KB", "MB")}
+# What stands in a file's place if its blob cannot be read when the mail is sent.
+_UNREADABLE = {
+    "zh": "附件“{name}”（{size}）发送时无法读取，未随本邮件附上。保存附件：{fetch}",
+    "en": "The attachment “{name}” ({size}) could not be read when this mail was sent and is not "
+    "attached. To save the attachments: {fetch}",
+}
 
 
 def size_words(size: int, language: str) -> str:
@@ -82,10 +89,16 @@ class CustomerFiles(Sequence):
         return CustomerFiles(self._ticket, self._language, limit, blobs)
 
     def files(self) -> tuple[File, ...]:
-        """The bytes to attach: none unless `attached`."""
+        """The stored files to attach (joined in when the mail is sent): none unless `attached`."""
         if not self.attached or self._blobs is None:
             return ()
-        return tuple((r.filename, r.content_type, self._blobs.get(r.sha256)) for r in self._rows)
+        return tuple((r.filename, r.content_type, self._blob(r, self._blobs)) for r in self._rows)
+
+    def _blob(self, row: AttachmentRow, blobs: BlobStore) -> Blob:
+        note = _UNREADABLE["zh" if self._language == "zh" else "en"].format(
+            name=row.filename, size=size_words(row.size, self._language), fetch=self.fetch
+        )
+        return Blob(blobs.path(row.sha256).absolute(), row.sha256, row.size, note)
 
 
 class SampleFiles(list):

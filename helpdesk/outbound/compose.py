@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime, make_msgid
 
@@ -11,6 +11,7 @@ from helpdesk.mail.addresses import parse_address_list
 from helpdesk.mail.charsets import neutralise
 from helpdesk.outbound import mime
 from helpdesk.outbound.render import Rendered
+from helpdesk.outbound.stored import Blob, cut_out, placeholder
 
 _TOKEN = re.compile(r"[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+")  # a content type, nothing else
 SUBJECT_LIMIT = 200  # characters of the rendered subject, before the ticket tag
@@ -21,6 +22,7 @@ class Outgoing:
     message_id: str
     subject: str
     data: bytes
+    blobs: list[dict] = field(default_factory=list)  # where the referenced files go (stored.wire)
 
 
 def compose(
@@ -33,7 +35,7 @@ def compose(
     in_reply_to: str | None,
     references: list[str],
     now: datetime,
-    files: tuple[tuple[str, str, bytes], ...] = (),
+    files: tuple[tuple[str, str, bytes | Blob], ...] = (),
 ) -> Outgoing:
     """A multipart/alternative mail whose subject carries the ticket tag and whose headers thread it.
 
@@ -42,7 +44,8 @@ def compose(
     Names and the subject come from mail and config, so CR, LF and other control
     characters are neutralised before they reach a header; `recipient` must be exactly
     one address, which is the whole of `To:` (ValueError otherwise). `files` (name, content
-    type, bytes) are attached, making the mail multipart/mixed.
+    type, bytes or a stored Blob) are attached, making the mail multipart/mixed; a Blob's bytes
+    are left out of `data`, and `blobs` says where `stored.wire` joins them in at send time.
     """
     domain = sender_address.rpartition("@")[2] or "localhost"
     message_id = make_msgid(domain=domain)
@@ -68,16 +71,25 @@ def compose(
     body = mime.multipart(
         "alternative", [mime.text_part(rendered.text, "plain"), mime.text_part(rendered.html, "html")]
     )
+    parts = [_attachment(*file) for file in files]
+    referenced = [
+        (part, data) for part, (_, _, data) in zip(parts, files, strict=True) if isinstance(data, Blob)
+    ]
     if files:
-        body = mime.multipart("mixed", [body, *(_attachment(*file) for file in files)])
-    return Outgoing(message_id.strip("<>"), subject, mime.message(fields, body))
+        body = mime.multipart("mixed", [body, *parts])
+    data, blobs = cut_out(mime.message(fields, body), referenced)
+    return Outgoing(message_id.strip("<>"), subject, data, blobs)
 
 
-def _attachment(name: str, content_type: str, data: bytes) -> mime.Part:
+def _attachment(name: str, content_type: str, data: bytes | Blob) -> mime.Part:
+    """The part of one file; a Blob's body is a placeholder that `cut_out` takes out again."""
     maintype, _, subtype = content_type.lower().partition("/")
     if maintype in ("multipart", "message") or not subtype or not _TOKEN.fullmatch(f"{maintype}/{subtype}"):
         maintype, subtype = "application", "octet-stream"  # carried as bytes, never re-parsed
-    return mime.attachment_part(neutralise(name) or "attachment", f"{maintype}/{subtype}", data)
+    name, content_type = neutralise(name) or "attachment", f"{maintype}/{subtype}"
+    if isinstance(data, Blob):
+        return mime.attachment_headers(name, content_type), placeholder()
+    return mime.attachment_part(name, content_type, data)
 
 
 def _shortened(title: str) -> str:

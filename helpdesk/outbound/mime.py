@@ -9,6 +9,7 @@ base64, by the same rule), so a reader sees the same mail.
 
 from __future__ import annotations
 
+import base64
 import binascii
 import secrets
 from email import quoprimime
@@ -91,7 +92,7 @@ def text_part(text: str, subtype: str) -> Part:
     else:
         sniff = CRLF.join(lines[:10]) + CRLF
         if len(quoprimime.body_encode(sniff.decode("latin-1"), LINE)) > len(binascii.b2a_base64(sniff)):
-            encoding, body = "base64", _base64(CRLF.join(lines) + CRLF)
+            encoding, body = "base64", base64_lines(CRLF.join(lines) + CRLF)
         else:
             encoding = "quoted-printable"
             encoded = quoprimime.body_encode((b"\n".join(lines) + b"\n").decode("latin-1"), LINE)
@@ -102,6 +103,11 @@ def text_part(text: str, subtype: str) -> Part:
 
 def attachment_part(name: str, content_type: str, data: bytes) -> Part:
     """A file, base64-encoded, its name in the Content-Disposition (RFC 2231 when not ASCII)."""
+    return attachment_headers(name, content_type), base64_lines(data)
+
+
+def attachment_headers(name: str, content_type: str) -> list[tuple[str, str]]:
+    """The header fields of a base64 attachment part named `name`."""
     if name.isascii():
         quoted = name.replace("\\", "\\\\").replace('"', '\\"')
         disposition = f'attachment; filename="{quoted}"'
@@ -115,17 +121,16 @@ def attachment_part(name: str, content_type: str, data: bytes) -> Part:
             first = f"filename*0*=utf-8''{pieces[0]}"
             rest = [f"filename*{n}*={piece}" for n, piece in enumerate(pieces[1:], 1)]
             disposition = "attachment;\r\n " + ";\r\n ".join([first, *rest])
-    headers = [
+    return [
         ("Content-Type", content_type),
         ("Content-Transfer-Encoding", "base64"),
         ("Content-Disposition", disposition),
     ]
-    return headers, _base64(data)
 
 
 def multipart(subtype: str, parts: list[Part]) -> Part:
     """A multipart/`subtype` of `parts`, under a random boundary that none of them contains."""
-    bodies = [_part_bytes(part) for part in parts]
+    bodies = [part_bytes(part) for part in parts]
     boundary = "===============" + secrets.token_hex(16) + "=="
     while any(boundary.encode() in body for body in bodies):
         boundary = "===============" + secrets.token_hex(16) + "=="
@@ -140,7 +145,8 @@ def message(fields: list[bytes], body: Part) -> bytes:
     return head + CRLF + CRLF + body[1]
 
 
-def _part_bytes(part: Part) -> bytes:
+def part_bytes(part: Part) -> bytes:
+    """A part as it stands inside a multipart: its header fields, a blank line, its body."""
     headers, body = part
     return CRLF.join(_field(name, value) for name, value in headers) + CRLF + CRLF + body
 
@@ -149,9 +155,9 @@ def _field(name: str, value: str) -> bytes:
     return f"{name}: {value}".encode("ascii")
 
 
-def _base64(data: bytes) -> bytes:
+def base64_lines(data: bytes) -> bytes:
     """Base64 in lines of 76 characters (57 bytes each), CRLF-terminated."""
-    return b"".join(binascii.b2a_base64(data[i : i + 57])[:-1] + CRLF for i in range(0, len(data), 57))
+    return base64.encodebytes(data).replace(b"\n", CRLF)
 
 
 def _whole_escapes(pieces: list[str]) -> list[str]:

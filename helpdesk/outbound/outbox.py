@@ -70,6 +70,7 @@ class Notifier:
             message_id=outgoing.message_id,
             subject=outgoing.subject,
             data=outgoing.data,
+            blobs=outgoing.blobs,
             automatic=automatic,
             status="pending",
             attempts=0,

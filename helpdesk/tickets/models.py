@@ -239,7 +239,8 @@ class OutboxMail(Base):
     recipient: Mapped[str] = mapped_column(String(320), index=True)
     message_id: Mapped[str] = mapped_column(String(998), unique=True)
     subject: Mapped[str] = mapped_column(Text)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    data: Mapped[bytes] = mapped_column(LargeBinary)  # without the files `blobs` names
+    blobs: Mapped[list] = mapped_column(JSON, default=list)  # stored files joined in when sent
     automatic: Mapped[bool] = mapped_column(default=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
