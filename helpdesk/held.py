@@ -18,14 +18,21 @@ if TYPE_CHECKING:
 
 
 def quarantine(
-    repo: Repository, raw_row: RawMail, source: MailSource | None, stage: str, exc: Exception, now: datetime
+    repo: Repository,
+    raw_row: RawMail,
+    source: MailSource | None,
+    stage: str,
+    exc: Exception,
+    now: datetime,
+    mailbox: str | None = None,
 ) -> QuarantinedMail:
-    """Hold a mail that failed at `stage`; its error may quote the mail, so it is masked like the rest."""
+    """Hold a mail that failed at `stage`; its error may quote the mail, so it is masked like the rest.
+    The entry keeps the mailbox it came to: the source's, else `mailbox`."""
     error = redact_text(f"{type(exc).__name__}: {exc}").text
     if isinstance(exc, ProcessingError):
         stage = exc.stage
     subject, sender = peek(raw_row.data)
-    return _keep(repo, raw_row, source, stage, error, subject, sender, "held", now)
+    return _keep(repo, raw_row, source, stage, error, subject, sender, "held", now, mailbox)
 
 
 def keep_automatic(
@@ -36,11 +43,11 @@ def keep_automatic(
     return _keep(repo, raw_row, source, AUTOMATIC, why, subject, sender, AUTOMATIC, now)
 
 
-def _keep(repo, raw_row, source, stage, error, subject, sender, status, now) -> QuarantinedMail:
+def _keep(repo, raw_row, source, stage, error, subject, sender, status, now, mailbox=None) -> QuarantinedMail:
     entry = QuarantinedMail(
         raw=raw_row,
         folder=source.folder if source else "",
-        mailbox=source.mailbox if source else None,
+        mailbox=source.mailbox if source else mailbox,
         uid=source.uid if source else None,
         stage=stage,
         error=error[:4000],

@@ -30,14 +30,15 @@ class OnBehalfRefused(ProcessingError):
         super().__init__(STAGE, f"{refused.line}: not followed: {say(refused.why, 'en')}")
 
 
-def hold(repo: Repository, raw_row: RawMail, taken: OnBehalf, notifier: Notifier) -> str:
+def hold(repo: Repository, raw_row: RawMail, taken: OnBehalf, notifier: Notifier, mailbox: str = "") -> str:
     """Hold the mail with why its command was refused, queue the staff member's receipt, and say
-    what became of the mail ("#3 on_behalf: …", as a quarantined mail's outcome reads).
+    what became of the mail ("#3 on_behalf: …", as a quarantined mail's outcome reads). The entry
+    keeps `mailbox`, the mailbox the mail came to, so a retry goes through its pipeline.
 
     The receipt is an automatic answer: under the daily cap, so forged mail in a staff member's
     name cannot flood their mailbox through ours; past the cap the mail is still held."""
     refused, person, now = taken.refused, taken.staff, notifier.clock.now()
-    entry = quarantine(repo, raw_row, None, STAGE, OnBehalfRefused(refused), now)
+    entry = quarantine(repo, raw_row, None, STAGE, OnBehalfRefused(refused), now, mailbox)
     since = day_start(now.astimezone(notifier.config.zone))
     if repo.automatic_mails_since(person.email, since) >= notifier.config.auto_reply_daily_limit:
         log.warning(

@@ -301,7 +301,8 @@ class Pipeline:
         created = ticket is None
         taken = on_behalf(mail, self.rules.directory, self.config, created)
         if taken.refused is not None:  # a #代报 not followed opens no ticket for anyone: held, staff told
-            return Outcome("quarantined", key, None, hold(repo, raw_row, taken, self.applier.notifier))
+            held = hold(repo, raw_row, taken, self.applier.notifier, self.recorder.mailbox)
+            return Outcome("quarantined", key, None, held)
         report = taken.mail  # the customer's report, when staff took it by phone…
         if created:
             ticket = self.recorder.new_ticket(repo, report, now, named)

@@ -21,6 +21,7 @@ from helpdesk.tickets.models import OutboxMail, QuarantinedMail
 from tests import test_mailboxes
 from tests.conftest import MAILS, use_dovecot
 from tests.test_mailboxes import tickets, two_mailboxes, write
+from tests.test_staff_trust import OURS_PASS, with_stamps
 
 billing = test_mailboxes.billing  # the billing@ account, a fixture
 pytestmark = pytest.mark.skipif(not use_dovecot(), reason="two IMAP accounts need Dovecot")
@@ -147,3 +148,28 @@ def test_mail_kept_aside_in_the_second_mailbox_is_taken_up_by_its_pipeline(
 
     again = CliRunner().invoke(main, ["--config", str(path), "quarantine", "retry", str(kept["held"][0])])
     assert again.exit_code == 1 and "quarantined" in again.output  # still no mail: stays held
+
+
+def test_a_held_on_behalf_mail_of_the_second_mailbox_is_retried_by_its_rules(
+    tmp_path, sqlite_url, account, billing, smtp
+):
+    path = write(tmp_path, two_mailboxes(tmp_path, sqlite_url, account, billing, smtp))
+    report = "#代报 刘洋 <liu.yang@example.com> 电话\n报销单提交后一直显示“处理中”。"
+    billing.deliver(with_stamps(customer_mail("王伟 <wang.wei@example.com>", "报销单", report), OURS_PASS))
+    app = Helpdesk(load_config(path))
+    app.run_once()  # 刘洋 is staff: not a customer, the mail is held
+    with app.sessions() as session:
+        [(entry, mailbox)] = [(row.id, row.mailbox) for row in session.scalars(select(QuarantinedMail))]
+    app.close()
+    assert mailbox == "billing"
+
+    # In billing's staff 刘洋 now has an address of his own; support@'s staff still has this one.
+    staff = tmp_path / "rules-billing" / "staff.yaml"
+    text = staff.read_text(encoding="utf-8")
+    staff.write_text(text.replace("liu.yang@example.com", "liu.yang@billing.example.com"), encoding="utf-8")
+    done = CliRunner().invoke(main, ["--config", str(path), "quarantine", "retry", str(entry)])
+    assert done.exit_code == 0 and "created ticket" in done.output, done.output
+    app = Helpdesk(load_config(path))
+    [ticket] = tickets(app).values()
+    assert (ticket.mailbox, ticket.requester_email) == ("billing", "liu.yang@example.com")
+    app.close()
