@@ -67,16 +67,16 @@ def digest(state: State, to_print: bool, send: bool, day, manager: str | None, h
         errors(["say --print (show it) or --send (queue it for the manager), not both or neither"])
     app = Helpdesk(state.config())
     when = day.date() if day else (app.clock.now().astimezone(app.config.zone).date() - timedelta(days=1))
-    people = app.digests.recipients(manager)
+    people = [(folder, person) for folder in app.folder_digests() for person in folder.recipients(manager)]
     if not people:
         app.close()
         errors(
             [f"no manager or director {manager!r} in staff.yaml" if manager else "nobody to send a digest to"]
         )
     if send:
-        for person in people:
+        for folder, person in people:
             with app.sessions.begin() as session:
-                queued = app.digests.send(Repository(session), person, when)
+                queued = folder.send(Repository(session), person, when)
             who = f"{person.name} <{person.email}>"
             if queued:
                 say(f"queued the digest of {when} for {who}; the running daemon sends it")
@@ -85,8 +85,8 @@ def digest(state: State, to_print: bool, send: bool, day, manager: str | None, h
         app.close()
         return
     with app.sessions() as session:
-        for person in people:
-            rendered = app.digests.render(Repository(session), person, when)
+        for folder, person in people:
+            rendered = folder.render(Repository(session), person, when)
             say(f"To: {person.name} <{person.email}>\nSubject: {rendered.subject}\n")
             say(rendered.html if html else rendered.text)
     app.close()

@@ -224,6 +224,10 @@ class Helpdesk:
             mailbox = entry.mailbox if entry is not None else None
         return self.pipelines.get(mailbox or "", self.pipeline).retry(entry_id, as_person)
 
+    def folder_digests(self) -> list[Digests]:
+        """Each rules folder's digests, paths.rules' first (`digests`): a manager is found in theirs."""
+        return [desk.digests for desk in self.sweeper.desks]
+
     def sweep(self) -> int:
         """The clock-driven work that is due now: escalations, confirmations, digests. Runs each once."""
         return self.sweeper.run()

@@ -90,7 +90,7 @@ def test_a_ticket_escalates_to_its_own_mailboxs_manager_at_its_own_deadline(desk
     assert "liu.yang@example.com" not in {to for ticket, to, _ in outbox(app, "escalation")}
 
 
-def test_each_folders_managers_get_the_digest_of_their_own_tickets(desk):
+def test_each_folders_managers_get_the_digest_of_their_own_tickets(desk, tmp_path):
     app, clock = desk
     found = tickets(app)
     support, invoice = found["月度报表"], found["发票抬头"]
@@ -115,6 +115,15 @@ def test_each_folders_managers_get_the_digest_of_their_own_tickets(desk):
 
     app.run_once()  # claimed: never a second time
     assert len(outbox(app, "digest")) == 4
+
+    # `helpdesk digest` finds a manager in their own folder's staff, and claims as the sweep does.
+    command = ["--config", str(tmp_path / "helpdesk.yaml"), "digest", "--date", "2026-11-24"]
+    printed = CliRunner(env={"COLUMNS": "200"}).invoke(main, [*command, "--print", "--manager", "qian.hui"])
+    assert printed.exit_code == 0, printed.output
+    assert "To: 钱慧 <qian.hui@example.com>" in printed.output and invoice.number in printed.output
+    assert support.number not in printed.output
+    again = CliRunner(env={"COLUMNS": "200"}).invoke(main, [*command, "--send", "--manager", "qian.hui"])
+    assert again.exit_code == 0 and "went already: not queued again" in again.output
 
 
 def test_mail_kept_aside_in_the_second_mailbox_is_taken_up_by_its_pipeline(
