@@ -21,7 +21,6 @@ from sqlalchemy.orm import sessionmaker
 from helpdesk.clock import Clock
 from helpdesk.config import SmtpConfig
 from helpdesk.outbound.retry import RetryPolicy, is_permanent, is_session_trouble
-from helpdesk.outbound.stored import wire
 from helpdesk.tickets.models import OutboxMail
 from helpdesk.tickets.repository import Repository
 
@@ -137,6 +136,7 @@ class Sender:
         try:
             while not stop() and await self._send_batch(smtp, result):
                 pass
+            self._write(result)  # told to stop: what the last batch sent is written before we go
             self._reachable()  # a login alone proves little: a 530 to MAIL FROM is the outage too
         except _SessionLost as exc:
             self._outage(str(exc), result)
@@ -197,7 +197,7 @@ class Sender:
             "attempts": row.attempts + 1,
         }
         try:
-            await smtp.sendmail(self.envelope_from, recipients, wire(row))
+            await smtp.sendmail(self.envelope_from, recipients, row.data)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             code = max((err.code for err in exc.recipients), default=None)
             if is_session_trouble(code):
