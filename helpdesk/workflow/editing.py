@@ -66,12 +66,26 @@ class Edit:
 
 
 def staff_person(rules: RuleSet, text: str) -> Person | None:
-    """The staff member `text` names: their id, e-mail or name, in any case."""
-    wanted = text.strip().lower()
-    return next(
-        (p for p in rules.directory.people if wanted in (p.id.lower(), p.email.lower(), p.name.lower())),
-        None,
-    )
+    """The staff member `text` names, all of it: their id, e-mail or name, in any case."""
+    person, rest = staff_first(rules, text.strip())
+    return person if not rest else None
+
+
+def staff_first(rules: RuleSet, text: str) -> tuple[Person | None, str]:
+    """The staff member `text` starts with (id, address or name; the longest that fits) and the rest."""
+    folded = text.casefold()
+    found: tuple[int, Person] | None = None
+    for person in rules.directory.people:
+        for said in (person.id, person.email, person.name):
+            size = len(said)
+            # An id or Latin name ends at a word's end; a Chinese one may run into the date (陈杰12月10日).
+            ends = not (said.isascii() and folded[size : size + 1].isalnum())
+            fits = bool(said) and folded.startswith(said.casefold()) and ends
+            if fits and (found is None or size > found[0]):
+                found = (size, person)
+    if found is None:
+        return None, text
+    return found[1], text[found[0] :].strip(" \t,，、")
 
 
 def written_time(text: str, zone: tzinfo) -> datetime | None:

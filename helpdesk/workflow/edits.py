@@ -162,15 +162,13 @@ def _collaborators(edit: Edit, arg: str) -> dict:
 
 def _named(edit: Edit, arg: str) -> dict[str, datetime | None]:
     """Each person the argument names, with the time after their name (None when there is none)."""
-    people = {p.id.lower(): p.id for p in edit.rules.directory.people}
-    people |= {p.email.lower(): p.id for p in edit.rules.directory.people}
-    people |= {p.name.lower(): p.id for p in edit.rules.directory.people}
     said: dict[str, list[str]] = {}
     unknown: list[str] = []
     current = None
     for word in (w for w in re.split(r"[\s,，、;；]+", arg.strip()) if w):
-        if word.lower() in people:
-            current = people[word.lower()]
+        person = staff_person(edit.rules, word)
+        if person is not None:
+            current = person.id
             said[current] = []
         elif current is None or (not any(c.isdigit() for c in word) and not _DAY_WORD.fullmatch(word)):
             unknown.append(word)

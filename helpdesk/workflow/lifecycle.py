@@ -14,9 +14,8 @@ from helpdesk.outbound.phrases import LIFECYCLE as WORDS
 from helpdesk.outbound.phrases import bilingual
 from helpdesk.outbound.phrases_reasons import reason
 from helpdesk.rules.ruleset import RuleSet
-from helpdesk.rules.schema import Person
 from helpdesk.tickets.snapshot import TicketView
-from helpdesk.workflow.editing import Edit, Refused, due, keyword_line
+from helpdesk.workflow.editing import Edit, Refused, due, keyword_line, staff_first
 from helpdesk.workflow.lifecycle_words import HAVE, OUTCOMES, RESULTS, STAGES, leading
 
 # "回滚：", "回滚方案：", "rollback:", "rollback plan:", or the bare word before the plan.
@@ -129,7 +128,7 @@ def _stage(edit: Edit, arg: str) -> dict:
     if said is None:
         raise Refused("unknown_stage", value=arg.strip(), known=_known(STAGES))
     stage, rest = said
-    person, when = _staff_first(edit.rules, rest)
+    person, when = staff_first(edit.rules, rest)
     if person is None:
         raise Refused("unknown_person", value=(rest.split() or ["-"])[0])
     if not when:
@@ -139,23 +138,6 @@ def _stage(edit: Edit, arg: str) -> dict:
     extra = {"stage": WORDS[stage], "due": f"{local:%Y-%m-%d %H:%M}", "asked_by": edit.person.name}
     edit.plan.add(Notify("stage_assignment", person=person.id, extra=extra))
     return {"stage": stage, "owner": person.id, "planned": planned.isoformat()}
-
-
-def _staff_first(rules: RuleSet, text: str) -> tuple[Person | None, str]:
-    """The staff member `text` starts with (id, address or name; the longest that fits) and the rest."""
-    folded = text.casefold()
-    found: tuple[int, Person] | None = None
-    for person in rules.directory.people:
-        for said in (person.id, person.email, person.name):
-            size = len(said)
-            # An id or Latin name ends at a word's end; a Chinese one may run into the date (陈杰12月10日).
-            ends = not (said.isascii() and folded[size : size + 1].isalnum())
-            fits = folded.startswith(said.casefold()) and ends
-            if fits and (found is None or size > found[0]):
-                found = (size, person)
-    if found is None:
-        return None, text
-    return found[1], text[found[0] :].strip(" \t,，、")
 
 
 def _uat(edit: Edit, arg: str) -> dict:
@@ -178,7 +160,7 @@ def _acceptor(rules: RuleSet, text: str) -> tuple[str, str]:
     parts = _SPLIT.split(text, maxsplit=1)
     if len(parts) == 2:
         return parts[0].strip(), parts[1].strip()
-    person, after = _staff_first(rules, text)
+    person, after = staff_first(rules, text)
     if person is not None:
         return person.name, after
     words = text.split()
