@@ -75,10 +75,14 @@ def _aligned(signer: str, domain: str) -> bool:
     return "." in signer and (signer == domain or domain.endswith("." + signer))
 
 
-def staff_authority(mail: InboundMessage, person: Person, commands: CommandsConfig) -> Authority:
-    """What a mail from staff member `person` may do: everything when authentication is off,
-    else only when our server's DKIM/DMARC verdict passes for the sender's domain."""
+def vouched(mail: InboundMessage, commands: CommandsConfig) -> tuple[bool, str]:
+    """(may speak for its From: address, why): always when authentication is off
+    (commands.require_authentication), else only when our server's DKIM/DMARC verdict passes."""
     if not commands.require_authentication:
-        return Authority(person.id, True, "authentication is off (commands.require_authentication)")
-    passed, why = verified(mail, commands.authserv_id)
-    return Authority(person.id, passed, why)
+        return True, "authentication is off (commands.require_authentication)"
+    return verified(mail, commands.authserv_id)
+
+
+def staff_authority(mail: InboundMessage, person: Person, commands: CommandsConfig) -> Authority:
+    """What a mail from staff member `person` may do: everything when its From: is vouched for."""
+    return Authority(person.id, *vouched(mail, commands))

@@ -22,7 +22,7 @@ from helpdesk.rules.schema import Duration, Sla
 from helpdesk.sla.deadlines import due_after
 from helpdesk.tickets.snapshot import TicketView
 from helpdesk.tickets.status import CLOSED, RELEASED, REOPENED
-from helpdesk.workflow.authentication import verified
+from helpdesk.workflow.authentication import vouched
 from helpdesk.workflow.confirmation import close_notice
 from helpdesk.workflow.feedback import Feedback, read_feedback
 
@@ -134,9 +134,7 @@ def submitter_vouched(view: TicketView, mail: InboundMessage, commands: Commands
     sender = mail.sender.email.lower()
     if sender != view.requester_email.lower():
         return False, f"{sender} is not the submitter: only the submitter accepts a release"
-    if not commands.require_authentication:
-        return True, "the submitter's address (commands.require_authentication is off)"
-    return verified(mail, commands.authserv_id)
+    return vouched(mail, commands)
 
 
 def accept(plan: Plan, sender: str, message_id: str, reply: ReleaseReply) -> None:
