@@ -9,10 +9,11 @@ Pure: a ticket's snapshot and the time in, effects out.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from helpdesk.effects import Effect, Notify, Plan
-from helpdesk.rules.schema import Workflows
+from helpdesk.rules.schema import Person, Workflows
 from helpdesk.tickets.snapshot import TicketView
 from helpdesk.tickets.status import CLOSED, RESOLVED
 
@@ -23,6 +24,17 @@ def close_notice(why: dict[str, str], language: str, closure: str = "") -> Notif
     """The customer hears that their ticket is closed, and why, and that a reply reopens it;
     `closure` names how (closed_loop: 已闭环, workflow/stable.py)."""
     return Notify("close_notice", extra={"why": why[language], "closure": closure})
+
+
+def reopen_notices(
+    plan: Plan, people: Iterable[Person | None], why: dict[str, str], told: dict[str, str], words: str
+) -> None:
+    """A reopened ticket's mails: each staff member in `people` (once) gets the customer's words and
+    `why` in their own language; the customer hears `told` in theirs."""
+    for person in {p.id: p for p in people if p}.values():
+        extra = {"why": why[person.language], "message": words.strip()}
+        plan.add(Notify("reopened", person=person.id, extra=extra))
+    plan.add(Notify("reopen_notice", extra={"why": told[plan.view.language]}))
 
 
 def asked_at(view: TicketView) -> datetime | None:

@@ -24,7 +24,7 @@ from helpdesk.rules.ruleset import RuleSet
 from helpdesk.rules.schema import Person
 from helpdesk.tickets.snapshot import TicketView, Workload
 from helpdesk.tickets.status import CLOSED, RELEASED, REOPENED, RESOLVED
-from helpdesk.workflow.confirmation import close_notice
+from helpdesk.workflow.confirmation import close_notice, reopen_notices
 from helpdesk.workflow.feedback import own_words, read_feedback
 from helpdesk.workflow.stable import (
     accept,
@@ -228,11 +228,7 @@ class CustomerDecider:
         plan.state(REOPENED, actor, why["en"])
         manager = directory.manager_of(plan.view.team, previous)
         owner = directory.person(plan.view.owner)
-        recipients = {p.id: p for p in (owner, previous, manager) if p}
-        for person in recipients.values():
-            extra = {"why": why[person.language], "message": words.strip()}
-            plan.add(Notify("reopened", person=person.id, extra=extra))
-        plan.add(Notify("reopen_notice", extra={"why": why[plan.view.language]}))
+        reopen_notices(plan, (owner, previous, manager), why, why, words)
 
     def _next_level(self, view: TicketView, current: Person | None, workload: Workload) -> Person | None:
         """Junior → a senior of the team; senior (or no team) → the person they report to."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from helpdesk.config import CommandsConfig
-from helpdesk.effects import Effect, Notify, Plan
+from helpdesk.effects import Effect, Plan
 from helpdesk.mail.message import InboundMessage
 from helpdesk.outbound.phrases import duration
 from helpdesk.rules.conditions import normalise
@@ -23,7 +23,7 @@ from helpdesk.sla.deadlines import due_after
 from helpdesk.tickets.snapshot import TicketView
 from helpdesk.tickets.status import CLOSED, RELEASED, REOPENED
 from helpdesk.workflow.authentication import vouched
-from helpdesk.workflow.confirmation import close_notice
+from helpdesk.workflow.confirmation import close_notice, reopen_notices
 from helpdesk.workflow.feedback import Feedback, read_feedback
 
 CLOSED_LOOP = "closed_loop"  # the value of the ticket's `closure` field: 已闭环
@@ -155,12 +155,11 @@ def back_to_work(rules: RuleSet, plan: Plan, sender: str, words: str, reply: Rel
     state = {language: rules.labels.of("state", target, language) for language in ("zh", "en")}
     plan.record(sender, "problem_after_release", {"to": target}, reason=reply.why)
     plan.state(target, sender, "a problem reported after the release: the stable period stopped")
-    owner = rules.directory.person(plan.view.owner)
-    if owner is not None:
-        why = _PROBLEM_TO_OWNER[owner.language].format(state=state[owner.language])
-        plan.add(Notify("reopened", person=owner.id, extra={"why": why, "message": words.strip()}))
-    told = _PROBLEM_TO_SUBMITTER[plan.view.language].format(state=state[plan.view.language])
-    plan.add(Notify("reopen_notice", extra={"why": told}))
+    why = {language: _PROBLEM_TO_OWNER[language].format(state=label) for language, label in state.items()}
+    told = {
+        language: _PROBLEM_TO_SUBMITTER[language].format(state=label) for language, label in state.items()
+    }
+    reopen_notices(plan, (rules.directory.person(plan.view.owner),), why, told, words)
 
 
 def _close_loop(plan: Plan, message_id: str, source: str) -> None:
