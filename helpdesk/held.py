@@ -35,6 +35,13 @@ def quarantine(
     return _keep(repo, raw_row, source, stage, error, subject, sender, "held", now, mailbox)
 
 
+def hold_again(entry: QuarantinedMail, stage: str, exc: Exception) -> None:
+    """A kept mail processed again that failed again: it stays (or now is) held, with the new stage
+    and the new error, masked like the first."""
+    entry.status, entry.stage = "held", exc.stage if isinstance(exc, ProcessingError) else stage
+    entry.error = redact_text(f"{type(exc).__name__}: {exc}").text[:4000]
+
+
 def keep_automatic(
     repo: Repository, raw_row: RawMail, source: MailSource | None, why: str, now: datetime
 ) -> QuarantinedMail:

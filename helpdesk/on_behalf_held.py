@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 
 from helpdesk.errors import ProcessingError
-from helpdesk.held import quarantine
+from helpdesk.held import hold_again, quarantine
 from helpdesk.intake.on_behalf import OnBehalf, Refused
 from helpdesk.outbound.outbox import Notifier
 from helpdesk.outbound.phrases_reasons import say
-from helpdesk.tickets.models import RawMail
+from helpdesk.tickets.models import QuarantinedMail, RawMail
 from helpdesk.tickets.repository import Repository
 from helpdesk.tickets.store_outbox import day_start
 
@@ -30,15 +30,32 @@ class OnBehalfRefused(ProcessingError):
         super().__init__(STAGE, f"{refused.line}: not followed: {say(refused.why, 'en')}")
 
 
-def hold(repo: Repository, raw_row: RawMail, taken: OnBehalf, notifier: Notifier, mailbox: str = "") -> str:
+def hold(
+    repo: Repository,
+    raw_row: RawMail,
+    taken: OnBehalf,
+    notifier: Notifier,
+    mailbox: str = "",
+    kept: QuarantinedMail | None = None,
+) -> str:
     """Hold the mail with why its command was refused, queue the staff member's receipt, and say
     what became of the mail ("#3 on_behalf: …", as a quarantined mail's outcome reads). The entry
     keeps `mailbox`, the mailbox the mail came to, so a retry goes through its pipeline.
 
-    The receipt is an automatic answer: under the daily cap, so forged mail in a staff member's
-    name cannot flood their mailbox through ours; past the cap the mail is still held."""
+    A retry passes the entry the mail is `kept` as: it stays held, with the new reason, and a
+    staff member already told of a refused #代报 is not told again. The receipt is an automatic
+    answer: under the daily cap, so forged mail in a staff member's name cannot flood their
+    mailbox through ours; past the cap the mail is still held."""
     refused, person, now = taken.refused, taken.staff, notifier.clock.now()
-    entry = quarantine(repo, raw_row, None, STAGE, OnBehalfRefused(refused), now, mailbox)
+    told = kept is not None and kept.status == "held" and kept.stage == STAGE
+    if kept is None:
+        entry = quarantine(repo, raw_row, None, STAGE, OnBehalfRefused(refused), now, mailbox)
+    else:
+        entry = kept
+        hold_again(entry, STAGE, OnBehalfRefused(refused))
+    held = f"#{entry.id} {entry.stage}: {entry.error}"
+    if told:
+        return held
     since = day_start(now.astimezone(notifier.config.zone))
     if repo.automatic_mails_since(person.email, since) >= notifier.config.auto_reply_daily_limit:
         log.warning(
@@ -52,4 +69,4 @@ def hold(repo: Repository, raw_row: RawMail, taken: OnBehalf, notifier: Notifier
         context = {"person_name": person.name, "rejected": [{"line": refused.line, "why": refused.why}]}
         rendered = notifier.renderer.render(TEMPLATE, person.language, context | notifier.voice())
         notifier.enqueue_rendered(repo, rendered, recipient=person.email, kind=TEMPLATE).automatic = True
-    return f"#{entry.id} {entry.stage}: {entry.error}"
+    return held

@@ -25,7 +25,7 @@ from helpdesk.applier import Applier
 from helpdesk.clock import Clock
 from helpdesk.config import Config
 from helpdesk.errors import StoreUnavailable
-from helpdesk.held import keep_automatic, quarantine
+from helpdesk.held import hold_again, keep_automatic, quarantine
 from helpdesk.intake.on_behalf import on_behalf
 from helpdesk.intake.privacy import masked_notice
 from helpdesk.mail.automatic import receipt_reason
@@ -38,7 +38,7 @@ from helpdesk.on_behalf_held import hold
 from helpdesk.record import Recorder
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.tickets.db import is_transient, unavailable_when_transient
-from helpdesk.tickets.models import RawMail, Ticket
+from helpdesk.tickets.models import QuarantinedMail, RawMail, Ticket
 from helpdesk.tickets.repository import Repository
 from helpdesk.tickets.store_mailbox import AUTOMATIC
 
@@ -85,6 +85,7 @@ class Outcome:
 
 
 Parsed = InboundMessage | Exception
+Held = QuarantinedMail | None  # the entry a retried mail is kept as
 
 
 class Pipeline:
@@ -223,13 +224,13 @@ class Pipeline:
             # This write opens SQLite's transaction: pysqlite opens none for a SAVEPOINT, so the
             # mail's savepoint coming first would commit the mail alone when released.
             session.flush()
-            outcome, stage, error = self._try_apply(repo, entry.raw, parsed, as_person)
+            outcome, stage, error = self._try_apply(repo, entry.raw, parsed, as_person, entry)
             self.recorder.blobs.settle()
-            if error is not None:
-                if as_person:  # a real failure now: it goes where failures are listed
-                    entry.status = "held"
-                entry.stage, entry.error = stage, f"{type(error).__name__}: {error}"[:4000]
-                return Outcome("quarantined", "", None, f"#{entry_id} {stage}: {entry.error}")
+            if error is not None:  # held (a machine's mail now too: a real failure), with the new error
+                hold_again(entry, stage, error)
+                return Outcome("quarantined", "", None, f"#{entry_id} {entry.stage}: {entry.error}")
+            if outcome.kind == "quarantined":  # a #代报 still refused: hold() kept this entry held
+                return outcome
             entry.status = "released"
             ticket = repo.ticket_by_number(outcome.ticket_number) if outcome.ticket_number else None
             if as_person and ticket is not None:
@@ -257,15 +258,16 @@ class Pipeline:
             return exc
 
     def _try_apply(
-        self, repo: Repository, raw_row: RawMail, parsed: Parsed, as_person: bool = False
+        self, repo: Repository, raw_row: RawMail, parsed: Parsed, as_person: bool = False, kept: Held = None
     ) -> tuple[Outcome, str, Exception | None]:
-        """Apply the mail inside a savepoint; on failure return the stage and error instead."""
+        """Apply the mail inside a savepoint; on failure return the stage and error instead. A
+        retry passes the entry the mail is `kept` as, so a refused #代报 stays that one entry."""
         if isinstance(parsed, Exception):
             return Outcome("quarantined"), "parse", parsed
         stage = ["thread"]
         try:
             with repo.session.begin_nested():
-                outcome = self._apply(repo, raw_row, parsed, stage, as_person)
+                outcome = self._apply(repo, raw_row, parsed, stage, as_person, kept)
                 repo.write_events()  # the mail's events, one INSERT, inside its savepoint
             batch_workload.settled(repo.session, outcome.kind, outcome.ticket_number)
             return outcome, stage[0], None
@@ -279,7 +281,13 @@ class Pipeline:
             return Outcome("quarantined"), stage[0], exc
 
     def _apply(
-        self, repo: Repository, raw_row: RawMail, mail: InboundMessage, stage: list[str], as_person: bool
+        self,
+        repo: Repository,
+        raw_row: RawMail,
+        mail: InboundMessage,
+        stage: list[str],
+        as_person: bool,
+        kept: Held,
     ) -> Outcome:
         # Everything derived from the mail is built from the masked copy; only the raw bytes keep it.
         mail, masked = masked_message(mail, self.rules.sensitive)
@@ -301,7 +309,7 @@ class Pipeline:
         created = ticket is None
         taken = on_behalf(mail, self.rules.directory, self.config, created)
         if taken.refused is not None:  # a #代报 not followed opens no ticket for anyone: held, staff told
-            held = hold(repo, raw_row, taken, self.applier.notifier, self.recorder.mailbox)
+            held = hold(repo, raw_row, taken, self.applier.notifier, self.recorder.mailbox, kept)
             return Outcome("quarantined", key, None, held)
         report = taken.mail  # the customer's report, when staff took it by phone…
         if created:

@@ -139,6 +139,25 @@ def test_a_forged_engineer_opens_no_ticket_for_anyone(app, account, smtp):
         assert (row.kind, row.ticket_id, row.recipient) == ("on_behalf_refused", None, "wang.wei@example.com")
 
 
+def test_a_refused_command_retried_and_still_refused_stays_the_one_held_mail(app, account, smtp, tmp_path):
+    account.deliver(staff_mail(ENGINEER, f"#代报 {CUSTOMER} 电话\n{COMPLETE}", stamp=OURS_FAIL))
+    app.run_once()
+    with app.sessions() as session:
+        [entry] = session.scalars(select(QuarantinedMail.id)).all()
+    for _ in range(2):  # nothing fixed: the command is refused again
+        done = CliRunner().invoke(
+            main, ["--config", str(tmp_path / "helpdesk.yaml"), "quarantine", "retry", str(entry)]
+        )
+        assert done.exit_code == 1 and "not verified" in done.output, done.output
+    app.sender.drain()
+    with app.sessions() as session:
+        rows = [(e.id, e.status, e.stage) for e in session.scalars(select(QuarantinedMail))]
+        assert rows == [(entry, "held", "on_behalf")]  # still listed, not released, no second entry
+        assert session.scalars(select(OutboxMail.kind)).all() == ["on_behalf_refused"]
+    assert len(mails_to(smtp, "wang.wei@example.com")) == 1  # told once, not on every retry
+    assert tickets(app) == []
+
+
 def test_forged_commands_flood_nobody_past_the_daily_cap(make_config, sqlite_url, account, smtp):
     config = make_config(
         sqlite_url,
