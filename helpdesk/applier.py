@@ -309,8 +309,7 @@ class Applier:
         """Automatic answers to one address are capped per local day, so a loop with a robot we failed
         to recognise dies out instead of filling both mailboxes; people's mail is never counted."""
         limit = self.config.auto_reply_daily_limit
-        since = day_start(now.astimezone(self.config.zone))
-        if _automatic_mails_since(repo, recipient, since) < limit:
+        if not past_daily_cap(repo, self.config, recipient, now):
             return False
         log.warning(
             "ticket %s: automatic mail %s to %s held back by the daily cap of %d",
@@ -351,13 +350,15 @@ class Applier:
         return context | effect.extra
 
 
-def _automatic_mails_since(repo: Repository, recipient: str, since: datetime) -> int:
-    """What the cap counts, without flushing the mail's rows for it (they are written once, later):
-    the database's rows plus this transaction's unwritten ones. An outbox row changed or deleted
-    and not yet written (none on ingest) makes it flush first, as a plain count would."""
-    session = repo.session
+def past_daily_cap(repo: Repository, config: Config, recipient: str, now: datetime) -> bool:
+    """Whether `recipient` already had the daily cap of automatic mail (the desk's local day), for
+    every automatic answer we send, a ticket's or none's. Counted without flushing the mail's rows
+    (they are written once, later): the database's rows plus this transaction's unwritten ones. An
+    outbox row changed or deleted and not yet written (none on ingest) makes it flush first."""
+    session, limit = repo.session, config.auto_reply_daily_limit
+    since = day_start(now.astimezone(config.zone))
     if any(isinstance(row, OutboxMail) for row in (*session.dirty, *session.deleted)):
-        return repo.automatic_mails_since(recipient, since)
+        return repo.automatic_mails_since(recipient, since) >= limit
     with session.no_autoflush:
         written = repo.automatic_mails_since(recipient, since)
     address = recipient.lower()
@@ -370,7 +371,7 @@ def _automatic_mails_since(repo: Repository, recipient: str, since: datetime) ->
         and row.status != SUPPRESSED
         and row.created_at >= since
     )
-    return written + sum(1 for _ in unwritten)
+    return written + sum(1 for _ in unwritten) >= limit
 
 
 def _remove(repo: Repository, ticket: Ticket, clock: TicketClock) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+from helpdesk.applier import past_daily_cap
 from helpdesk.errors import ProcessingError
 from helpdesk.held import hold_again, quarantine
 from helpdesk.intake.on_behalf import OnBehalf, Refused
@@ -15,7 +16,6 @@ from helpdesk.outbound.outbox import Notifier
 from helpdesk.outbound.phrases_reasons import say
 from helpdesk.tickets.models import QuarantinedMail, RawMail
 from helpdesk.tickets.repository import Repository
-from helpdesk.tickets.store_outbox import day_start
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +56,7 @@ def hold(
     held = f"#{entry.id} {entry.stage}: {entry.error}"
     if told:
         return held
-    since = day_start(now.astimezone(notifier.config.zone))
-    if repo.automatic_mails_since(person.email, since) >= notifier.config.auto_reply_daily_limit:
+    if past_daily_cap(repo, notifier.config, person.email, now):
         log.warning(
             "mail %s held as #%d: no receipt to %s, past the daily cap",
             taken.mail.message_id,
