@@ -11,12 +11,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from helpdesk.effects import Authority, ChangeState, Notify, Record, SetField, StopClock
+from helpdesk.effects import Authority, ChangeState, DropField, Notify, Record, SetField, StopClock
 from helpdesk.errors import ConfigError
 from helpdesk.outbound.phrases_reasons import say
 from helpdesk.rules.load import load_rules
 from helpdesk.tickets.snapshot import Workload
 from helpdesk.workflow.customer import CustomerDecider
+from helpdesk.workflow.stable import stable_end
 from helpdesk.workflow.staff import StaffDecider
 from tests.conftest import SHIPPED_RULES
 from tests.test_deciders import NOW, RULES, ZONE, mail, of, ticket
@@ -241,6 +242,30 @@ def test_the_gates_hold_a_keyword_move_until_the_record_has_what_they_name():
     )
     ready = request("testing", uat="passed", release_at="2026-12-20T22:00:00+08:00", rollback="旧版")
     assert [c.target for c in of(ChangeState, decide(ready, "", "Re: [已上线]"))] == ["released"]
+
+
+def test_after_a_problem_reported_on_the_release_it_is_released_again_only_after_a_new_acceptance():
+    record = {**SCOPED, "uat": "passed", "release_at": "2026-12-01T22:00:00+08:00", "rollback": "切回旧版"}
+    until = stable_end(RULES, "development", "product", NOW)
+    live = ticket(status="released", owner_confirmed_at=NOW, fields=record, stable_until=until, **REQUEST)
+    problem = CustomerDecider(RULES, ZONE).customer_mail(
+        live, mail("李雷 <li.lei@example.cn>", "Re: 需求", "上线后导出报错了"), NOW, Workload()
+    )
+    dropped = {d.name for d in of(DropField, problem)}
+    assert dropped == {"uat", "release_at"}
+    back = request("testing", **{k: v for k, v in record.items() if k not in dropped})
+    held = decide(back, "", subject="Re: [#202612-001] [已上线]")
+    assert not of(ChangeState, held)
+    assert say(refused(held)[0], "zh") == (
+        "进入“已上线”前还需要：验收通过（#验收 通过）、上线计划及回滚方案（#上线计划）"
+    )
+    # A new release time alone: the rollback plan on the record stands; the acceptance is still owed.
+    timed = decide(back, "#上线计划 2026-12-08 22:00", subject="Re: [#202612-001] [已上线]")
+    assert fields(timed) == {"release_at": "2026-12-08T22:00:00+08:00"} and not of(ChangeState, timed)
+    assert say(refused(timed)[0], "zh") == "进入“已上线”前还需要：验收通过（#验收 通过）"
+    fixed = "#验收 通过 王芳 修复后导出正常\n#上线计划 2026-12-08 22:00"
+    again = decide(back, fixed, subject="Re: [#202612-001] [已上线]")
+    assert [c.target for c in of(ChangeState, again)] == ["released"] and not codes(again)
 
 
 def test_the_lead_approving_tells_the_owner():

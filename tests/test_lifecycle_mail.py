@@ -123,3 +123,34 @@ def test_a_requests_life_by_mail_from_evaluation_to_review(app, account, smtp, c
     ):
         assert words in shown, words
     assert "上线计划 2026-12-20 22:00，回滚方案：切回旧版本" in shown and "复盘" in shown
+
+
+def test_a_problem_after_release_needs_a_new_acceptance_before_the_next_release(
+    app, account, smtp, clock, tmp_path
+):
+    account.deliver(customer_mail(CUSTOMER, "新功能需求", "使用场景：月结\n预期效果：一键导出凭证"))
+    app.run_once()
+    [notice] = mails_to(smtp, "sun.li@example.com")
+    for prefix, text in [
+        ("Re: [评估中] ", "#评估 可实施 现有接口可以支持"),
+        ("Re: ", "#范围冻结 凭证列表页一键导出"),
+        ("Re: [开发中] ", ""),
+        ("Re: [测试中] ", "#验收 通过 王芳\n#上线计划 2026-11-24 22:00 回滚：切回旧版本"),
+        ("Re: [已上线] ", ""),
+    ]:
+        send(app, account, clock, reply(notice, PM, prefix, text))
+    assert ticket_now(app).status == "released"
+    send(app, account, clock, reply(mails_to(smtp, SUBMITTER)[-1], CUSTOMER, "回复：", "上线后导出报错。"))
+    assert ticket_now(app).status == "developing"
+
+    # The acceptance of the release that failed does not carry the fix out: the gate holds.
+    send(app, account, clock, reply(notice, PM, "Re: [测试中] ", ""))
+    send(app, account, clock, reply(notice, PM, "Re: [已上线] ", "#上线计划 2026-11-26 22:00"))
+    assert ticket_now(app).status == "testing"
+    assert "进入“已上线”前还需要：验收通过（#验收 通过）" in body(mails_to(smtp, "sun.li@example.com")[-1])
+    send(app, account, clock, reply(notice, PM, "Re: [已上线] ", "#验收 通过 王芳 修复后导出正常"))
+    assert ticket_now(app).status == "released"
+    shown = cli(tmp_path / "helpdesk.yaml", "tickets", "show", ticket_now(app).number, "--json")
+    record = json.loads(shown.output)
+    release = record["development"]["release"]
+    assert release["rollback"] == "切回旧版本" and release["planned_at"].startswith("2026-11-26T22:00")

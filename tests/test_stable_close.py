@@ -22,7 +22,7 @@ from helpdesk.clock import ManualClock
 from helpdesk.config import CommandsConfig
 from helpdesk.daemon import Helpdesk
 from helpdesk.demo import customer_mail
-from helpdesk.effects import ChangeState, Notify, Record, Set, SetField
+from helpdesk.effects import ChangeState, DropField, Notify, Record, Set, SetField
 from helpdesk.mail.parse import parse_message
 from helpdesk.tickets.models import Event, Ticket, TicketField
 from helpdesk.tickets.snapshot import Workload
@@ -184,6 +184,25 @@ def test_a_problem_stops_the_period_and_goes_back_to_development():
     assert (
         stable_due(RULES, released(local(2026, 12, 3, 15), status="developing"), local(2026, 12, 9, 10)) == []
     )
+
+
+RELEASED_RECORD = {
+    "scope": "凭证列表页一键导出",
+    "uat": "passed",
+    "release_at": "2026-12-03T15:00:00+08:00",
+    "rollback": "切回旧版本",
+}
+
+
+def test_a_problem_drops_the_acceptance_and_the_release_time_and_keeps_the_rollback_plan():
+    view = released(local(2026, 12, 3, 15), fields=RELEASED_RECORD)
+    effects = decide(view, CUSTOMER, "上线后导出报错了，提示“导出失败”")
+    assert [d.name for d in of(DropField, effects)] == ["uat", "release_at"]
+    [event] = [r for r in of(Record, effects) if r.kind == "problem_after_release"]
+    assert event.detail == {"to": "developing", "dropped": ["uat", "release_at"]}
+    # Thanks, or a question, keep the record as it is.
+    for words in ("好的谢谢", "请问导出的文件保存在哪里？"):
+        assert not of(DropField, decide(view, CUSTOMER, words)), words
 
 
 def test_a_question_reaches_the_owner_and_the_period_runs_on():

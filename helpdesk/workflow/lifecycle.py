@@ -170,19 +170,22 @@ def _acceptor(rules: RuleSet, text: str) -> tuple[str, str]:
 
 
 def _release(edit: Edit, arg: str) -> dict:
-    """`#上线计划 2026-12-20 22:00 回滚：<方案>`: the planned release time and the rollback plan."""
+    """`#上线计划 2026-12-20 22:00 回滚：<方案>`: the planned release time and the rollback plan; the
+    time alone when the record keeps a rollback plan (a release sent back by a problem keeps it)."""
     _open(edit)
     found = _ROLLBACK.search(arg)
     rollback = arg[found.end() :].strip() if found else ""
-    if not rollback:
+    kept = edit.plan.view.fields.get("rollback", "")
+    if not (rollback or kept):
         raise Refused("release_needs_rollback")
-    when = arg[: found.start()].strip()
+    when = (arg[: found.start()] if found else arg).strip()
     if not when:
         raise Refused("release_needs_time")
     at = due(edit, when)
     edit.fill("release_at", at.isoformat())
-    edit.fill("rollback", rollback)
-    return {"planned_at": at.isoformat(), "rollback": rollback}
+    if rollback:
+        edit.fill("rollback", rollback)
+    return {"planned_at": at.isoformat(), "rollback": rollback or kept}
 
 
 def _review(edit: Edit, arg: str) -> dict:

@@ -30,6 +30,8 @@ CLOSED_LOOP = "closed_loop"  # the value of the ticket's `closure` field: 已闭
 # Where a problem after release sends a request: the first of these its workflow allows from
 # released (a fix is development work, then tested again), else reopened.
 _BACK_TO = ("developing", "testing")
+# The record fields a problem after release undoes (lifecycle_words.FIELDS): acceptance, release time.
+_REDONE = ("uat", "release_at")
 
 _RAN_STABLE = {
     "zh": "需求上线后已稳定运行{period}，期间未收到问题反馈。",
@@ -148,13 +150,19 @@ def accept(plan: Plan, sender: str, message_id: str, reply: ReleaseReply) -> Non
 
 
 def back_to_work(rules: RuleSet, plan: Plan, sender: str, words: str, reply: ReleaseReply) -> None:
-    """A problem after release: the stable period stops, the request goes back to work, its owner
-    gets the submitter's words and the submitter hears that it is being fixed."""
+    """A problem after release: the stable period stops, the request goes back to work without its
+    acceptance or release time, its owner gets the submitter's words and the submitter hears that
+    it is being fixed."""
     allowed = rules.workflows.of(plan.view.type).transitions.get(RELEASED, [])
     target = next((state for state in _BACK_TO if state in allowed), REOPENED)
     state = {language: rules.labels.of("state", target, language) for language in ("zh", "en")}
-    plan.record(sender, "problem_after_release", {"to": target}, reason=reply.why)
+    # The acceptance passed the release that failed, and its planned time is past: the next [已上线]
+    # waits for a new #验收 通过 and a new release time. The rollback plan still holds and stays.
+    dropped = [name for name in _REDONE if name in plan.view.fields]
+    plan.record(sender, "problem_after_release", {"to": target, "dropped": dropped}, reason=reply.why)
     plan.state(target, sender, "a problem reported after the release: the stable period stopped")
+    for name in dropped:
+        plan.drop(name)
     why = {language: _PROBLEM_TO_OWNER[language].format(state=label) for language, label in state.items()}
     told = {
         language: _PROBLEM_TO_SUBMITTER[language].format(state=label) for language, label in state.items()
