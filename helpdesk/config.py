@@ -265,6 +265,10 @@ class Config(_Section):
             }
         )
 
+    def own_addresses(self) -> frozenset[str]:
+        """Our addresses, lower-case: the support address and every watched mailbox's; no customer."""
+        return frozenset({self.support_address.lower(), *(box.address.lower() for box in self.watched())})
+
     def sender_of(self, mailbox: str | None) -> tuple[str, SupportName]:
         """The address and name mail on a ticket of `mailbox` is sent with (the top level's for "")."""
         for box in self.watched():
@@ -280,12 +284,10 @@ def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> 
     """Read `path` (or the embedded defaults when None), apply HELPDESK_* overrides, validate.
 
     Relative paths in the file are taken relative to the file's folder. Raises ConfigError
-    listing every problem as "file:line: message".
-    """
+    listing every problem as "file:line: message"."""
     environ = os.environ if environ is None else environ
     source = str(path) if path else "<defaults>"
-    data: dict = {}
-    lines: dict = {}
+    data, lines = {}, {}
     if path is not None:
         try:
             text = read_text(path)

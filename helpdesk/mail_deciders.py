@@ -51,7 +51,7 @@ class MailDeciders:
         if mail.is_automatic:
             return [], Authority()
         if created:
-            if mail.sender.email == self.config.support_address.lower():
+            if mail.sender.email in self.config.own_addresses():
                 return [], Authority()  # our own mail never gets an acknowledgement
             view, workload = repo.snapshot(ticket), self.workload(repo)
             return self.intake.new_ticket(view, mail, key, now, workload, taken.channel), Authority()

@@ -250,7 +250,7 @@ class Pipeline:
         try:
             return parse_message(
                 raw,
-                frozenset({self.config.support_address.lower()}),
+                self.config.own_addresses(),
                 self.config.default_language,
                 MailLimits(**self.config.limits.model_dump()),
             )

@@ -99,9 +99,9 @@ class Recorder:
         """People a participant copies in may write in the thread too (robots copy nobody in)."""
         if mail.is_automatic:
             return
-        own = self.config.support_address.lower()
+        own = self.config.own_addresses()  # every mailbox of ours, not only the one it came to
         for address in (*mail.to, *mail.cc):
-            if address.email != own:
+            if address.email not in own:
                 repo.add_participant(ticket, address.email, "cc")
 
     def store_message(

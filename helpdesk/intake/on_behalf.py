@@ -104,12 +104,11 @@ def on_behalf(mail: InboundMessage, directory: StaffDirectory, config: Config, n
     command = read_command(mail.new_text) if new and person is not None else None
     if person is None or command is None:
         return OnBehalf(mail, MAIL, None)
-    own = config.support_address
     authority = staff_authority(mail, person, config.commands)
     if isinstance(command, Command) and not authority.trusted:
         command = Refused(command.written, reason("unverified", detail=authority.why))
     if isinstance(command, Command) and (
-        directory.by_email(command.customer.email) or command.customer.email == own.lower()
+        directory.by_email(command.customer.email) or command.customer.email in config.own_addresses()
     ):
         command = Refused(command.written, reason("on_behalf_staff", value=command.customer.email))
     if isinstance(command, Refused):

@@ -13,7 +13,7 @@ from helpdesk.rules.ruleset import RuleSet
 
 def explain(config: Config, rules: RuleSet, raw: bytes, now: datetime | None = None) -> dict:
     """Decide `raw` as intake would, minus the database: the owner is a rule's choice or the candidates."""
-    mail = parse_message(raw, frozenset({config.support_address.lower()}), config.default_language)
+    mail = parse_message(raw, config.own_addresses(), config.default_language)
     found = read_report(rules.catalog.fields, mail, customers=rules.customers)
     local = (now or datetime.now(UTC)).astimezone(config.zone)
     decision = rules.router.decide(Facts(mail, {name: hit.value for name, hit in found.items()}, local))
