@@ -343,7 +343,7 @@ def vouched(make_config, sqlite_url, clock, rules_folder):
     helpdesk.close()
 
 
-def test_forged_acceptances_close_nothing_and_the_submitters_own_does(vouched, account, smtp):
+def test_forged_acceptances_close_nothing_and_the_submitters_own_does(vouched, account, smtp, tmp_path):
     app = vouched
     _, live = release(app, account, smtp, STAFF_PASS)
     number = ticket_now(app).number
@@ -353,6 +353,9 @@ def test_forged_acceptances_close_nothing_and_the_submitters_own_does(vouched, a
     assert ticket_now(app, number).status == "released"
     assert "验收通过" in body(mails_to(smtp, "sun.li@example.com")[-1])  # the owner reads it
     assert len(events(app, "acceptance_refused")) == 1
+    command = ["--config", str(tmp_path / "helpdesk.yaml"), "tickets", "show", number]
+    shown = CliRunner(env={"COLUMNS": "200"}).invoke(main, command).output
+    assert "验收未获确认" in shown and "非提交人本人" not in shown  # her address, not shown to be her
     # A display name that is the submitter's address, RFC 2047 encoded, from somebody else.
     name = base64.b64encode(b"li.lei@example.cn").decode()
     disguised = customer_mail(

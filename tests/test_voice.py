@@ -22,10 +22,12 @@ from helpdesk.outbound.examples import SIMILAR, Examples
 from helpdesk.outbound.examples_data import CUSTOMERS, OTHER_SUBJECTS, REPORTS
 from helpdesk.outbound.phrases import duration, hours, resolved_words
 from helpdesk.outbound.phrases_dates import resolve
+from helpdesk.outbound.phrases_reasons import SENTENCES as REASONS
 from helpdesk.outbound.phrases_reasons import reason, say
 from helpdesk.outbound.render import Renderer
 from helpdesk.rules.load import load_rules
 from helpdesk.sla.escalation import escalate
+from helpdesk.tickets.record_events import SENTENCES as EVENT_SENTENCES
 from helpdesk.tickets.snapshot import ClockView
 from helpdesk.workflow.feedback import read_feedback
 from helpdesk.workflow.staff import StaffDecider
@@ -310,6 +312,15 @@ def test_refusal_reasons_are_coded_and_said_in_the_readers_language():
     assert say("#优先级 紧急", "en") == "#优先级 紧急"  # a line as the engineer wrote it stays
     with pytest.raises(KeyError):
         reason("no_such_reason")
+
+
+def test_every_refusal_reason_and_event_sentence_is_all_in_its_readers_language():
+    """No config file or key names (staff.yaml, reports_to) in the Chinese, no Chinese in the English."""
+    said = [(v["zh"], v["en"]) for v in REASONS.values()] + list(EVENT_SENTENCES.values())
+    blank = re.compile(r"\{\w+\}")  # what each is filled in with is checked where it is said
+    for zh, en in said:
+        assert not re.findall(r"[A-Za-z][A-Za-z'-]*", stripped(blank.sub(" ", zh), "zh")), zh
+        assert not _CJK.findall(stripped(blank.sub(" ", en), "en")), en
 
 
 def test_every_result_a_resolution_mail_offers_is_read_back():

@@ -92,7 +92,7 @@ SENTENCES: dict[str, dict[str, str]] = {
     },
     "reject_needs_reason": {"zh": "#驳回 后面需写明原因", "en": "#reject needs the reason after it"},
     "no_lead": {
-        "zh": "需技术负责人审批，但团队没有负责人（staff.yaml 的 manager 或 reports_to）",
+        "zh": "需技术负责人审批，但员工名单中没有指定团队负责人或上级",
         "en": "needs the technical lead's approval, but staff.yaml names no manager or reports_to",
     },
     # a development request's life (lifecycle.py)
@@ -167,7 +167,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "en": "unknown sub-category '{value}' (known: {known})",
     },
     "no_categories": {
-        "zh": "“{type}”类工单没有问题分类（catalog.yaml）",
+        "zh": "“{type}”类工单没有问题分类",
         "en": "a {type} has no sub-categories (catalog.yaml)",
     },
     "judgement_empty": {

@@ -64,7 +64,7 @@ SENTENCES: dict[str, tuple[str, str]] = {
     # a released request's stable period (workflow/stable.py)
     "closed_loop": ("上线后稳定期内无问题，已闭环", "no problem after release: closed, loop complete"),
     "acceptance": ("提交人验收通过，已闭环", "the submitter accepted the release: closed, loop complete"),
-    "acceptance_refused": ("验收来信非提交人本人，未闭环", "acceptance not the submitter's: not closed"),
+    "acceptance_refused": ("验收未获确认，未闭环", "acceptance not confirmed: not closed"),
     "problem_after_release": (
         "提交人报上线后问题，稳定期中止",
         "problem after release: stable period stopped",
