@@ -35,8 +35,9 @@ from helpdesk.tickets.models import Message, Ticket, TicketField
 from helpdesk.tickets.numbering import subject_tag
 from helpdesk.tickets.periodic_reports import Period, report_context
 from helpdesk.tickets.status import RELEASED
+from helpdesk.workflow.editing import keyword_line
 from helpdesk.workflow.stable import CLOSED_LOOP, ran_stable, stable_end, stable_period
-from helpdesk.workflow.staff import command_spellings, keyword_line
+from helpdesk.workflow.staff import command_spellings
 
 # A mail to a staff member says so on its first line; every other template is a mail to the customer.
 STAFF_MARK = "{# to: staff #}"
