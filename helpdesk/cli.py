@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import signal
 import sys
 import threading
 from pathlib import Path
@@ -76,6 +75,7 @@ def run(state: State, once: bool, backlog: str | None) -> None:
     SIGHUP reads the rules and templates again; if they fail `helpdesk check`, the old ones stay."""
     from helpdesk.daemon import Helpdesk
     from helpdesk.logsetup import configure
+    from helpdesk.signals import Signals
 
     config = state.config()
     # The config's logging section (level, text or JSON lines); -v still means DEBUG.
@@ -94,16 +94,9 @@ def run(state: State, once: bool, backlog: str | None) -> None:
             f"retrying {result.outbox.retrying}, failed {result.outbox.failed}"
         )
         return
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    # SIGHUP (systemctl reload): rules and templates read again off the signal handler's back, so
-    # the check's file reads and logging never run inside the handler; bad ones are refused.
-    signal.signal(
-        signal.SIGHUP,
-        lambda *_: threading.Thread(target=app.reload, args=(TEMPLATES,), name="reload", daemon=True).start(),
-    )
-    app.run(stop)
+    signals = Signals(reload=lambda: app.reload(TEMPLATES))
+    signals.install()
+    app.run(threading.Event(), signals=signals)
 
 
 def _settle_backlog(app, backlog: str | None) -> None:

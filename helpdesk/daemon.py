@@ -28,6 +28,7 @@ from helpdesk.record import Recorder
 from helpdesk.rules.load import load_rules
 from helpdesk.rules.ruleset import RuleSet
 from helpdesk.sdnotify import SystemdNotifier
+from helpdesk.signals import Signals
 from helpdesk.sla.digest import Digests
 from helpdesk.sweep import Desk, Sweeper
 from helpdesk.tickets.blobs import BlobStore
@@ -233,9 +234,13 @@ class Helpdesk:
         return self.sweeper.run()
 
     def run(
-        self, stop: threading.Event, backlog: Policy = "answer", progress: Progress | None = None
+        self,
+        stop: threading.Event,
+        backlog: Policy = "answer",
+        progress: Progress | None = None,
+        signals: Signals | None = None,
     ) -> None:
-        """Run until `stop` is set; the mail in hand and the send in flight finish first.
+        """Run until `stop` is set or `signals` ask to stop; the mail in hand and the send in flight finish.
 
         With metrics enabled, /metrics and /healthz are served meanwhile; under systemd
         (Type=notify) READY=1 is sent once the workers run, WATCHDOG=1 by the clock thread
@@ -254,7 +259,10 @@ class Helpdesk:
         watching = ", ".join(f"{box.label} via IMAP {box.imap.host}:{box.imap.port}" for box in self.boxes)
         log.info("helpdesk running: %s", watching)
         self.systemd.ready(f"running: {', '.join(box.address for box in self.boxes)}")
-        stop.wait()
+        if signals is None:
+            stop.wait()
+        else:
+            signals.serve(stop)
         self.systemd.stopping()
         self._outbox_ready.set()
         for worker in self._workers:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import ctypes
+import os
+import platform
 import shutil
 import signal
 import sqlite3
 import subprocess
 import threading
+
+import pytest
 
 from helpdesk.cli import TEMPLATES
 from helpdesk.daemon import Helpdesk
@@ -15,6 +20,7 @@ from tests.conftest import SHIPPED_RULES
 from tests.test_process import helpdesk, wait_for
 from tests.test_workflow import body, mails_to
 
+TGKILL = {"x86_64": 234, "aarch64": 131}  # the syscall's number per architecture
 CATCH_ALL = "      set_team: product\n"  # the last routing rule: everything else to the product team
 TEMPLATES_DIR = SHIPPED_RULES.parent / "templates" / "email"
 
@@ -123,3 +129,40 @@ def test_templates_reload_in_a_running_daemon_and_a_typo_keeps_the_old_ones(
 def numbers(db_path) -> list[str]:
     with sqlite3.connect(db_path, timeout=5) as conn:
         return [row[0] for row in conn.execute("SELECT number FROM tickets ORDER BY id")]
+
+
+def signal_every_worker_thread(pid: int, signum: int) -> int:
+    """Send `signum` to each thread of `pid` but its main one (tgkill), as the kernel may choose."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    tids = [int(tid) for tid in os.listdir(f"/proc/{pid}/task") if int(tid) != pid]
+    for tid in tids:
+        assert libc.syscall(TGKILL[platform.machine()], pid, tid, signum) == 0, os.strerror(
+            ctypes.get_errno()
+        )
+    return len(tids)
+
+
+def test_a_signal_the_kernel_hands_to_a_worker_thread_still_reaches_the_daemon(
+    make_config, sqlite_url, tmp_path, account, smtp
+):
+    """A process-wide SIGHUP or SIGTERM may land on any thread; the main one must still act on it."""
+    if platform.machine() not in TGKILL:
+        pytest.skip(f"tgkill's number on {platform.machine()} is not known here")
+    make_config(sqlite_url, rules=SHIPPED_RULES)
+    stderr = tmp_path / "stderr.log"
+    with stderr.open("w", encoding="utf-8") as log:
+        proc = subprocess.Popen(
+            helpdesk(tmp_path / "helpdesk.yaml", "run", "--backlog", "answer"), stderr=log
+        )
+    try:
+        account.deliver(plain_mail(1))
+        wait_for(lambda: ticket_count(tmp_path / "helpdesk.db") == 1)
+        assert signal_every_worker_thread(proc.pid, signal.SIGHUP) >= 3  # ingest, sender, clock
+        wait_for(lambda: "reloaded rules" in stderr.read_text(encoding="utf-8"), seconds=20)
+        signal_every_worker_thread(proc.pid, signal.SIGTERM)
+        assert proc.wait(20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert "helpdesk stopped" in stderr.read_text(encoding="utf-8")
