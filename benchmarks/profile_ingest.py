@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from helpdesk import pipeline
 from helpdesk.applier import Applier
 from helpdesk.intake.decide import IntakeDecider
+from helpdesk.mail_deciders import MailDeciders
 from helpdesk.outbound import outbox
 from helpdesk.outbound.render import Renderer
 from helpdesk.record import Recorder
@@ -41,9 +42,9 @@ STAGES = (
     ("thread", Recorder, "find_ticket"),
     ("store", Recorder, "new_ticket"),
     ("store", Recorder, "store_message"),
-    ("decide", pipeline.Pipeline, "_decide"),
+    ("decide", MailDeciders, "decide"),
     ("intake", IntakeDecider, "new_ticket"),
-    ("workload", pipeline.Pipeline, "_workload"),
+    ("workload", MailDeciders, "workload"),
     ("snapshot", Repository, "snapshot"),
     ("apply", Applier, "apply"),
     ("context", Applier, "_context"),
