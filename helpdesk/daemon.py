@@ -138,8 +138,8 @@ class Helpdesk:
     ) -> list[Desk]:
         """The clock's work per rules folder, paths.rules' first: each folder's tickets are those of
         the mailboxes using it (paths.rules' also those of a mailbox no longer configured); its
-        managers get their digests and reports (from support_address, as every digest), claimed
-        under the folder's first mailbox's name."""
+        managers get their digests and reports from the folder's first mailbox's address and under
+        its signature (paths.rules': support_address's), claimed under that mailbox's name."""
         folders: dict[Path, list[str]] = {self.config.paths.rules: []}
         for box in self.boxes:
             folders.setdefault(box.rules, []).append(box.name)
@@ -159,6 +159,7 @@ class Helpdesk:
                 self.clock,
                 within,
                 "" if main else f"{names[0]}:",
+                "" if main else names[0],
             )
             reports = PeriodicReports(self.sessions, digests, ReportSchedule.of(own.sla.reports))
             mine = {name: (boxes[name], appliers[name]) for name in names}

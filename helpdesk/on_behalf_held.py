@@ -66,6 +66,9 @@ def hold(
         )
     else:
         context = {"person_name": person.name, "rejected": [{"line": refused.line, "why": refused.why}]}
-        rendered = notifier.renderer.render(TEMPLATE, person.language, context | notifier.voice())
-        notifier.enqueue_rendered(repo, rendered, recipient=person.email, kind=TEMPLATE).automatic = True
+        rendered = notifier.renderer.render(TEMPLATE, person.language, context | notifier.voice(mailbox))
+        queued = notifier.enqueue_rendered(
+            repo, rendered, recipient=person.email, kind=TEMPLATE, mailbox=mailbox
+        )
+        queued.automatic = True
     return held

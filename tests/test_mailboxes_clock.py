@@ -44,14 +44,19 @@ def own_rules(tmp_path, support_response: str, billing_response: str) -> None:
     staff.write_text(text.replace("liu.yang", "qian.hui").replace("刘洋", "钱慧"), encoding="utf-8")
 
 
+def outbox_rows(app: Helpdesk, kind: str) -> list[OutboxMail]:
+    """The queued mails of `kind`, oldest first."""
+    with app.sessions() as session:
+        query = select(OutboxMail).where(OutboxMail.kind == kind).order_by(OutboxMail.id)
+        return list(session.scalars(query))
+
+
 def outbox(app: Helpdesk, kind: str) -> list[tuple[int | None, str, str]]:
     """(ticket id, recipient, plain text) of each queued mail of `kind`, oldest first."""
-    with app.sessions() as session:
-        rows = session.scalars(select(OutboxMail).where(OutboxMail.kind == kind).order_by(OutboxMail.id))
-        found = []
-        for row in rows:
-            message = email.message_from_bytes(row.data, policy=email.policy.default)
-            found.append((row.ticket_id, row.recipient, message.get_body(("plain",)).get_content()))
+    found = []
+    for row in outbox_rows(app, kind):
+        message = email.message_from_bytes(row.data, policy=email.policy.default)
+        found.append((row.ticket_id, row.recipient, message.get_body(("plain",)).get_content()))
     return found
 
 
@@ -113,6 +118,15 @@ def test_each_folders_managers_get_the_digest_of_their_own_tickets(desk, tmp_pat
     assert sorted(support.number in text for text in directors) == [False, True]
     assert sorted(invoice.number in text for text in directors) == [False, True]
 
+    # Each folder's digests come from its own mailbox's address, signed with its name.
+    senders = {row.recipient: row.data for row in outbox_rows(app, "digest")}
+    billing_from = email.message_from_bytes(senders["qian.hui@example.com"], policy=email.policy.default)
+    assert billing_from["From"].addresses[0].addr_spec == app.config.sender_of("billing")[0]
+    assert billing_from["From"].addresses[0].display_name == "账务中心"
+    assert "账务中心" in billing_manager
+    support_from = email.message_from_bytes(senders["liu.yang@example.com"], policy=email.policy.default)
+    assert support_from["From"].addresses[0].addr_spec == app.config.support_address
+
     app.run_once()  # claimed: never a second time
     assert len(outbox(app, "digest")) == 4
 
@@ -169,8 +183,11 @@ def test_a_held_on_behalf_mail_of_the_second_mailbox_is_retried_by_its_rules(
     app.run_once()  # 刘洋 is staff: not a customer, the mail is held
     with app.sessions() as session:
         [(entry, mailbox)] = [(row.id, row.mailbox) for row in session.scalars(select(QuarantinedMail))]
+    [receipt] = outbox_rows(app, "on_behalf_refused")  # the staff member is told, from billing@
     app.close()
     assert mailbox == "billing"
+    told = email.message_from_bytes(receipt.data, policy=email.policy.default)
+    assert (told["To"], told["From"].addresses[0].addr_spec) == ("wang.wei@example.com", billing.user)
 
     # In billing's staff 刘洋 now has an address of his own; support@'s staff still has this one.
     staff = tmp_path / "rules-billing" / "staff.yaml"

@@ -22,19 +22,23 @@ class Notifier:
     renderer: Renderer
     clock: Clock
 
-    def voice(self, ticket: Ticket | None = None) -> dict:
+    def voice(self, mailbox: str | None = None) -> dict:
         """What every template is given about us: our name and signature in each language (the
-        ticket's mailbox's), and how mail to customers names our engineers (privacy.staff_names)."""
+        mailbox's: a ticket's own, the digest's desk's), and how mail to customers names our
+        engineers (privacy.staff_names)."""
         return {
-            "support_names": self.config.sender_of(ticket and ticket.mailbox)[1].model_dump(),
+            "support_names": self.config.sender_of(mailbox)[1].model_dump(),
             "staff_names": self.config.privacy.staff_names,
         }
 
     def enqueue_rendered(
-        self, repo: Repository, rendered: Rendered, *, recipient: str, kind: str
+        self, repo: Repository, rendered: Rendered, *, recipient: str, kind: str, mailbox: str | None = None
     ) -> OutboxMail:
-        """Queue an already rendered mail that belongs to no ticket (the managers' digest)."""
-        return self._queue(repo, None, rendered, recipient=recipient, kind=kind, automatic=False, thread=[])
+        """Queue an already rendered mail that belongs to no ticket (the managers' digest), sent
+        from `mailbox`'s address (None: support_address)."""
+        return self._queue(
+            repo, None, rendered, recipient=recipient, kind=kind, automatic=False, thread=[], mailbox=mailbox
+        )
 
     def _queue(
         self,
@@ -48,10 +52,12 @@ class Notifier:
         thread: list[str],
         tag: str = "",
         files: tuple[File, ...] = (),
+        mailbox: str | None = None,
     ) -> OutboxMail:
-        """Compose `rendered` (threaded after `thread`) and add it to the outbox."""
+        """Compose `rendered` (threaded after `thread`) and add it to the outbox, from the ticket's
+        own mailbox's address (without a ticket, `mailbox`'s)."""
         now = self.clock.now()
-        address, name = self.config.sender_of(ticket and ticket.mailbox)  # the ticket's own mailbox's
+        address, name = self.config.sender_of(ticket.mailbox if ticket else mailbox)
         outgoing = compose(
             rendered,
             sender_name=name.of(rendered.language),
@@ -99,7 +105,9 @@ class Notifier:
         now = self.clock.now()
         tag = subject_tag(self.config.numbering, ticket.number)
         context, files = forwarding(template, context, self.config)
-        rendered = self.renderer.render(template, language, {**context, "tag": tag, **self.voice(ticket)})
+        rendered = self.renderer.render(
+            template, language, {**context, "tag": tag, **self.voice(ticket.mailbox)}
+        )
         thread = repo.thread_ids(ticket)
         row = self._queue(
             repo,

@@ -28,7 +28,8 @@ CAUSE = 80  # characters of a repeated cause shown
 @dataclass(frozen=True)
 class Digests:
     """One rules folder's digests: its managers, of the tickets of `mailboxes` (the mailboxes using the
-    folder; None: every ticket), claimed under `claim` + the person's id ("" for paths.rules)."""
+    folder; None: every ticket), claimed under `claim` + the person's id ("" for paths.rules), sent
+    from the address and with the signature of mailbox `sender` ("": the top level's)."""
 
     config: Config
     rules: RuleSet
@@ -37,6 +38,7 @@ class Digests:
     clock: Clock
     mailboxes: Among | None = None
     claim: str = ""
+    sender: str = ""
 
     def recipients(self, person_id: str | None = None) -> list[Person]:
         people = [p for p in self.rules.directory.people if p.role in MANAGERS]
@@ -78,7 +80,7 @@ class Digests:
             found = self.rules.directory.person(person_id)
             return found.name if found else person_id or phrases.UNASSIGNED[language]
 
-        return self.notifier.voice() | {
+        return self.notifier.voice(self.sender) | {
             "person_name": person.name,
             "day": day.isoformat(),
             "empty": not (daily["tickets"] or daily["escalations"] or daily["overdue"] or daily["waiting"]),
@@ -159,5 +161,7 @@ class Digests:
         if not repo.claim_digest(self.claim + person.id, day.isoformat(), self.clock.now()):
             return False
         rendered = self.render(repo, person, day)
-        self.notifier.enqueue_rendered(repo, rendered, recipient=person.email, kind="digest")
+        self.notifier.enqueue_rendered(
+            repo, rendered, recipient=person.email, kind="digest", mailbox=self.sender
+        )
         return True

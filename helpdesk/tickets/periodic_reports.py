@@ -120,7 +120,7 @@ class PeriodicReports:
             return False
         rendered = self.render(repo, person, period, start, end)
         self.digests.notifier.enqueue_rendered(
-            repo, rendered, recipient=person.email, kind=f"{period.kind}_report"
+            repo, rendered, recipient=person.email, kind=f"{period.kind}_report", mailbox=self.digests.sender
         )
         return True
 
@@ -144,7 +144,7 @@ def report_context(digests: Digests, person: Person, period: Period, figures: di
         "escalations": len(figures["escalations"]),
         "overdue": len(figures["overdue"]),
     }
-    return digests.notifier.voice() | {
+    return digests.notifier.voice(digests.sender) | {
         "person_name": person.name,
         "period": {
             "weekly": period.kind == "weekly",
