@@ -7,9 +7,14 @@ Word, or an HTML table as text) a cell holding only the label gives the next cel
 
 from __future__ import annotations
 
+import bisect
+import functools
+import itertools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+from helpdesk.rules.words import words_pattern
 
 # Reads the value from `rest` (what follows the label; a whole cell when `cell`), given all lines
 # and the 1-based line number, for values that continue below the label.
@@ -61,14 +66,12 @@ def report_lines(text: str) -> list[str]:
 
 def label_pattern(labels: Iterable[str]) -> re.Pattern[str] | None:
     """One pattern for all `labels`, longest first; English labels only as whole words."""
-    ordered = sorted(set(labels), key=len, reverse=True)
-    if not ordered:
-        return None
-    words = "|".join(
-        rf"(?<![a-z]){re.escape(label)}(?![a-z])" if label.isascii() else re.escape(label)
-        for label in ordered
-    )
-    return re.compile(rf"(?:{words})", re.IGNORECASE)
+    return _label_pattern(tuple(sorted(set(labels), key=len, reverse=True)))
+
+
+@functools.lru_cache(maxsize=256)  # a field's labels, compiled once, not on every mail
+def _label_pattern(ordered: tuple[str, ...]) -> re.Pattern[str] | None:
+    return words_pattern(ordered, "a-z", re.IGNORECASE) if ordered else None
 
 
 def find_labelled(
@@ -78,9 +81,17 @@ def find_labelled(
     refuse: Callable[[str, int], bool] | None = None,
 ) -> tuple[str, int] | None:
     """The first value after one of the labels, and its line; `refuse(line, start)` skips a label."""
-    if pattern is None:
+    if pattern is None or not lines:
         return None
-    for number, line in enumerate(lines, 1):
+    # One search of the whole text finds the next line holding a label (no label holds a line
+    # break, and one reads the same before a break as at a line's ends); a line without one has
+    # no value, in a table cell neither: a cell that is a label is one in its line too.
+    text = "\n".join(lines)
+    starts = list(itertools.accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
+    at = 0
+    while (hit := pattern.search(text, at)) is not None:
+        number = bisect.bisect_right(starts, hit.start())
+        line = lines[number - 1]
         for found in pattern.finditer(line):
             if _OPENS_QUOTE.search(line[: found.start()]):
                 continue
@@ -91,6 +102,9 @@ def find_labelled(
                 return value, number
         if value := _in_cells(pattern, line, read, lines, number):
             return value, number
+        if number == len(lines):
+            break
+        at = starts[number]
     return None
 
 

@@ -1,0 +1,26 @@
+"""One regular expression for a list of literal words (labels, keywords), quick where none starts.
+
+An alternation of words whose English ones carry look-arounds makes the regex engine try every
+word at every position of a text. Led by a look-ahead for the words' first characters (a class,
+compiled with the same flags, so case-insensitive the same way), a position where no word can
+start is left after one test: the same matches, several times faster over a mail's body.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+
+def words_pattern(words: Iterable[str], word_chars: str, flags: int = 0) -> re.Pattern[str]:
+    """`words` (escaped, in the order given) as one pattern; an ASCII word only where none of
+    `word_chars` (a character class such as "a-z") stands right before or after it."""
+    words = list(words)
+    alternatives = "|".join(
+        rf"(?<![{word_chars}]){re.escape(word)}(?![{word_chars}])" if word.isascii() else re.escape(word)
+        for word in words
+    )
+    if not words or not all(words):
+        return re.compile(rf"(?:{alternatives})", flags)
+    firsts = "".join(re.escape(first) for first in sorted({word[0] for word in words}))
+    return re.compile(rf"(?=[{firsts}])(?:{alternatives})", flags)
