@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from typing import Any
 
 from helpdesk.mail.message import InboundMessage
 from helpdesk.rules.record_names import CATEGORY, CHANNEL, CHANNELS, JUDGEMENT, PENDING, RECORD_FIELDS
+from helpdesk.rules.words import words_pattern
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,16 @@ class Facts:
     mail: InboundMessage
     fields: dict[str, str]
     local_time: datetime
+
+    @functools.cached_property
+    def subject_folded(self) -> str:
+        """The subject, width and case folded (`normalise`): folded once, read by every rule."""
+        return normalise(self.mail.subject)
+
+    @functools.cached_property
+    def body_folded(self) -> str:
+        """The new words (else the whole text), width and case folded."""
+        return normalise(self.mail.new_text or self.mail.text)
 
 
 @dataclass
@@ -137,12 +149,7 @@ def expect_names(arg: Any, known: frozenset[str], what: str) -> set[str]:
 
 def keywords_pattern(words: list[str]) -> re.Pattern:
     """English words match whole words ('down' not in 'download'); Chinese words match anywhere."""
-    parts = []
-    for word in words:
-        word = normalise(word)
-        escaped = re.escape(word)
-        parts.append(rf"(?<![a-z0-9]){escaped}(?![a-z0-9])" if word.isascii() else escaped)
-    return re.compile("|".join(parts))
+    return words_pattern([normalise(word) for word in words], "a-z0-9")
 
 
 def _regex(arg: Any) -> re.Pattern:
@@ -154,30 +161,22 @@ def _regex(arg: Any) -> re.Pattern:
         raise ValueError(f"bad regular expression {arg!r}: {exc}") from exc
 
 
-def _subject(facts: Facts) -> str:
-    return normalise(facts.mail.subject)
-
-
-def _body(facts: Facts) -> str:
-    return normalise(facts.mail.new_text or facts.mail.text)
-
-
 @condition("subject_contains")
 def _subject_contains(arg: Any, names: Names) -> Check:
     pattern = keywords_pattern(expect_words(arg))
-    return lambda facts, _: bool(pattern.search(_subject(facts)))
+    return lambda facts, _: bool(pattern.search(facts.subject_folded))
 
 
 @condition("body_contains")
 def _body_contains(arg: Any, names: Names) -> Check:
     pattern = keywords_pattern(expect_words(arg))
-    return lambda facts, _: bool(pattern.search(_body(facts)))
+    return lambda facts, _: bool(pattern.search(facts.body_folded))
 
 
 @condition("text_contains")
 def _text_contains(arg: Any, names: Names) -> Check:
     pattern = keywords_pattern(expect_words(arg))
-    return lambda facts, _: bool(pattern.search(_subject(facts)) or pattern.search(_body(facts)))
+    return lambda facts, _: bool(pattern.search(facts.subject_folded) or pattern.search(facts.body_folded))
 
 
 @condition("subject_matches")

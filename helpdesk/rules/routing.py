@@ -53,8 +53,7 @@ class Router:
         by_rule = decision.subcategory is not None and decision.category_hit is None
         if by_rule and not (final and decision.subcategory not in self.subcategories.keys(decision.type)):
             return
-        mail = facts.mail
-        hit = self.subcategories.found(decision.type, mail.subject, mail.new_text or mail.text)
+        hit = self.subcategories.found_folded(decision.type, facts.subject_folded, facts.body_folded)
         decision.subcategory = hit.key if hit else None
         decision.category_hit = (hit.word, hit.line) if hit else None
 

@@ -61,7 +61,10 @@ class Subcategories:
 
     def found(self, type_name: str | None, subject: str, body: str) -> Hit | None:
         """The first sub-category (in the catalog's order) whose keyword the subject or body holds."""
-        subject, body = normalise(subject), normalise(body)
+        return self.found_folded(type_name, normalise(subject), normalise(body))
+
+    def found_folded(self, type_name: str | None, subject: str, body: str) -> Hit | None:
+        """`found` for a subject and body already folded by `normalise`."""
         for key, pattern in self._patterns.get(type_name or "", []):
             if hit := pattern.search(subject):
                 return Hit(key, hit.group(0), 0)
