@@ -1,13 +1,15 @@
-"""Masking skips the searches a text cannot match (no secret's label, no long run of digits) and
-masks exactly what the full search masks: on every real mail of the corpus and on the letters
-re.IGNORECASE reads as ASCII."""
+"""Masking skips the searches a text cannot match (no secret's label, no long run of digits, no
+full-width or odd-case letter; a position where no label starts) and masks exactly what the full
+search masks: on every real mail of the corpus and on the letters re.IGNORECASE reads as ASCII."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
+from helpdesk.mail import redact
 from helpdesk.mail.limits import MailLimits
 from helpdesk.mail.parse import parse_message
 from helpdesk.mail.redact import redact_text
@@ -26,14 +28,20 @@ TRICKY = [
 ]
 
 
-# A tail that makes every search run (a label, a run of digits) and matches none itself: no
-# separator after the label, and 11 digits that are no mobile, ID or card number.
-FORCE = "\npassword 00000000000"
+# A tail that makes every search run (a label, a run of digits, a full-width space, a long s) and
+# matches none itself: no separator after the label, and 11 digits that are no mobile, ID or card
+# number; masked, its ideographic space reads as a space.
+FORCE = "\npassword 00000000000\u3000\u017f"
+FORCED = "\npassword 00000000000 \u017f"
+# The secret's pattern without the look-ahead for a label's first two characters.
+PLAIN_SECRET = re.compile(redact._SECRET.pattern.removeprefix(redact._LABEL_START), re.IGNORECASE)
 
 
 def same_as_full_search(text: str) -> bool:
     quick, full = redact_text(text), redact_text(text + FORCE)
-    return full.text == quick.text + FORCE and full.kinds == quick.kinds
+    plain = PLAIN_SECRET.sub("*", text.translate(redact._WIDTH))
+    same_secrets = redact._SECRET.sub("*", text.translate(redact._WIDTH)) == plain
+    return full.text == quick.text + FORCED and full.kinds == quick.kinds and same_secrets
 
 
 @pytest.mark.parametrize("text", TRICKY)
