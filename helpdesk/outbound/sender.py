@@ -20,6 +20,7 @@ from sqlalchemy.orm import sessionmaker
 
 from helpdesk.clock import Clock
 from helpdesk.config import SmtpConfig
+from helpdesk.outbound import smtp_data
 from helpdesk.outbound.retry import RetryPolicy, is_permanent, is_session_trouble
 from helpdesk.outbound.stored import wire
 from helpdesk.tickets.models import OutboxMail
@@ -198,7 +199,7 @@ class Sender:
             "attempts": row.attempts + 1,
         }
         try:
-            await smtp.sendmail(self.envelope_from, recipients, wire(row))
+            await smtp_data.sendmail(smtp, self.envelope_from, recipients, wire(row))
         except aiosmtplib.SMTPRecipientsRefused as exc:
             code = max((err.code for err in exc.recipients), default=None)
             if is_session_trouble(code):

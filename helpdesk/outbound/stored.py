@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,36 +65,73 @@ def cut_out(data: bytes, parts: list[tuple[mime.Part, Blob]]) -> tuple[bytes, li
     return data, references
 
 
-def wire(row: OutboxMail) -> bytes:
-    """The bytes to send for outbox `row`: its stored mail with each referenced blob joined in."""
-    if not row.blobs:
-        return row.data
-    pieces, at = [], 0
-    for ref in row.blobs:
-        pieces.append(row.data[at : ref["start"]])
-        encoded = _encoded(Path(ref["path"]), ref["sha256"], ref["size"])
-        if encoded is None:
+class BlobChanged(OSError):
+    """A blob's file stopped holding the bytes it was checked to hold while its mail went out."""
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """A blob whose file held its bytes when its mail's `Wire` was made."""
+
+    path: Path
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Wire:
+    """The bytes to send for one outbox row, a piece at a time: the stored mail's text around each
+    blob (in memory: it is small) and each blob's base64, read from its file as it goes out."""
+
+    segments: tuple[bytes | _Checked, ...]
+
+    def __iter__(self) -> Iterator[bytes]:
+        """The mail's bytes in order, no piece larger than a read's base64 (about 78 KB) or the
+        stored text; each iteration reads the files afresh, and raises BlobChanged if one no
+        longer holds what it did."""
+        for segment in self.segments:
+            if isinstance(segment, bytes):
+                yield segment
+            else:
+                yield from map(mime.base64_lines, _read(segment))
+
+
+def wire(row: OutboxMail) -> Wire:
+    """What to send for outbox `row`: its stored mail with each referenced blob that still holds
+    its bytes joined in, and the note queued with it in place of each one that does not."""
+    segments: list[bytes | _Checked] = []
+    at = 0
+    for ref in row.blobs or ():
+        blob = _Checked(Path(ref["path"]), ref["sha256"], ref["size"])
+        if _intact(blob):
+            segments += [row.data[at : ref["body"]], blob]
+        else:
             log.warning(
                 "mail %s: attachment %s cannot be read; sent with a note instead", row.message_id, ref["path"]
             )
-            pieces.append(ref["missing"].encode("utf-8"))
-        else:
-            pieces.append(row.data[ref["start"] : ref["body"]])
-            pieces += encoded
+            segments += [row.data[at : ref["start"]], ref["missing"].encode("utf-8")]
         at = ref["body"]
-    pieces.append(row.data[at:])
-    return b"".join(pieces)
+    segments.append(row.data[at:])
+    return Wire(tuple(segments))
 
 
-def _encoded(path: Path, sha256: str, size: int) -> list[bytes] | None:
-    """The file's base64 lines, read a chunk at a time; None unless it holds the bytes it was stored as."""
-    digest, lines, read = hashlib.sha256(), [], 0
+def _intact(blob: _Checked) -> bool:
+    """Whether the blob's file holds the bytes it was stored as."""
     try:
-        with path.open("rb") as handle:
-            while chunk := handle.read(_CHUNK):
-                digest.update(chunk)
-                read += len(chunk)
-                lines.append(mime.base64_lines(chunk))
+        for _chunk in _read(blob):
+            pass
     except OSError:
-        return None
-    return lines if read == size and digest.hexdigest() == sha256 else None
+        return False
+    return True
+
+
+def _read(blob: _Checked) -> Iterator[bytes]:
+    """The blob's file a chunk at a time; at its end, BlobChanged unless it held the stored bytes."""
+    digest, read = hashlib.sha256(), 0
+    with blob.path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+            read += len(chunk)
+            yield chunk
+    if read != blob.size or digest.hexdigest() != blob.sha256:
+        raise BlobChanged(f"{blob.path} no longer holds the bytes stored as {blob.sha256}")
