@@ -160,20 +160,21 @@ def read_record(
         hit = labels.find_labelled(_PATTERNS[name], lines, _reader(clean, reference))
         if hit:
             found[name] = Found(*hit)
+    said = _said_lines(lines)
     unlabelled: dict[str, Callable[[], Found | None]] = {
         "company": lambda: _company_in(closing) or _company_of(sender_email, customers),
         "phone": lambda: _phone_in(closing),
         "impact": lambda: (
-            _said(lines, _AFFECTS, lambda m: next(group for group in m.groups() if group).strip())
-            or _said(lines, _SCOPE, lambda m: m.group(0))
-            or _said(lines, _COUNTED, lambda m: m.group(1) or m.group(2))
+            _said(said, _AFFECTS, lambda m: next(group for group in m.groups() if group).strip())
+            or _said(said, _SCOPE, lambda m: m.group(0))
+            or _said(said, _COUNTED, lambda m: m.group(1) or m.group(2))
         ),
         "frequency": lambda: (
-            _said(lines, _INTERMITTENT, lambda _: "intermittent")
-            or _said(lines, _PERSISTENT, lambda _: "persistent")
+            _said(said, _INTERMITTENT, lambda _: "intermittent")
+            or _said(said, _PERSISTENT, lambda _: "persistent")
         ),
-        "nature": lambda: _said(lines, _NATURE_SAID, lambda m: _nature(m.group(0))),
-        "customer_priority": lambda: _said(lines, _P_LEVEL, _stated_level),
+        "nature": lambda: _said(said, _NATURE_SAID, lambda m: _nature(m.group(0))),
+        "customer_priority": lambda: _said(said, _P_LEVEL, _stated_level),
         "expected_live": lambda: _live_in(lines, reference),
     }
     for name, look in unlabelled.items():
@@ -181,7 +182,7 @@ def read_record(
             found[name] = hit
     if "department" not in found:
         hit = _department_in(closing, found.get("company")) or _said(
-            lines, _MY_DEPARTMENT, lambda m: m.group(1) or m.group(2)
+            said, _MY_DEPARTMENT, lambda m: m.group(1) or m.group(2)
         )
         if hit:
             found["department"] = hit
@@ -262,15 +263,23 @@ _CHECKED = frozenset({_phone, _frequency, _nature, _priority})
 _BARE = re.compile(r"\s*+(?:是|为)?\s*+")
 
 
-def _said(
-    lines: list[str], pattern: re.Pattern[str], value: Callable[[re.Match[str]], str | None]
-) -> Found | None:
-    """The first line that says it without a label, as `value` reads the match (a long English
-    line the client wrapped is read with the next one)."""
+def _said_lines(lines: list[str]) -> list[str]:
+    """The lines as read for what is said without a label: a long English line the client wrapped
+    joined with the next one (made once for every pattern)."""
+    said = []
     for number, line in enumerate(lines, 1):
         following = lines[number] if number < len(lines) else ""
         if len(line) >= _WRAP and line[-1:].isascii() and line[-1:].isalpha() and following.strip():
             line = f"{line} {following.strip()}"
+        said.append(line)
+    return said
+
+
+def _said(
+    said: list[str], pattern: re.Pattern[str], value: Callable[[re.Match[str]], str | None]
+) -> Found | None:
+    """The first line of `_said_lines` that says it without a label, as `value` reads the match."""
+    for number, line in enumerate(said, 1):
         for found in pattern.finditer(line):
             if result := value(found):
                 return Found(result, number)
