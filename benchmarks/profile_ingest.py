@@ -25,11 +25,13 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from helpdesk import pipeline
 from helpdesk.applier import Applier
+from helpdesk.intake import extract
 from helpdesk.intake.decide import IntakeDecider
 from helpdesk.mail_deciders import MailDeciders
 from helpdesk.outbound import outbox
 from helpdesk.outbound.render import Renderer
 from helpdesk.record import Recorder
+from helpdesk.rules.routing import Router
 from helpdesk.tickets.repository import Repository
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -44,6 +46,9 @@ STAGES = (
     ("store", Recorder, "store_message"),
     ("decide", MailDeciders, "decide"),
     ("intake", IntakeDecider, "new_ticket"),
+    ("extract", extract, "extract_fields"),  # the catalog's fields
+    ("record", extract, "read_record"),  # the record's own fields (company, impact, …)
+    ("route", Router, "decide"),  # the routing rules (for the ticket's number too)
     ("workload", MailDeciders, "workload"),
     ("snapshot", Repository, "snapshot"),
     ("apply", Applier, "apply"),
