@@ -129,6 +129,11 @@ _COUNTED = re.compile(
     r"|((?:约|大约|将近|超过)?\d+\s*+多?(?:个|名|位|家)?(?:用户|人|同事|门店|员工|客户|部门))(?:都|均)?受到?影响",
     re.I,
 )
+# Every match of _AFFECTS, _SCOPE and _COUNTED holds one of its words: a mail without any of them
+# is not read line by line for it.
+_AFFECTS_WORDS = re.compile(r"影响|affect|都", re.I)
+_SCOPE_WORDS = re.compile(r"所有|全部|全体|全公司|all |every|whole company|company-wide", re.I)
+_COUNTED_WORDS = re.compile(r"affected|impacted|影响", re.I)
 _MY_DEPARTMENT = re.compile(
     r"(?:我是|我们是|我在|我们在|来自)([\u4e00-\u9fff]{1,10}?(?:事业部|部门|部|中心|科|处|室|组))(?:的|同事|，|,)"
     r"|\bI(?:'m| am) (?:from|in) the ((?:[A-Z][A-Za-z&]+\s++){1,3}(?:department|team|dept\.?))",
@@ -165,9 +170,11 @@ def read_record(
         "company": lambda: _company_in(closing) or _company_of(sender_email, customers),
         "phone": lambda: _phone_in(closing),
         "impact": lambda: (
-            _said(said, _AFFECTS, lambda m: next(group for group in m.groups() if group).strip())
-            or _said(said, _SCOPE, lambda m: m.group(0))
-            or _said(said, _COUNTED, lambda m: m.group(1) or m.group(2))
+            _said(
+                said, _AFFECTS, lambda m: next(group for group in m.groups() if group).strip(), _AFFECTS_WORDS
+            )
+            or _said(said, _SCOPE, lambda m: m.group(0), _SCOPE_WORDS)
+            or _said(said, _COUNTED, lambda m: m.group(1) or m.group(2), _COUNTED_WORDS)
         ),
         "frequency": lambda: (
             _said(said, _INTERMITTENT, lambda _: "intermittent")
@@ -276,9 +283,15 @@ def _said_lines(lines: list[str]) -> list[str]:
 
 
 def _said(
-    said: list[str], pattern: re.Pattern[str], value: Callable[[re.Match[str]], str | None]
+    said: list[str],
+    pattern: re.Pattern[str],
+    value: Callable[[re.Match[str]], str | None],
+    needs: re.Pattern[str] | None = None,
 ) -> Found | None:
-    """The first line of `_said_lines` that says it without a label, as `value` reads the match."""
+    """The first line of `_said_lines` that says it without a label, as `value` reads the match;
+    none where the text holds none of the words every match holds (`needs`), a quicker search."""
+    if needs is not None and not needs.search("\n".join(said)):
+        return None
     for number, line in enumerate(said, 1):
         for found in pattern.finditer(line):
             if result := value(found):
