@@ -70,3 +70,20 @@ def test_thread_ids_nearest_first():
 def test_not_a_mail_raises_parse_error(raw):
     with pytest.raises(ParseError):
         parse_message(raw)
+
+
+def test_two_to_headers_give_both_mailboxes_and_each_header_shows_its_own():
+    raw = (
+        b"From: =?utf-8?b?546L6Iqz?= <wang.fang@example.cn>\r\n"
+        b"To: support@example.com\r\n"
+        b'To: "Li, Lei" <li.lei@example.cn>, broken@\r\n'
+        b"Cc: Zhao Min <zhao.min@example.cn>\r\n"
+        b"Subject: two To lines\r\n\r\nhello\r\n"
+    )
+    mail = parse_message(raw)
+    assert mail.sender.name == "王芳"
+    assert [a.email for a in mail.to] == ["support@example.com", "li.lei@example.cn"]
+    assert [a.email for a in mail.cc] == ["zhao.min@example.cn"]
+    shown = [value for name, value in mail.headers if name in ("To", "Cc")]
+    assert shown == ["support@example.com", '"Li, Lei" <li.lei@example.cn>', "Zhao Min <zhao.min@example.cn>"]
+    assert any(defect.startswith("to header: ") for defect in mail.defects)

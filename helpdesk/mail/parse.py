@@ -134,14 +134,20 @@ def _parse(
         raise ParseError("no mail headers found")
     defects = _defects(root)
     hints = declared_charsets(root)
-    lists = {name: _address_list(root, name, hints) for name in _ADDRESS_HEADERS}
+    # Each address header's value parsed once: for the mailboxes and for the header as shown.
+    read = {
+        str(value): parse_address_headers([str(value)], hints)
+        for name, value in root.raw_items()
+        if name.lower() in _ADDRESS_HEADERS
+    }
+    lists = {name: _address_list(root, name, read) for name in _ADDRESS_HEADERS}
     sender = _sender(lists["from"])
     for name in ("reply-to", "sender", "to", "cc"):
         defects.extend(f"{name} header: {problem}" for problem in lists[name].problems)
     # Every top-level header, decoded: rules may test any of them. Address headers are shown
     # as the parsed mailboxes, each name quoted, so a name never reads as an address.
     headers = tuple(
-        (name, _shown(value, hints) if name.lower() in lists else decode_header_value(value, hints))
+        (name, _shown(read[str(value)]) if name.lower() in lists else decode_header_value(value, hints))
         for name, value in root.raw_items()
     )
 
@@ -219,9 +225,12 @@ def _first_id(value: str | None) -> str:
     return found.group(1) if found else value.strip().strip("<>")
 
 
-def _address_list(root: Message, name: str, hints: tuple[str, ...]) -> AddressList:
-    """The mailboxes of every `name` header, parsed from the raw value before any decoding."""
-    return parse_address_headers([str(v) for k, v in root.raw_items() if k.lower() == name], hints)
+def _address_list(root: Message, name: str, read: dict[str, AddressList]) -> AddressList:
+    """The mailboxes of every `name` header, from each raw value as `read` (before any decoding)."""
+    found = [read[str(v)] for k, v in root.raw_items() if k.lower() == name]
+    return AddressList(
+        tuple(a for one in found for a in one.addresses), tuple(p for one in found for p in one.problems)
+    )
 
 
 def _sender(found: AddressList) -> Address:
@@ -236,8 +245,8 @@ def _sender(found: AddressList) -> Address:
     return found.addresses[0]
 
 
-def _shown(value: str, hints: tuple[str, ...]) -> str:
-    return ", ".join(quoted_name(a) for a in parse_address_headers([str(value)], hints).addresses)
+def _shown(found: AddressList) -> str:
+    return ", ".join(quoted_name(a) for a in found.addresses)
 
 
 def _date(value: str | None, defects: list[str]):
