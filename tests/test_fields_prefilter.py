@@ -7,11 +7,9 @@ import re
 
 import pytest
 
-from helpdesk.errors import HelpdeskError
 from helpdesk.intake import record_fields
 from helpdesk.intake.labels import report_lines
-from helpdesk.mail.parse import parse_message
-from tests.conftest import CORPUS
+from tests.support.corpus import readable_mails
 
 SAID = [
     "影响所有线上渠道出单",
@@ -31,13 +29,7 @@ PAIRS = [
 
 
 def _lines() -> list[str]:
-    texts = list(SAID)
-    index = CORPUS / "INDEX.tsv"
-    for line in index.read_text().splitlines() if index.exists() else []:
-        try:
-            texts.append(parse_message((CORPUS / line.split("\t")[0]).read_bytes()).text)
-        except HelpdeskError:  # the corpus' unreadable samples
-            continue
+    texts = SAID + [mail.text for mail in readable_mails()]
     return [line for text in texts for line in record_fields._said_lines(report_lines(text))]
 
 

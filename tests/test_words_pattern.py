@@ -7,14 +7,13 @@ import re
 
 import pytest
 
-from helpdesk.errors import HelpdeskError
 from helpdesk.intake.labels import find_labelled, report_lines
 from helpdesk.intake.record_fields import LABELS
-from helpdesk.mail.parse import parse_message
 from helpdesk.rules.conditions import normalise
 from helpdesk.rules.load import load_rules
 from helpdesk.rules.words import words_pattern
-from tests.conftest import CORPUS, SHIPPED_RULES
+from tests.conftest import SHIPPED_RULES
+from tests.support.corpus import readable_mails
 
 # Kelvin sign, long s, dotted capital I, full-width and ideographic space, a bar: folding and cells.
 ODD = "Kelvin ſtatus İnfo ＶＥＲＳＩＯＮ Version：3.2\n版本\u3000\u30003.2 | when | 2026-03-04\nDATE: today"
@@ -42,14 +41,7 @@ def _word_lists() -> list[tuple[list[str], str, int]]:
 @pytest.fixture(scope="module")
 def texts() -> list[str]:
     found = [ODD, ODD.upper(), ODD.lower(), normalise(ODD), "", "\n\n"]
-    index = CORPUS / "INDEX.tsv"
-    for line in index.read_text().splitlines() if index.exists() else []:
-        try:
-            mail = parse_message((CORPUS / line.split("\t")[0]).read_bytes())
-        except HelpdeskError:  # the corpus' unreadable samples
-            continue
-        found += [mail.text, normalise(mail.text)]
-    return found
+    return found + [text for mail in readable_mails() for text in (mail.text, normalise(mail.text))]
 
 
 @pytest.mark.parametrize("words, word_chars, flags", _word_lists())

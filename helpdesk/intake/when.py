@@ -38,31 +38,31 @@ _EN_AGO = (
     r"\b(?:\d{1,3}|an?|one|two|three|four|five|six|half an?)\s++(?:minutes?|mins?|hours?|hrs?|days?|weeks?)"
     r"\s++ago\b"
 )
-WHEN = re.compile(
-    "|".join(
-        [
-            rf"\d{{4}}\s*+[-/.年]\s*+\d{{1,2}}\s*+[-/.月]\s*+\d{{1,2}}(?![\d.])\s*+[日号]?{_CLOCK}?",
-            rf"\b\d{{1,2}}/\d{{1,2}}/\d{{4}}\b(?:\s*+\d{{1,2}}:\d{{2}}{_AMPM}?)?",
-            rf"\d{{1,2}}\s*+月\s*+\d{{1,2}}\s*+[日号]?(?:\s*+{_PERIOD})?{_CLOCK}?",
-            rf"{_ZH_DAY}(?:\s*+{_PERIOD})?{_CLOCK}?",
-            rf"{_PERIOD}{_CLOCK}",
-            r"(?:上个?|本|这个?)?(?:月底|月末|年底|年末)",
-            _ZH_AGO,
-            _EN_AGO,
-            rf"\b{_MONTHS}\s++\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s++\d{{4}})?{_EN_CLOCK}?",
-            rf"\b\d{{1,2}}\s++{_MONTHS}\s++\d{{4}}{_EN_CLOCK}?",
-            r"\b(?:at|around|about)\s++\d{1,2}(?:[:.]\d{2})?(?:\s*+[ap]\.?m\b\.?)?\s++"
-            r"(?:this (?:morning|afternoon|evening)|yesterday(?: morning| afternoon| evening)?"
-            r"|today|last night|tonight)",
-            rf"\b(?:today|yesterday|tonight|just now|last night|this (?:morning|afternoon|evening))"
-            rf"{_EN_PART}?{_EN_CLOCK}?",
-            rf"\b(?:since|on|last|this|from|after|next)\s++{_WEEKDAYS}(?:'s)?{_EN_PART}?{_EN_CLOCK}?",
-            rf"\b\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?!\d){_AMPM}?",
-            r"\b\d{1,2}\s*+[ap]\.?m\b\.?",
-        ]
-    ),
-    re.IGNORECASE,
+# Every way of writing a time; each starts with a digit or one of _STARTS (see WHEN).
+FORMS = (
+    rf"\d{{4}}\s*+[-/.年]\s*+\d{{1,2}}\s*+[-/.月]\s*+\d{{1,2}}(?![\d.])\s*+[日号]?{_CLOCK}?",
+    rf"\b\d{{1,2}}/\d{{1,2}}/\d{{4}}\b(?:\s*+\d{{1,2}}:\d{{2}}{_AMPM}?)?",
+    rf"\d{{1,2}}\s*+月\s*+\d{{1,2}}\s*+[日号]?(?:\s*+{_PERIOD})?{_CLOCK}?",
+    rf"{_ZH_DAY}(?:\s*+{_PERIOD})?{_CLOCK}?",
+    rf"{_PERIOD}{_CLOCK}",
+    r"(?:上个?|本|这个?)?(?:月底|月末|年底|年末)",
+    _ZH_AGO,
+    _EN_AGO,
+    rf"\b{_MONTHS}\s++\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s++\d{{4}})?{_EN_CLOCK}?",
+    rf"\b\d{{1,2}}\s++{_MONTHS}\s++\d{{4}}{_EN_CLOCK}?",
+    r"\b(?:at|around|about)\s++\d{1,2}(?:[:.]\d{2})?(?:\s*+[ap]\.?m\b\.?)?\s++"
+    r"(?:this (?:morning|afternoon|evening)|yesterday(?: morning| afternoon| evening)?"
+    r"|today|last night|tonight)",
+    rf"\b(?:today|yesterday|tonight|just now|last night|this (?:morning|afternoon|evening))"
+    rf"{_EN_PART}?{_EN_CLOCK}?",
+    rf"\b(?:since|on|last|this|from|after|next)\s++{_WEEKDAYS}(?:'s)?{_EN_PART}?{_EN_CLOCK}?",
+    rf"\b\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?!\d){_AMPM}?",
+    r"\b\d{1,2}\s*+[ap]\.?m\b\.?",
 )
+# The first characters of FORMS: led by a look-ahead for them, WHEN leaves most of a text's
+# positions after one test instead of trying every form (the same matches, several times faster).
+_STARTS = r"\d今昨前刚上本这下周星礼晚早中凌傍夜半月年一二两三四五六七八九十adfhjlmnosty"
+WHEN = re.compile(rf"(?=[{_STARTS}])(?:{'|'.join(FORMS)})", re.IGNORECASE)
 # Words that make a date a deadline or a wish rather than when something happened.
 FUTURE = re.compile(
     r"(?:上线|完成|交付|截止|期望|希望|要求|计划|预计|之前|以前|前完成|到期|续费|最晚|最迟|不晚于|deadline"
