@@ -24,3 +24,9 @@ def test_an_injected_header_stays_on_its_line():
         neutralise("已收到\r\nBcc: victim@evil.example\u2028\u202eX\x00")
         == "已收到 Bcc: victim@evil.example X"
     )
+
+
+def test_text_of_printable_characters_only_is_folded_and_nothing_else():
+    printable = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isprintable())
+    assert neutralise(printable) == by_category(printable)
+    assert neutralise("  王芳   <wang.fang@example.cn> ") == "王芳 <wang.fang@example.cn>"
