@@ -26,6 +26,7 @@ from helpdesk.intake.signature import (
     department_in_line,
     signature_block,
 )
+from helpdesk.rules.words import led_by
 
 LABELS = {
     "company": [
@@ -66,14 +67,18 @@ LABELS = {
     ],
 }
 _PATTERNS = {name: labels.label_pattern(words) for name, words in LABELS.items()}
-_INTERMITTENT = re.compile(
+# _INTERMITTENT, _PERSISTENT, _NATURE_SAID and _MY_DEPARTMENT are led by the characters their
+# matches start with (rules/words.led_by).
+_INTERMITTENT = led_by(
+    "偶时不隔间有iosrfnce",
     r"偶现|偶发|偶尔|偶然|时[好快有能行灵]时[坏慢无不]|时不时|不时|隔三差五|间歇|不定时|不定期|有时(?!间)"
     r"|\b(?:intermittent(?:ly)?|sometimes|occasionally|randomly|from time to time|now and then|not always"
     r"|not all the time|on and off|comes and goes|every (?:few|couple of) (?:minutes|hours|days)"
     r"|once in a while)\b",
     re.I,
 )
-_PERSISTENT = re.compile(
+_PERSISTENT = led_by(
+    r"持必每总始一二三四五六七八九十几两\d还依仍pcehfosa",
     r"持续|必现|每次|总是|始终"
     r"|一直(?=[^，。,.\n]{0,12}?(?:报错|失败|错|卡|不|无法|没|停|转圈|超时|异常|空白|白屏|提示|显示|返回|崩|闪退|error|[45]\d\d))"
     r"|[一二三四五六七八九十几两\d]+次都(?:不|没|失败|报错|一样)|100\s*+%\s*+(?:复现|出现|重现|reproducible)"
@@ -89,7 +94,8 @@ _NATURES = (
     ("compatibility", re.compile(r"兼容|compatib", re.I)),
     ("environment", re.compile(r"环境|environment", re.I)),
 )
-_NATURE_SAID = re.compile(
+_NATURE_SAID = led_by(
+    "功性兼环fpce",
     r"(功能|性能|兼容性?|环境)(?:方面的?|上的?)?问题|\b(functional|performance|compatibility|environment(?:al)?)"
     r"\s++(?:problem|issue|bug)",
     re.I,
@@ -134,7 +140,8 @@ _COUNTED = re.compile(
 _AFFECTS_WORDS = re.compile(r"影响|affect|都", re.I)
 _SCOPE_WORDS = re.compile(r"所有|全部|全体|全公司|all |every|whole company|company-wide", re.I)
 _COUNTED_WORDS = re.compile(r"affected|impacted|影响", re.I)
-_MY_DEPARTMENT = re.compile(
+_MY_DEPARTMENT = led_by(
+    "我来I",
     r"(?:我是|我们是|我在|我们在|来自)([\u4e00-\u9fff]{1,10}?(?:事业部|部门|部|中心|科|处|室|组))(?:的|同事|，|,)"
     r"|\bI(?:'m| am) (?:from|in) the ((?:[A-Z][A-Za-z&]+\s++){1,3}(?:department|team|dept\.?))",
 )

@@ -24,3 +24,9 @@ def words_pattern(words: Iterable[str], word_chars: str, flags: int = 0) -> re.P
         return re.compile(rf"(?:{alternatives})", flags)
     firsts = "".join(re.escape(first) for first in sorted({word[0] for word in words}))
     return re.compile(rf"(?=[{firsts}])(?:{alternatives})", flags)
+
+
+def led_by(starts: str, pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """`pattern`, every match of which starts with one of `starts` (a character class's contents),
+    led by a look-ahead for them: the same matches, found quicker."""
+    return re.compile(rf"(?=[{starts}])(?:{pattern})", flags)
