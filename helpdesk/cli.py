@@ -75,8 +75,10 @@ def run(state: State, once: bool, backlog: str | None) -> None:
     SIGHUP reads the rules and templates again; if they fail `helpdesk check`, the old ones stay."""
     from helpdesk.daemon import Helpdesk
     from helpdesk.logsetup import configure
+    from helpdesk.malloc import return_large_blocks
     from helpdesk.signals import Signals
 
+    return_large_blocks()  # a big mail's memory goes back to the system once it is handled
     config = state.config()
     # The config's logging section (level, text or JSON lines); -v still means DEBUG.
     configure(config.logging, verbose=click.get_current_context().find_root().params["verbose"])
