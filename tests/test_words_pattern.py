@@ -35,6 +35,7 @@ def _word_lists() -> list[tuple[list[str], str, int]]:
     lists += [(f.labels, "a-z", re.I) for f in rules.catalog.fields.values() if f.labels]
     for type_def in rules.catalog.types.values():
         lists += [([normalise(w) for w in s.keywords], "a-z0-9", 0) for s in type_def.subcategories.values()]
+    lists.append((["慢", "slow", "卡顿"], "a-z", re.I))  # a word of one character: the first alone
     return [entry for entry in lists if entry[0]]
 
 

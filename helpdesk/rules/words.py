@@ -1,9 +1,9 @@
 """One regular expression for a list of literal words (labels, keywords), quick where none starts.
 
 An alternation of words whose English ones carry look-arounds makes the regex engine try every
-word at every position of a text. Led by a look-ahead for the words' first characters (a class,
-compiled with the same flags, so case-insensitive the same way), a position where no word can
-start is left after one test: the same matches, several times faster over a mail's body.
+word at every position of a text. Led by a look-ahead for the words' first (and second)
+characters (classes compiled with the same flags, so case-insensitive the same way), a position
+where no word can start is left after a test or two: the same matches, several times faster.
 """
 
 from __future__ import annotations
@@ -22,8 +22,15 @@ def words_pattern(words: Iterable[str], word_chars: str, flags: int = 0) -> re.P
     )
     if not words or not all(words):
         return re.compile(rf"(?:{alternatives})", flags)
-    firsts = "".join(re.escape(first) for first in sorted({word[0] for word in words}))
-    return re.compile(rf"(?=[{firsts}])(?:{alternatives})", flags)
+    # The first two characters where every word has two (most positions fail the pair quicker).
+    guard = _chars({word[0] for word in words})
+    if all(len(word) > 1 for word in words):
+        guard += _chars({word[1] for word in words})
+    return re.compile(rf"(?={guard})(?:{alternatives})", flags)
+
+
+def _chars(chars: set[str]) -> str:
+    return "[" + "".join(re.escape(char) for char in sorted(chars)) + "]"
 
 
 def led_by(starts: str, pattern: str, flags: int = 0) -> re.Pattern[str]:
