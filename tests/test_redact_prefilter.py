@@ -33,15 +33,20 @@ TRICKY = [
 # number; masked, its ideographic space reads as a space.
 FORCE = "\npassword 00000000000\u3000\u017f"
 FORCED = "\npassword 00000000000 \u017f"
-# The secret's pattern without the look-ahead for a label's first two characters.
+# The secret's pattern without the look-ahead for a label's first two characters, and the number
+# patterns without theirs for the first character.
 PLAIN_SECRET = re.compile(redact._SECRET.pattern.removeprefix(redact._LABEL_START), re.IGNORECASE)
+NUMBERS = [redact._ID18, redact._CARD, redact._ID15, redact._MOBILE]
+PLAIN_NUMBERS = [re.compile(p.pattern[p.pattern.index(")") + 1 :]) for p in NUMBERS]
 
 
 def same_as_full_search(text: str) -> bool:
     quick, full = redact_text(text), redact_text(text + FORCE)
-    plain = PLAIN_SECRET.sub("*", text.translate(redact._WIDTH))
-    same_secrets = redact._SECRET.sub("*", text.translate(redact._WIDTH)) == plain
-    return full.text == quick.text + FORCED and full.kinds == quick.kinds and same_secrets
+    wide = text.translate(redact._WIDTH)
+    same_secrets = redact._SECRET.sub("*", wide) == PLAIN_SECRET.sub("*", wide)
+    pairs = zip(NUMBERS, PLAIN_NUMBERS, strict=True)
+    same_numbers = all(led.sub("*", wide) == plain.sub("*", wide) for led, plain in pairs)
+    return full.text == quick.text + FORCED and full.kinds == quick.kinds and same_secrets and same_numbers
 
 
 @pytest.mark.parametrize("text", TRICKY)

@@ -11,15 +11,18 @@ from dataclasses import dataclass, replace
 
 from helpdesk.mail.message import InboundMessage
 
-# Numbers are written in groups: up to two spaces, dots, dashes or slashes between digits.
+# Numbers are written in groups: up to two spaces, dots, dashes or slashes between digits. Each
+# number pattern is led by a look-ahead for its first character: most positions fail that alone.
 _GAP = r"[ .\-/]{0,2}"
 # An 18-digit resident ID (area, birth date, sequence, check digit: checked in code), or the
 # old 15-digit form (area, YYMMDD, sequence); never part of a longer run of digits.
-_ID18 = re.compile(r"(?<![0-9])[1-9](?:" + _GAP + r"\d){16}" + _GAP + r"[0-9Xx](?![0-9])")
-_ID15 = re.compile(r"(?<![0-9])[1-9]\d{5}\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}(?![0-9])")
+_ID18 = re.compile(r"(?=[1-9])(?<![0-9])[1-9](?:" + _GAP + r"\d){16}" + _GAP + r"[0-9Xx](?![0-9])")
+_ID15 = re.compile(
+    r"(?=[1-9])(?<![0-9])[1-9]\d{5}\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}(?![0-9])"
+)
 # 16–19 digits, in any grouping (the Luhn check, in code, decides).
-_CARD = re.compile(r"(?<![0-9])\d(?:" + _GAP + r"\d){15,18}(?![0-9])")
-_MOBILE = re.compile(r"(?<![0-9])(?:\+?86[ .\-]?)?1[3-9]\d(?:" + _GAP + r"\d){8}(?![0-9])")
+_CARD = re.compile(r"(?=\d)(?<![0-9])\d(?:" + _GAP + r"\d){15,18}(?![0-9])")
+_MOBILE = re.compile(r"(?=[+81])(?<![0-9])(?:\+?86[ .\-]?)?1[3-9]\d(?:" + _GAP + r"\d){8}(?![0-9])")
 # A dotted IPv4 address (198.51.100.164) has a mobile's digits but is no phone number.
 _IPV4 = re.compile(
     r"(?<![0-9.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![0-9]|\.[0-9])"
