@@ -300,6 +300,11 @@ def log_in(cfg: ImapConfig, timeout: float) -> IMAPClient:
         )
     except CONNECTION_ERRORS as exc:
         raise MailboxError(describe(exc, where, timeout)) from exc
+    if not logging.getLogger("imapclient.imaplib").isEnabledFor(logging.DEBUG):
+        # imapclient sets imaplib's debug level to 5, and imaplib then formats the repr of every
+        # response for that log, each fetched mail's bytes included, logged or not: two passing
+        # copies of a mail, 12 MiB for a 5.5 MiB one. Kept where that log is on (-v).
+        client._imap.debug = 0
     try:
         if cfg.security == "starttls":
             client.starttls(cfg.tls_context())
