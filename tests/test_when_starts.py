@@ -23,9 +23,8 @@ def _texts() -> list[str]:
 
 
 def test_the_same_times_as_the_plain_alternation() -> None:
-    found = 0
     for text in _texts():
         expected = [(m.start(), m.group(0)) for m in PLAIN.finditer(text)]
         assert [(m.start(), m.group(0)) for m in WHEN.finditer(text)] == expected
-        found += len(expected)
-    assert found >= 30  # the written times above are found
+    written = sum(len(PLAIN.findall(text)) for text in WRITTEN)
+    assert written >= 26  # the written times above are found (with or without the corpus)

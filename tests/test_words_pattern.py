@@ -67,3 +67,16 @@ def test_a_label_found_on_the_first_last_and_a_table_line() -> None:
     assert find_labelled(pattern, report_lines("hello\n\nthanks\n版本：2.0"), read) == ("2.0", 4)
     assert find_labelled(pattern, report_lines("hi\n产品\t版本\t3.0\nok"), read) == ("3.0", 2)
     assert find_labelled(pattern, report_lines("versions are fine\nno label here"), read) is None
+
+
+@pytest.mark.parametrize(
+    "words",
+    [["\U00010400\U00010401", "version"], ["a\U00010400", "ab"], ["\U0001e900x", "版本"]],
+    ids=["Deseret capital first", "Deseret capital second", "Adlam capital first"],
+)
+def test_labels_with_a_capital_beyond_the_bmp_are_found_in_either_case(words: list[str]) -> None:
+    """Python's re, ignoring case, misses an astral capital in a class beside other characters."""
+    quick, plain = words_pattern(words, "a-z", re.I), _plain(words, "a-z", re.I)
+    for text in [f"{word}: 3" for word in words] + [f"{word.lower()}: 3" for word in words]:
+        assert quick.search(text) is not None
+        assert [m.span() for m in quick.finditer(text)] == [m.span() for m in plain.finditer(text)]

@@ -23,10 +23,17 @@ def words_pattern(words: Iterable[str], word_chars: str, flags: int = 0) -> re.P
     if not words or not all(words):
         return re.compile(rf"(?:{alternatives})", flags)
     # The first two characters where every word has two (most positions fail the pair quicker).
-    guard = _chars({word[0] for word in words})
-    if all(len(word) > 1 for word in words):
-        guard += _chars({word[1] for word in words})
+    firsts = {word[0] for word in words}
+    seconds = {word[1] for word in words} if all(len(word) > 1 for word in words) else set()
+    if any(char > _BMP_END for char in firsts | seconds):
+        # Python's re, ignoring case, misses an astral capital in a class beside other characters
+        # ('[\U00010400v]' does not match '\U00010400'): no guard, the plain alternation.
+        return re.compile(rf"(?:{alternatives})", flags)
+    guard = _chars(firsts) + (_chars(seconds) if seconds else "")
     return re.compile(rf"(?={guard})(?:{alternatives})", flags)
+
+
+_BMP_END = "\uffff"
 
 
 def _chars(chars: set[str]) -> str:
