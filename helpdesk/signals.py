@@ -7,9 +7,12 @@ thread, waking at least every `SLICE` seconds, does the work."""
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from collections.abc import Callable
+
+log = logging.getLogger(__name__)
 
 SLICE = 0.5  # seconds: how late at most the main thread acts on a signal, whichever thread got it
 
@@ -38,6 +41,9 @@ class Signals:
         while not stop.wait(SLICE):
             if self.reload_asked:
                 self.reload_asked = False
-                self._reload()
+                try:
+                    self._reload()
+                except Exception:  # a reload's own bug: the rules in force stay, signals still heard
+                    log.exception("reload failed, the rules and templates in force stay")
             if self.stop_asked:
                 stop.set()
