@@ -81,7 +81,8 @@ class Recorder:
             language=mail.language,
             # A report taken by staff begins with its command line, blanked.
             description=(mail.new_text or mail.text).lstrip("\n"),
-            related=related,
+            related=related,  # read only (models.py): the column says it
+            related_ticket_id=related.id if related is not None else None,
             mailbox=self.mailbox,
             created_at=now,
             updated_at=now,

@@ -14,6 +14,7 @@ from helpdesk.daemon import Helpdesk
 from helpdesk.demo import customer_mail
 from helpdesk.errors import StoreUnavailable
 from helpdesk.pipeline import MailSource
+from helpdesk.tickets import views
 from helpdesk.tickets.models import AttachmentRow, Message, OutboxMail, Ticket
 from helpdesk.tickets.repository import Repository
 from tests.conftest import MAILS, use_dovecot
@@ -111,8 +112,8 @@ def test_reply_joins_its_ticket_by_headers_and_by_tag(make_config, sqlite_url, a
     app.close()
 
 
-def test_stranger_naming_a_ticket_gets_a_new_linked_ticket(make_config, sqlite_url, account, smtp):
-    app = Helpdesk(make_config(sqlite_url))
+def test_stranger_naming_a_ticket_gets_a_new_linked_ticket(make_config, db_url, account, smtp):
+    app = Helpdesk(make_config(db_url))
     account.deliver(customer_mail("李雷 <li.lei@example.cn>", "系统无法登录", "无法登录"))
     app.run_once()
     [first] = tickets(app)
@@ -124,6 +125,8 @@ def test_stranger_naming_a_ticket_gets_a_new_linked_ticket(make_config, sqlite_u
     assert second.related_ticket_id == first.id and second.requester_email == "mallory@evil.example"
     with app.sessions() as session:
         assert session.scalar(select(func.count(Message.id)).where(Message.ticket_id == first.id)) == 2
+        shown = views.ticket_detail(Repository(session).ticket_detail(second.number), app.config.zone)
+    assert shown["related"] == first.number  # `tickets show` names the ticket it links to
     assert second.subject == "系统无法登录"
     app.close()
 
@@ -297,8 +300,6 @@ def test_flag_mode_leaves_mail_in_place_and_never_rereads_it(make_config, sqlite
 
 
 def test_permanent_smtp_failure_is_marked_and_visible(make_config, sqlite_url, account, smtp):
-    from helpdesk.tickets import views
-
     smtp.refuse("550 5.1.1 mailbox unavailable")
     app = Helpdesk(make_config(sqlite_url))
     account.deliver(customer_mail("Anna <anna@example.com>", "Export fails", "Error 500"))

@@ -104,7 +104,9 @@ class Ticket(Base):
     fields: Mapped[list[TicketField]] = relationship(back_populates="ticket", order_by="TicketField.id")
     clocks: Mapped[list[TicketClock]] = relationship(back_populates="ticket", order_by="TicketClock.id")
     outbox: Mapped[list[OutboxMail]] = relationship(back_populates="ticket", order_by="OutboxMail.id")
-    related: Mapped[Ticket | None] = relationship(remote_side=[id])
+    # Read only: a new ticket is given related_ticket_id, so its flush has no ticket-to-ticket
+    # dependency (a cycle the ORM would sort row by row, every table of the flush with it).
+    related: Mapped[Ticket | None] = relationship(remote_side=[id], viewonly=True)
 
 
 class TicketField(Base):
