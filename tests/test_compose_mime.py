@@ -40,6 +40,10 @@ CASES = {
     "chinese": ("已收到您的需求：OA 无法登录", "技术支持中心", "您好，\n已收到。\n", "<p>您好</p>\n", ()),
     "english": ("We received your request", "Technical Support", "Hello,\nreceived.\n", "<p>Hi</p>\n", ()),
     "long lines": ("打印服务报错 " * 12, "技术支持中心" * 2, LONG_ASCII * 3, LONG_HTML * 12, ()),
+    # Quoted-printable is chosen on the first ten lines and goes on past them; a Chinese part
+    # whose first lines are English is weighed by encoding them.
+    "long lines past ten": ("长行", "Support", LONG_ASCII * 14, "<p>Hi</p>\n" * 3 + LONG_HTML * 12, ()),
+    "english, then chinese": ("长行", "Support", LONG_ASCII * 9 + LONG_HTML * 4, LONG_ASCII + LONG_HTML, ()),
     "quoted name": ("Re: a, b; c", 'Support "Team", Inc.', "x\n", "<p>x</p>\n", ()),
     "files": (
         "附件",
@@ -84,6 +88,7 @@ def test_a_composed_mail_reads_back_as_the_standard_librarys(case):
         ours_part, theirs = mail.get_body((kind,)), expected.get_body((kind,))
         assert ours_part.get_content() == theirs.get_content()
         assert ours_part["Content-Transfer-Encoding"] == theirs["Content-Transfer-Encoding"]
+        assert ours_part.get_payload() == theirs.get_payload()  # encoded alike, byte for byte
         assert ours_part.get_content_charset() == "utf-8"
     carried, wanted = (
         [(p.get_filename(), p.get_content_type(), p.get_payload(decode=True)) for p in m.iter_attachments()]

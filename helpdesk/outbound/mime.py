@@ -90,15 +90,35 @@ def text_part(text: str, subtype: str) -> Part:
         encoding = "7bit" if all(line.isascii() for line in lines) else "8bit"
         body = CRLF.join(lines) + CRLF
     else:
-        sniff = CRLF.join(lines[:10]) + CRLF
-        if len(quoprimime.body_encode(sniff.decode("latin-1"), LINE)) > len(binascii.b2a_base64(sniff)):
+        head = _quoted(lines[:10])
+        if head is None:
             encoding, body = "base64", base64_lines(CRLF.join(lines) + CRLF)
         else:
             encoding = "quoted-printable"
-            encoded = quoprimime.body_encode((b"\n".join(lines) + b"\n").decode("latin-1"), LINE)
+            encoded = head + (quoprimime.body_encode(_latin(lines[10:]), LINE) if lines[10:] else "")
             body = encoded.replace("\n", "\r\n").encode("ascii")
     headers = [("Content-Type", f'text/{subtype}; charset="utf-8"'), ("Content-Transfer-Encoding", encoding)]
     return headers, body
+
+
+def _quoted(head: list[bytes]) -> str | None:
+    """The quoted-printable of a long-lined part's first lines, or None when it is longer than
+    their base64: the choice `email.contentmanager` makes on them. Quoted-printable encodes line by
+    line, so these lines' encoding is the start of the whole part's. It writes each byte at least
+    once, one of 128 and up as three characters ("=E4") and each CRLF as one newline: when even
+    that is longer than base64 (Chinese text), nothing need be encoded to choose."""
+    sniff = CRLF.join(head) + CRLF
+    size = len(binascii.b2a_base64(sniff))
+    high = len(sniff.decode("latin-1").encode("utf-8")) - len(sniff)  # the bytes of 128 and up
+    if len(sniff) + 2 * high - len(head) > size:
+        return None
+    encoded = quoprimime.body_encode(_latin(head), LINE)
+    return None if len(encoded) > size else encoded
+
+
+def _latin(lines: list[bytes]) -> str:
+    """`lines` as quoprimime reads a body: each byte one character, each line ending in LF."""
+    return (b"\n".join(lines) + b"\n").decode("latin-1")
 
 
 def attachment_part(name: str, content_type: str, data: bytes) -> Part:
