@@ -232,3 +232,50 @@ def test_sending_a_4_mib_file_holds_a_small_part_of_it(server, tmp_path):
     streamed, whole = json.loads(done.stdout)
     assert streamed < 1024 * 1024 < 4 * 4 * 1024 * 1024 < whole
     assert recorder.seen[0] == recorder.seen[1]
+
+
+async def _refusing_mid_data(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """A server that takes 200 KB of a message, answers 552 (too big) and hangs up."""
+    writer.write(b"220 ready\r\n")
+    while line := await reader.readline():
+        verb = line[:4].upper()
+        if verb == b"EHLO":
+            writer.write(b"250-here\r\n250 SIZE 100000000\r\n")
+        elif verb == b"DATA":
+            writer.write(b"354 go on\r\n")
+            await writer.drain()
+            await reader.readexactly(200_000)
+            writer.write(b"552 5.3.4 message too big for this system\r\n")
+            await writer.drain()
+            writer.close()
+            return
+        else:
+            writer.write(b"250 ok\r\n")
+        await writer.drain()
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["aiosmtplib's sendmail", "ours"])
+def test_a_refusal_the_server_sends_before_the_end_and_hangs_up_is_that_refusal(streamed):
+    """Not a lost connection: the sender would take it for an outage and try the mail for ever."""
+    chunks = [(b"x" * 76 + b"\r\n") * 1000 for _ in range(300)]  # 23 MB, far more than it reads
+
+    async def send() -> BaseException:
+        server = await asyncio.start_server(_refusing_mid_data, "127.0.0.1", 0)
+        smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=server.sockets[0].getsockname()[1], timeout=30)
+        await smtp.connect()
+        try:
+            if streamed:
+                await smtp_data.sendmail(smtp, "support@example.com", ["li.lei@example.cn"], chunks)
+            else:
+                await smtp.sendmail("support@example.com", ["li.lei@example.cn"], b"".join(chunks))
+        except aiosmtplib.SMTPException as exc:
+            return exc
+        finally:
+            smtp.close()
+            server.close()
+            await server.wait_closed()
+        raise AssertionError("the server took the mail")
+
+    raised = asyncio.run(send())
+    assert type(raised) is aiosmtplib.SMTPDataError
+    assert (raised.code, raised.message) == (552, "5.3.4 message too big for this system")

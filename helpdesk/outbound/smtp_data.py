@@ -91,16 +91,15 @@ async def _data(smtp: aiosmtplib.SMTP, chunks: Iterable[bytes]) -> None:
         # A reply is expected from here on: aiosmtplib keeps what the server says while the
         # message flows (an early refusal) only while this is set, as its own DATA sets it.
         protocol._response_pending = True
-        for block in blocks(chunks):
-            protocol.write(_LEADING_DOT.sub(b"..", block))
-            try:
-                # Wait while the socket's buffer is above its high-water mark (asyncio's flow
-                # control, as StreamWriter.drain does), so no more than about a block is held.
-                await asyncio.wait_for(protocol._drain_helper(), smtp.timeout)
-            except TimeoutError as exc:
-                raise aiosmtplib.SMTPTimeoutError("Timed out sending the message") from exc
-            except ConnectionError as exc:
-                raise aiosmtplib.SMTPServerDisconnected("Connection lost") from exc
+        try:
+            await _stream(smtp, protocol, chunks)
+        except aiosmtplib.SMTPServerDisconnected:
+            early = _early_reply(protocol)
+            if early is None or early.code == aiosmtplib.SMTPStatus.completed:
+                raise
+            # The server refused the message before it ended (552: too big) and hung up: that
+            # refusal, as aiosmtplib's DATA reports it, not a lost connection.
+            raise aiosmtplib.SMTPDataError(early.code, early.message) from None
         protocol._response_pending = True
         protocol.write(b".\r\n")
         reply = await protocol.read_response(timeout=smtp.timeout)
@@ -111,3 +110,25 @@ async def _data(smtp: aiosmtplib.SMTP, chunks: Iterable[bytes]) -> None:
         raise
     if reply.code != aiosmtplib.SMTPStatus.completed:
         raise aiosmtplib.SMTPDataError(reply.code, reply.message)
+
+
+async def _stream(smtp: aiosmtplib.SMTP, protocol, chunks: Iterable[bytes]) -> None:
+    """The message's blocks, dots doubled, each written once the socket's buffer has room."""
+    for block in blocks(chunks):
+        protocol.write(_LEADING_DOT.sub(b"..", block))
+        try:
+            # Wait while the socket's buffer is above its high-water mark (asyncio's flow
+            # control, as StreamWriter.drain does), so no more than about a block is held.
+            await asyncio.wait_for(protocol._drain_helper(), smtp.timeout)
+        except TimeoutError as exc:
+            raise aiosmtplib.SMTPTimeoutError("Timed out sending the message") from exc
+        except ConnectionError as exc:
+            raise aiosmtplib.SMTPServerDisconnected("Connection lost") from exc
+
+
+def _early_reply(protocol) -> aiosmtplib.SMTPResponse | None:
+    """A reply the server sent while the message was still flowing, if the protocol holds one."""
+    waiter = protocol._response_waiter
+    if waiter is None or not waiter.done() or waiter.cancelled() or waiter.exception() is not None:
+        return None
+    return waiter.result()
