@@ -51,17 +51,3 @@ def test_punctuation_only_asks_nothing():
 def test_blobs_are_not_terms_and_a_pasted_page_asks_its_first_terms():
     assert terms("x" * 101 + " ok") == ["ok"]
     assert len(parse_query(" ".join(f"word{n}" for n in range(500))).words) == 64
-
-
-def test_a_bounded_query_asks_the_first_terms_of_the_whole_one():
-    # Twenty words fill the bound, then a repeated one; the single characters after them still count.
-    text = (
-        " ".join(f"word{n}" for n in range(30))
-        + " word3 卡 "
-        + " ".join(f"late{n}" for n in range(9))
-        + " 纸"
-    )
-    whole, bounded = parse_query(text), parse_query(text, 20, 4)
-    assert bounded.words == whole.words[:20] == tuple(f"word{n}" for n in range(20))
-    assert bounded.prefixes == whole.prefixes == ("卡", "纸")
-    assert parse_query("打印 打印 卡 纸 墨 粉 盒", 1, 2) == parse_query("打印 卡 纸")

@@ -93,20 +93,17 @@ class Query:
         return len(self.words) + len(self.prefixes)
 
 
-def parse_query(text: str, words: int = QUERY_LIMIT, prefixes: int = QUERY_LIMIT) -> Query:
-    """A search's terms, each once, in the order written: the first `words` whole terms and the
-    first `prefixes` single characters (the runs after them are only looked at for the other)."""
-    found: dict[str, None] = {}
-    single: dict[str, None] = {}
+def parse_query(text: str) -> Query:
+    """A search's terms, each once, in the order written."""
+    words: list[str] = []
+    prefixes: list[str] = []
     for run in _runs(text):
         if _IS_CJK.match(run) and len(run) == 1:
-            single[run] = None
-        elif len(found) < words:
-            found.update(dict.fromkeys(terms(run)))
-        elif len(single) >= prefixes:
-            break
+            prefixes.append(run)
+            continue
+        words.extend(terms(run))
     # A pasted page would make an OR of thousands of terms; its first ones say what it is about.
-    return Query(tuple(found)[:words], tuple(single)[:prefixes])
+    return Query(tuple(dict.fromkeys(words))[:QUERY_LIMIT], tuple(dict.fromkeys(prefixes))[:QUERY_LIMIT])
 
 
 def coverage(query: Query, document_terms: set[str]) -> float:

@@ -39,7 +39,8 @@ class Similar:
 
 
 def _query(ticket: Ticket) -> Query:
-    return parse_query(f"{ticket.subject}\n{(ticket.description or '')[:QUERY_CHARACTERS]}", QUERY_TERMS, 4)
+    parsed = parse_query(f"{ticket.subject}\n{(ticket.description or '')[:QUERY_CHARACTERS]}")
+    return Query(parsed.words[:QUERY_TERMS], parsed.prefixes[:4])
 
 
 def similar_tickets(session: Session, ticket: Ticket, limit: int = 3) -> list[Similar]:
