@@ -22,7 +22,7 @@ from helpdesk.clock import Clock
 from helpdesk.config import SmtpConfig
 from helpdesk.outbound import smtp_data
 from helpdesk.outbound.retry import RetryPolicy, is_permanent, is_session_trouble
-from helpdesk.outbound.stored import wire
+from helpdesk.outbound.stored import BlobChanged, wire
 from helpdesk.tickets.models import OutboxMail
 from helpdesk.tickets.repository import Repository
 
@@ -187,6 +187,9 @@ class Sender:
             except DBAPIError:
                 self._untried = (rest[1:], lease_until)  # given back later
                 raise
+            if not smtp.is_connected:  # the mail ended its session (a file changed in mid-send)
+                self._release(result, rest[1:], lease_until)  # the rest go with the next drain
+                return False
         return True
 
     async def _send_one(self, smtp: aiosmtplib.SMTP, row: OutboxMail) -> _Outcome:
@@ -211,6 +214,8 @@ class Sender:
             return _Outcome(**attempt, code=exc.code, error=_error(exc.code, exc))
         except (ValueError, aiosmtplib.SMTPNotSupported) as exc:  # an address no server would take
             return _Outcome(**attempt, code=550, error=_error(None, exc))
+        except BlobChanged as exc:  # a file changed in mid-send: the server took nothing, tried again
+            return _Outcome(**attempt, error=_error(None, exc))
         except (aiosmtplib.SMTPException, OSError) as exc:  # disconnected, timed out
             raise _SessionLost(f"connection lost sending {row.message_id}: {_describe(exc)}") from exc
         return _Outcome(**attempt)
