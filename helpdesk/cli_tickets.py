@@ -209,7 +209,7 @@ def tickets_attachments(state: State, number: str, folder: Path | None) -> None:
     what the owner's notice points to when the customer's files were too large to forward."""
     config, repo = state.repository()
     zh = config.default_language == "zh"
-    blobs = BlobStore(config.paths.data / "attachments")
+    blobs = BlobStore.under(config.paths.data)
     ticket = repo.ticket_detail(number)
     found = [(m, a) for m in ticket.messages for a in m.attachments]
     if not found:

@@ -80,7 +80,9 @@ class Helpdesk:
             else None
         )
         self._assemble(rules, mailbox_rules(self.boxes, rules, config.paths.rules), frozen_renderer(config))
-        self.sender = Sender(config.smtp, config.support_address, self.sessions, self.clock)
+        self.sender = Sender(
+            config.smtp, config.support_address, self.sessions, self.clock, BlobStore.under(config.paths.data)
+        )
         self._outbox_ready = threading.Event()
         self.ingests = [
             IngestLoop(
@@ -103,7 +105,7 @@ class Helpdesk:
         config = self.config
         notifier = Notifier(config, renderer, self.clock)
         pipelines, importers, appliers = {}, {}, {}
-        blobs = BlobStore(config.paths.data / "attachments")
+        blobs = BlobStore.under(config.paths.data)
         for box in self.boxes:
             own = config.for_mailbox(box) if config.mailboxes else config
             box_rules = boxes[box.name]

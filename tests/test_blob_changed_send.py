@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from helpdesk.localservers import free_port
 from helpdesk.outbound.sender import Sender
+from helpdesk.tickets.blobs import BlobStore
 from helpdesk.tickets.models import OutboxMail
 from tests.test_attachments_forwarded import clock, desk
 from tests.test_outbox_blobs import LIMIT, UNREADABLE, queued_notice
@@ -53,12 +54,14 @@ def test_a_file_changed_in_mid_send_is_retried_with_its_note_and_is_no_outage(
     app = desk(make_config, sqlite_url, clock, tmp_path, language, LIMIT)
     try:
         _number, row = queued_notice(app, account, smtp, language)
-        server = _Rewriting(Path(row.blobs[0]["path"]), row.recipient)
+        server = _Rewriting(
+            BlobStore.under(app.config.paths.data).path(row.blobs[0]["sha256"]), row.recipient
+        )
         controller = Controller(server, hostname="127.0.0.1", port=free_port())
         controller.start()
         try:
             config = app.config.smtp.model_copy(update={"port": controller.port})
-            sender = Sender(config, app.config.support_address, app.sessions, clock)
+            sender = Sender(config, app.config.support_address, app.sessions, clock, app.sender.blobs)
             clock.advance(timedelta(hours=2))  # past the first refusal's backoff
             first = sender.drain()
             assert server.rewritten and first.outage == ""

@@ -13,6 +13,7 @@ import pytest
 from helpdesk.clock import SystemClock
 from helpdesk.config import SmtpConfig
 from helpdesk.outbound.sender import Sender
+from helpdesk.tickets.blobs import BlobStore
 from helpdesk.tickets.db import make_engine, session_factory, upgrade
 from helpdesk.tickets.models import OutboxMail
 from tests.support.smtp_servers import Sink
@@ -53,7 +54,7 @@ def fill_outbox(url: str) -> list[str]:
     return ids
 
 
-def drain_together(url: str, port: int, senders: int) -> list[int]:
+def drain_together(url: str, port: int, senders: int, blobs: BlobStore) -> list[int]:
     """`senders` senders, each with its own connection pool, start at once; returns what each sent."""
     config = SmtpConfig(port=port)
     start = threading.Barrier(senders)
@@ -61,7 +62,7 @@ def drain_together(url: str, port: int, senders: int) -> list[int]:
     engines = [make_engine(url) for _ in range(senders)]
 
     def run(index: int) -> None:
-        sender = Sender(config, "support@example.com", session_factory(engines[index]), SystemClock())
+        sender = Sender(config, "support@example.com", session_factory(engines[index]), SystemClock(), blobs)
         start.wait()
         sent[index] = sender.drain().sent
 
@@ -86,7 +87,7 @@ def test_senders_sharing_an_outbox_send_every_mail_exactly_once(database, sender
     )
     expected = fill_outbox(url)
     with Sink() as sink:
-        sent = drain_together(url, sink.port, senders)
+        sent = drain_together(url, sink.port, senders, BlobStore.under(tmp_path))
         copies = Counter(message_from_bytes(r.data)["Message-ID"] for r in sink.received)
     assert sorted(copies) == sorted(expected)
     assert set(copies.values()) == {1}, "a mail went out more than once"

@@ -10,8 +10,8 @@ import email
 import email.policy
 import hashlib
 import logging
+import shutil
 from datetime import timedelta
-from pathlib import Path
 
 from sqlalchemy import select
 
@@ -78,7 +78,7 @@ def test_a_deleted_or_damaged_blob_is_named_with_the_command_not_dropped(
     app = desk(make_config, db_url, clock, tmp_path, language, LIMIT)
     try:
         number, row = queued_notice(app, account, smtp, language)
-        deleted, damaged = (Path(ref["path"]) for ref in row.blobs)
+        deleted, damaged = (BlobStore.under(app.config.paths.data).path(ref["sha256"]) for ref in row.blobs)
         deleted.unlink()
         damaged.write_bytes(b"not the bytes the customer sent")
         with caplog.at_level(logging.WARNING, logger="helpdesk.outbound.stored"):
@@ -107,7 +107,7 @@ def test_a_mail_sent_from_references_is_the_mail_composed_with_the_bytes(tmp_pat
     digests = [store.put(data) for _, _, data in files]
     store.settle()
     referenced = tuple(
-        (name, kind, Blob(store.path(digest), digest, len(data), "gone"))
+        (name, kind, Blob(digest, len(data), "gone"))
         for (name, kind, data), digest in zip(files, digests, strict=True)
     )
     mixed = (files[0], referenced[1], files[2])  # inline bytes and references side by side
@@ -115,7 +115,7 @@ def test_a_mail_sent_from_references_is_the_mail_composed_with_the_bytes(tmp_pat
     outgoing, _ = ours("打印机队列卡住", "技术支持", "正文\n", "<p>正文</p>", mixed)
     assert len(outgoing.blobs) == 1 and len(outgoing.data) < len(inline.data) - len(big)
     row = OutboxMail(message_id=outgoing.message_id, data=outgoing.data, blobs=outgoing.blobs)
-    sent = email.message_from_bytes(b"".join(wire(row)), policy=email.policy.default)
+    sent = email.message_from_bytes(b"".join(wire(row, store)), policy=email.policy.default)
     wanted = email.message_from_bytes(inline.data, policy=email.policy.default)
     for mail in (sent, wanted):  # a boundary and an id are each composition's own
         del mail["Message-ID"]
@@ -123,7 +123,7 @@ def test_a_mail_sent_from_references_is_the_mail_composed_with_the_bytes(tmp_pat
     assert sent.items() == wanted.items()
     assert [shape(part) for part in sent.walk()] == [shape(part) for part in wanted.walk()]
     assert [data for *_, data in map(shape, sent.walk())][-3:] == [PNG, big, LOG]
-    assert b"".join(wire(row)) == b"".join(wire(row))  # each try the same bytes
+    assert b"".join(wire(row, store)) == b"".join(wire(row, store))  # each try the same bytes
 
 
 def shape(part) -> tuple:
@@ -133,3 +133,24 @@ def shape(part) -> tuple:
         part.get("Content-Disposition"),
         part.get_payload(decode=True),
     )
+
+
+def test_a_data_folder_restored_elsewhere_still_sends_the_queued_files(
+    make_config, db_url, clock, account, smtp, language, tmp_path
+):
+    """A queued notice names its files by digest, not by where the data folder was."""
+    names = STORY[language][3]
+    app = desk(make_config, db_url, clock, tmp_path, language, LIMIT)
+    try:
+        number, _row = queued_notice(app, account, smtp, language)
+    finally:
+        app.close()
+    restored = tmp_path / "restored"
+    shutil.move(app.config.paths.data, restored)  # the backup restored into another folder
+    app = desk(make_config, db_url, clock, tmp_path, language, LIMIT, paths={"data": str(restored)})
+    try:
+        notice = sent_again(app, clock, smtp, number)
+    finally:
+        app.close()
+    carried = {part.get_filename(): part.get_payload(decode=True) for part in notice.iter_attachments()}
+    assert carried == {names[0]: PNG, names[1]: LOG}

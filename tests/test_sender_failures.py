@@ -150,7 +150,7 @@ def test_a_read_only_database_sends_nothing(make_config, tmp_path, account):
         app, clock = queue_mails(make_config, f"sqlite:///{path}", account, 2, port=sink.port)
         app.close()
         read_only = session_factory(make_engine(f"sqlite:///file:{path}?mode=ro&uri=true"))
-        sender = Sender(app.config.smtp, app.config.support_address, read_only, clock)
+        sender = Sender(app.config.smtp, app.config.support_address, read_only, clock, app.sender.blobs)
         for _ in range(3):
             with pytest.raises(OperationalError, match="readonly"):
                 sender.drain()
@@ -193,7 +193,7 @@ def test_a_full_disk_after_the_250_resends_nothing_and_a_restart_at_most_once(
                 app.sender.drain()
         assert len(sink.received) == 1
         # A second sender (a restart) while the disk is full sends nothing either.
-        restarted = Sender(app.config.smtp, app.config.support_address, app.sessions, clock)
+        restarted = Sender(app.config.smtp, app.config.support_address, app.sessions, clock, app.sender.blobs)
         with pytest.raises(OperationalError, match="full"):
             restarted.drain()
         (small_disk / "filler").unlink()
@@ -215,7 +215,11 @@ def test_a_sender_dying_between_250_and_commit_resends_that_mail_once_after_the_
         app.close()  # the process dies with the answer in memory
         (small_disk / "filler").unlink()
         successor = Sender(
-            app.config.smtp, app.config.support_address, session_factory(make_engine(url)), clock
+            app.config.smtp,
+            app.config.support_address,
+            session_factory(make_engine(url)),
+            clock,
+            app.sender.blobs,
         )
         assert successor.drain().sent == 0  # both mails are leased to the dead sender
         clock.advance(timedelta(seconds=app.config.smtp.lease_seconds + 1))

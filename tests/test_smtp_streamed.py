@@ -116,7 +116,7 @@ def _notice_with(path: Path, size: int) -> OutboxMail:
     data = random.Random(size).randbytes(size)
     digest = store.put(data)
     store.settle()
-    files = (("日志.bin", "application/octet-stream", Blob(store.path(digest), digest, size, "gone")),)
+    files = (("日志.bin", "application/octet-stream", Blob(digest, size, "gone")),)
     outgoing, _ = ours("打印机队列卡住", "技术支持", ".正文\n", "<p>正文</p>", files)
     assert hashlib.sha256(data).hexdigest() == outgoing.blobs[0]["sha256"]
     return OutboxMail(message_id=outgoing.message_id, data=outgoing.data, blobs=outgoing.blobs)
@@ -125,8 +125,9 @@ def _notice_with(path: Path, size: int) -> OutboxMail:
 def test_a_notice_with_a_3_mib_file_reaches_the_server_as_the_whole_message_would(server, tmp_path):
     recorder, port = server
     row = _notice_with(tmp_path / "blobs", 3 * 1024 * 1024 + 5)
-    message = b"".join(wire(row))
-    assert asyncio.run(_both(port, ["li.lei@example.cn"], message, wire(row))) == [None, None, 250]
+    blobs = BlobStore(tmp_path / "blobs")
+    message = b"".join(wire(row, blobs))
+    assert asyncio.run(_both(port, ["li.lei@example.cn"], message, wire(row, blobs))) == [None, None, 250]
     (options, rcpt, whole), streamed = recorder.seen
     assert options == [f"SIZE={len(message)}"] and rcpt == ["li.lei@example.cn"]
     assert streamed == (options, rcpt, whole) and len(whole) > 4 * 1024 * 1024
@@ -163,7 +164,8 @@ def test_a_refusal_raises_what_aiosmtplib_raises_and_the_connection_goes_on(
 def test_a_file_changed_in_mid_send_sends_no_mail_and_closes_the_connection(server, tmp_path):
     recorder, port = server
     row = _notice_with(tmp_path / "blobs", 1024 * 1024)
-    outgoing = wire(row)  # checked: the file holds its bytes
+    blobs = BlobStore(tmp_path / "blobs")
+    outgoing = wire(row, blobs)  # checked: the file holds its bytes
 
     class Changing:
         """The mail, its file rewritten while the second reading (the sending) is under way."""
@@ -174,7 +176,7 @@ def test_a_file_changed_in_mid_send_sends_no_mail_and_closes_the_connection(serv
             self.readings += 1
             for number, chunk in enumerate(outgoing):
                 if self.readings == 2 and number == 3:
-                    Path(row.blobs[0]["path"]).write_bytes(b"other bytes")
+                    blobs.path(row.blobs[0]["sha256"]).write_bytes(b"other bytes")
                 yield chunk
 
     async def send() -> bool:
@@ -193,19 +195,21 @@ import asyncio, json, sys, tracemalloc
 import aiosmtplib
 from helpdesk.outbound import smtp_data
 from helpdesk.outbound.stored import wire
+from helpdesk.tickets.blobs import BlobStore
 from helpdesk.tickets.models import OutboxMail
 
 row = OutboxMail(**json.loads(sys.stdin.read()))
 row.data = row.data.encode("latin-1")
+blobs = BlobStore.under(__import__("pathlib").Path(sys.argv[2]))
 
 async def send(streamed):
     smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=int(sys.argv[1]), timeout=30)
     await smtp.connect()
     tracemalloc.start()
     if streamed:
-        await smtp_data.sendmail(smtp, "support@example.com", ["li.lei@example.cn"], wire(row))
+        await smtp_data.sendmail(smtp, "support@example.com", ["li.lei@example.cn"], wire(row, blobs))
     else:
-        await smtp.sendmail("support@example.com", ["li.lei@example.cn"], b"".join(wire(row)))
+        await smtp.sendmail("support@example.com", ["li.lei@example.cn"], b"".join(wire(row, blobs)))
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     await smtp.quit()
@@ -219,10 +223,10 @@ def test_sending_a_4_mib_file_holds_a_small_part_of_it(server, tmp_path):
     """In a process of its own (the server's thread would count too): the most Python held at
     once while streaming, against aiosmtplib's sendmail of the same mail."""
     recorder, port = server
-    row = _notice_with(tmp_path / "blobs", 4 * 1024 * 1024)
+    row = _notice_with(tmp_path / "attachments", 4 * 1024 * 1024)
     fields = {"message_id": row.message_id, "data": row.data.decode("latin-1"), "blobs": row.blobs}
     done = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(port)],
+        [sys.executable, "-c", _CHILD, str(port), str(tmp_path)],
         input=json.dumps(fields),
         capture_output=True,
         text=True,

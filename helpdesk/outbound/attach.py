@@ -98,7 +98,7 @@ class CustomerFiles(Sequence):
         note = _UNREADABLE["zh" if self._language == "zh" else "en"].format(
             name=row.filename, size=size_words(row.size, self._language), fetch=self.fetch
         )
-        return Blob(blobs.path(row.sha256).absolute(), row.sha256, row.size, note)
+        return Blob(row.sha256, row.size, note)
 
 
 class SampleFiles(list):
@@ -116,5 +116,5 @@ def forwarding(template: str, context: dict, config: Config) -> tuple[dict, tupl
     found = context.get("customer_files")
     if template not in FORWARDED or not isinstance(found, CustomerFiles):
         return context, ()
-    weighed = found.within(config.attachments.forward_limit, BlobStore(config.paths.data / "attachments"))
+    weighed = found.within(config.attachments.forward_limit, BlobStore.under(config.paths.data))
     return {**context, "customer_files": weighed}, weighed.files()

@@ -23,6 +23,7 @@ from helpdesk.config import SmtpConfig
 from helpdesk.outbound import smtp_data
 from helpdesk.outbound.retry import RetryPolicy, is_permanent, is_session_trouble
 from helpdesk.outbound.stored import BlobChanged, wire
+from helpdesk.tickets.blobs import BlobStore
 from helpdesk.tickets.models import OutboxMail
 from helpdesk.tickets.repository import Repository
 
@@ -75,9 +76,11 @@ class Sender:
         envelope_from: str,
         sessions: sessionmaker,
         clock: Clock,
+        blobs: BlobStore,
         rng: random.Random | None = None,
     ) -> None:
         self.config = config
+        self.blobs = blobs  # where the files of the mails carrying them by reference are
         self.envelope_from = envelope_from
         self.sessions = sessions
         self.clock = clock
@@ -202,7 +205,7 @@ class Sender:
             "attempts": row.attempts + 1,
         }
         try:
-            await smtp_data.sendmail(smtp, self.envelope_from, recipients, wire(row))
+            await smtp_data.sendmail(smtp, self.envelope_from, recipients, wire(row, self.blobs))
         except aiosmtplib.SMTPRecipientsRefused as exc:
             code = max((err.code for err in exc.recipients), default=None)
             if is_session_trouble(code):

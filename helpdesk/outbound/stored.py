@@ -6,7 +6,8 @@ mail is queued, so each try sends the same bytes (a boundary chosen before the f
 is safe: its run of fifteen "=" never occurs in base64). A blob that cannot be read when the mail goes
 out (deleted, unreadable, not the bytes it was stored as) is not left out silently: its part is
 replaced by the note queued with it, which names the file and the command that saves it, and the
-sender's log says so.
+sender's log says so. A reference names its blob by digest, found at send time in the sender's
+attachment store: a data folder restored elsewhere still sends the files.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from helpdesk.outbound import mime
+from helpdesk.tickets.blobs import BlobStore
 from helpdesk.tickets.models import OutboxMail
 
 log = logging.getLogger(__name__)
@@ -28,10 +30,10 @@ _CHUNK = 57 * 1024  # bytes read at a time: whole base64 lines, so chunks encode
 
 @dataclass(frozen=True)
 class Blob:
-    """A stored attachment a mail carries by reference: its file, digest and size, and the note
-    (in the mail's language) that stands in its place if the file cannot be read at send time."""
+    """A stored attachment a mail carries by reference: its digest (which names its file in the
+    attachment store) and size, and the note (in the mail's language) that stands in its place if
+    the file cannot be read at send time."""
 
-    path: Path
     sha256: str
     size: int
     missing: str
@@ -54,7 +56,6 @@ def cut_out(data: bytes, parts: list[tuple[mime.Part, Blob]]) -> tuple[bytes, li
         note = mime.part_bytes(([*headers, ("Content-Disposition", "inline")], text)).decode("utf-8")
         references.append(
             {
-                "path": str(blob.path),
                 "sha256": blob.sha256,
                 "size": blob.size,
                 "start": start,
@@ -96,18 +97,19 @@ class Wire:
                 yield from map(mime.base64_lines, _read(segment))
 
 
-def wire(row: OutboxMail) -> Wire:
-    """What to send for outbox `row`: its stored mail with each referenced blob that still holds
-    its bytes joined in, and the note queued with it in place of each one that does not."""
+def wire(row: OutboxMail, blobs: BlobStore) -> Wire:
+    """What to send for outbox `row`: its stored mail with each referenced blob (in `blobs`) that
+    still holds its bytes joined in, and the note queued with it in place of each one that does not.
+    A reference's "path", which rows queued before 2026-12-02 carry, is not read: it may be stale."""
     segments: list[bytes | _Checked] = []
     at = 0
     for ref in row.blobs or ():
-        blob = _Checked(Path(ref["path"]), ref["sha256"], ref["size"])
+        blob = _Checked(blobs.path(ref["sha256"]), ref["sha256"], ref["size"])
         if _intact(blob):
             segments += [row.data[at : ref["body"]], blob]
         else:
             log.warning(
-                "mail %s: attachment %s cannot be read; sent with a note instead", row.message_id, ref["path"]
+                "mail %s: attachment %s cannot be read; sent with a note instead", row.message_id, blob.path
             )
             segments += [row.data[at : ref["start"]], ref["missing"].encode("utf-8")]
         at = ref["body"]

@@ -41,6 +41,11 @@ class BlobStore:
         self.root = root
         self._syncs = threading.local()  # each thread's own transaction waits for its own syncs
 
+    @classmethod
+    def under(cls, data: Path) -> BlobStore:
+        """The attachment store of data folder `data` (paths.data)."""
+        return cls(data / "attachments")
+
     def path(self, digest: str) -> Path:
         """Where the blob of `digest` lives; anything but a lower-case SHA-256 is a ValueError."""
         if not _DIGEST.fullmatch(digest):
