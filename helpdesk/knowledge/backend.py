@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import Select, cast, column, func, literal_column, or_, select, table, text
+from sqlalchemy import Select, bindparam, cast, column, func, literal_column, or_, select, table, text
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
@@ -67,9 +68,18 @@ def candidates(session: Session, query: Query, filters: SearchFilter, limit: int
     """The ids of up to `limit` documents matching any term of `query` and every filter, best first."""
     if query.empty:
         return []
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.get_bind().dialect.name
+    match = _tsquery(query) if dialect == "postgresql" else _fts5(query)
+    return list(session.scalars(_statement(dialect, filters, limit), {"match": match}))
+
+
+@lru_cache(maxsize=64)
+def _statement(dialect: str, filters: SearchFilter, limit: int) -> Select:
+    """The query for the ids, its terms left to the :match parameter: built once per filter (a
+    similar-ticket lookup on every new ticket's mail asks with the same one)."""
+    if dialect == "postgresql":
         vector = literal_column("search_documents.tsv")
-        wanted = cast(_tsquery(query), TSQUERY)
+        wanted = cast(bindparam("match"), TSQUERY)
         statement = (
             select(SearchDocument.id)
             .where(vector.op("@@")(wanted))
@@ -79,7 +89,7 @@ def candidates(session: Session, query: Query, filters: SearchFilter, limit: int
         statement = (
             select(SearchDocument.id)
             .join(_FTS, _FTS.c.rowid == SearchDocument.id)
-            .where(text("search_fts MATCH :match").bindparams(match=_fts5(query)))
+            .where(text("search_fts MATCH :match"))
             .order_by(literal_column("bm25(search_fts, 4.0, 1.0)"), SearchDocument.id.desc())
         )
-    return list(session.scalars(_filtered(statement, filters).limit(limit)))
+    return _filtered(statement, filters).limit(limit)
