@@ -7,6 +7,8 @@ file holds a small part of it at once."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import hashlib
 import json
 import random
@@ -238,8 +240,8 @@ def test_sending_a_4_mib_file_holds_a_small_part_of_it(server, tmp_path):
     assert recorder.seen[0] == recorder.seen[1]
 
 
-async def _refusing_mid_data(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """A server that takes 200 KB of a message, answers 552 (too big) and hangs up."""
+async def _refusing_mid_data(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, reads: int) -> None:
+    """A server that takes `reads` bytes of a message, answers 552 (too big) and hangs up."""
     writer.write(b"220 ready\r\n")
     while line := await reader.readline():
         verb = line[:4].upper()
@@ -248,7 +250,7 @@ async def _refusing_mid_data(reader: asyncio.StreamReader, writer: asyncio.Strea
         elif verb == b"DATA":
             writer.write(b"354 go on\r\n")
             await writer.drain()
-            await reader.readexactly(200_000)
+            await reader.readexactly(reads)
             writer.write(b"552 5.3.4 message too big for this system\r\n")
             await writer.drain()
             writer.close()
@@ -258,28 +260,54 @@ async def _refusing_mid_data(reader: asyncio.StreamReader, writer: asyncio.Strea
         await writer.drain()
 
 
-@pytest.mark.parametrize("streamed", [False, True], ids=["aiosmtplib's sendmail", "ours"])
-def test_a_refusal_the_server_sends_before_the_end_and_hangs_up_is_that_refusal(streamed):
-    """Not a lost connection: the sender would take it for an outage and try the mail for ever."""
-    chunks = [(b"x" * 76 + b"\r\n") * 1000 for _ in range(300)]  # 23 MB, far more than it reads
+@contextlib.contextmanager
+def _refusing_server(reads: int):
+    """`_refusing_mid_data` on an event loop of its own thread, as a real server runs beside us."""
+    loop = asyncio.new_event_loop()
+    server = loop.run_until_complete(
+        asyncio.start_server(functools.partial(_refusing_mid_data, reads=reads), "127.0.0.1", 0)
+    )
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.sockets[0].getsockname()[1]
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        server.close()
+        loop.run_until_complete(server.wait_closed())
+        loop.close()
 
-    async def send() -> BaseException:
-        server = await asyncio.start_server(_refusing_mid_data, "127.0.0.1", 0)
-        smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=server.sockets[0].getsockname()[1], timeout=30)
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["aiosmtplib's sendmail", "ours"])
+@pytest.mark.parametrize(
+    "lines, reads",
+    [(300_000, 200_000), (40, 100)],
+    ids=["23 MB, refused while it flows", "3 KB, refused as the final dot goes out"],
+)
+def test_a_refusal_the_server_sends_before_the_end_and_hangs_up_is_that_refusal(streamed, lines, reads):
+    """Not a lost connection: the sender would take it for an outage and try the mail for ever.
+    A small mail is all written before the server's answer, so the final dot meets the hang-up."""
+    message = b"x" * 76 + b"\r\n"
+
+    async def send(port: int) -> BaseException:
+        smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, timeout=30)
         await smtp.connect()
         try:
             if streamed:
-                await smtp_data.sendmail(smtp, "support@example.com", ["li.lei@example.cn"], chunks)
+                await smtp_data.sendmail(
+                    smtp, "support@example.com", ["li.lei@example.cn"], [message * lines]
+                )
             else:
-                await smtp.sendmail("support@example.com", ["li.lei@example.cn"], b"".join(chunks))
+                await smtp.sendmail("support@example.com", ["li.lei@example.cn"], message * lines)
         except aiosmtplib.SMTPException as exc:
             return exc
         finally:
             smtp.close()
-            server.close()
-            await server.wait_closed()
         raise AssertionError("the server took the mail")
 
-    raised = asyncio.run(send())
-    assert type(raised) is aiosmtplib.SMTPDataError
-    assert (raised.code, raised.message) == (552, "5.3.4 message too big for this system")
+    with _refusing_server(reads) as port:
+        for _ in range(5):  # the timing varies: each try must be the refusal
+            raised = asyncio.run(send(port))
+            assert type(raised) is aiosmtplib.SMTPDataError
+            assert (raised.code, raised.message) == (552, "5.3.4 message too big for this system")

@@ -140,7 +140,8 @@ class Sender:
             return result
         try:
             while not stop() and await self._send_batch(smtp, result):
-                pass
+                if not smtp.is_connected:  # a mail ended the session: the rest on a new one
+                    await self._open(smtp)
             self._write(result)  # told to stop: what the last batch sent is written before we go
             self._reachable()  # a login alone proves little: a 530 to MAIL FROM is the outage too
         except _SessionLost as exc:
@@ -191,8 +192,8 @@ class Sender:
                 self._untried = (rest[1:], lease_until)  # given back later
                 raise
             if not smtp.is_connected:  # the mail ended its session (a file changed in mid-send)
-                self._release(result, rest[1:], lease_until)  # the rest go with the next drain
-                return False
+                self._release(result, rest[1:], lease_until)  # the rest: leased again, sent on
+                return True  # a new connection (the drain reconnects)
         return True
 
     async def _send_one(self, smtp: aiosmtplib.SMTP, row: OutboxMail) -> _Outcome:

@@ -93,16 +93,17 @@ async def _data(smtp: aiosmtplib.SMTP, chunks: Iterable[bytes]) -> None:
         protocol._response_pending = True
         try:
             await _stream(smtp, protocol, chunks)
+            protocol._response_pending = True
+            protocol.write(b".\r\n")
+            reply = await protocol.read_response(timeout=smtp.timeout)
         except aiosmtplib.SMTPServerDisconnected:
             early = _early_reply(protocol)
             if early is None or early.code == aiosmtplib.SMTPStatus.completed:
                 raise
-            # The server refused the message before it ended (552: too big) and hung up: that
-            # refusal, as aiosmtplib's DATA reports it, not a lost connection.
+            # The server refused the message before it ended (552: too big) and hung up, while
+            # a block or the final dot was going out: that refusal, as aiosmtplib's DATA reports
+            # it, not a lost connection.
             raise aiosmtplib.SMTPDataError(early.code, early.message) from None
-        protocol._response_pending = True
-        protocol.write(b".\r\n")
-        reply = await protocol.read_response(timeout=smtp.timeout)
     except BaseException:
         # Half a message sent: only closing the connection keeps the server from taking
         # whatever comes next (QUIT, another mail) as its text.
