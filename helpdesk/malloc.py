@@ -16,8 +16,12 @@ def return_large_blocks() -> bool:
     glibc's default starts there too, but raises the threshold to the largest block ever freed
     (up to 32 MiB), after which a mail's few MiB come from the heap, fragment it and stay: on a
     backlog with 1-5 MB mails the daemon's peak was 20 MiB higher for it. True when set; nothing
-    where the C library has no mallopt, or where MALLOC_MMAP_THRESHOLD_ already chose."""
-    if "MALLOC_MMAP_THRESHOLD_" in os.environ:
+    where the C library has no mallopt or cannot be loaded, or where the administrator chose
+    (MALLOC_MMAP_THRESHOLD_, or glibc.malloc.mmap_threshold in GLIBC_TUNABLES)."""
+    if "MALLOC_MMAP_THRESHOLD_" in os.environ or "mmap_threshold" in os.environ.get("GLIBC_TUNABLES", ""):
         return False
-    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
+    try:
+        mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
+    except OSError:  # no dlopen(NULL) here: an optimisation is no reason not to start
+        return False
     return mallopt is not None and mallopt(M_MMAP_THRESHOLD, THRESHOLD) == 1
