@@ -282,8 +282,8 @@ def _refusing_server(reads: int):
 @pytest.mark.parametrize("streamed", [False, True], ids=["aiosmtplib's sendmail", "ours"])
 @pytest.mark.parametrize(
     "lines, reads",
-    [(300_000, 200_000), (40, 100)],
-    ids=["23 MB, refused while it flows", "3 KB, refused as the final dot goes out"],
+    [(40_000, 200_000), (40, 100)],
+    ids=["3 MB, refused while it flows", "3 KB, refused as the final dot goes out"],
 )
 def test_a_refusal_the_server_sends_before_the_end_and_hangs_up_is_that_refusal(streamed, lines, reads):
     """Not a lost connection: the sender would take it for an outage and try the mail for ever.
