@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 from collections.abc import Iterable, Iterator
 
 import aiosmtplib
 from aiosmtplib.email import parse_address
+from aiosmtplib.protocol import LINE_ENDINGS_REGEX, PERIOD_REGEX
 
-# aiosmtplib's own patterns (protocol.py): a lone CR or LF is a line ending; a line's leading dot.
-_LINE_ENDINGS = re.compile(rb"\r\n|\n|\r(?!\n)")
-_LEADING_DOT = re.compile(rb"(?m)^\.")
+# aiosmtplib's own patterns: a lone CR or LF is a line ending; a line's leading dot.
+_LINE_ENDINGS, _LEADING_DOT = LINE_ENDINGS_REGEX, PERIOD_REGEX
 
 
 def blocks(chunks: Iterable[bytes]) -> Iterator[bytes]:
