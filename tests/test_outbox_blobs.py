@@ -43,6 +43,11 @@ def queued_notice(app, account, smtp, language):
     return ticket_now(app).number, row
 
 
+def carried(notice) -> dict[str, bytes]:
+    """Each file the sent mail carries, by name."""
+    return {part.get_filename(): part.get_payload(decode=True) for part in notice.iter_attachments()}
+
+
 def sent_again(app, clock, smtp, number):
     clock.advance(timedelta(hours=2))  # past the retry's backoff
     app.sender.drain()
@@ -65,8 +70,7 @@ def test_the_row_holds_references_and_the_retry_sends_the_very_files(
     finally:
         app.close()
     assert notice["Message-ID"].strip("<>") == row.message_id  # fixed when it was queued
-    carried = {part.get_filename(): part.get_payload(decode=True) for part in notice.iter_attachments()}
-    assert carried == {names[0]: PNG, names[1]: LOG}
+    assert carried(notice) == {names[0]: PNG, names[1]: LOG}
     texts = [part.get_content() for part in notice.walk() if part.get_content_type() == "text/plain"]
     assert not any(UNREADABLE[language] in text for text in texts)
 
@@ -152,5 +156,4 @@ def test_a_data_folder_restored_elsewhere_still_sends_the_queued_files(
         notice = sent_again(app, clock, smtp, number)
     finally:
         app.close()
-    carried = {part.get_filename(): part.get_payload(decode=True) for part in notice.iter_attachments()}
-    assert carried == {names[0]: PNG, names[1]: LOG}
+    assert carried(notice) == {names[0]: PNG, names[1]: LOG}

@@ -16,10 +16,9 @@ from collections.abc import Iterable, Iterator
 
 import aiosmtplib
 from aiosmtplib.email import parse_address
-from aiosmtplib.protocol import LINE_ENDINGS_REGEX, PERIOD_REGEX
 
 # aiosmtplib's own patterns: a lone CR or LF is a line ending; a line's leading dot.
-_LINE_ENDINGS, _LEADING_DOT = LINE_ENDINGS_REGEX, PERIOD_REGEX
+from aiosmtplib.protocol import LINE_ENDINGS_REGEX, PERIOD_REGEX
 
 
 def blocks(chunks: Iterable[bytes]) -> Iterator[bytes]:
@@ -30,10 +29,10 @@ def blocks(chunks: Iterable[bytes]) -> Iterator[bytes]:
         carry += chunk
         cut = carry.rfind(b"\n") + 1
         if cut:
-            yield _LINE_ENDINGS.sub(b"\r\n", carry[:cut])
+            yield LINE_ENDINGS_REGEX.sub(b"\r\n", carry[:cut])
             carry, empty = carry[cut:], False
     if carry or empty:
-        carry = _LINE_ENDINGS.sub(b"\r\n", carry)
+        carry = LINE_ENDINGS_REGEX.sub(b"\r\n", carry)
         yield carry if carry.endswith(b"\r\n") else carry + b"\r\n"
 
 
@@ -115,7 +114,7 @@ async def _data(smtp: aiosmtplib.SMTP, chunks: Iterable[bytes]) -> None:
 async def _stream(smtp: aiosmtplib.SMTP, protocol, chunks: Iterable[bytes]) -> None:
     """The message's blocks, dots doubled, each written once the socket's buffer has room."""
     for block in blocks(chunks):
-        protocol.write(_LEADING_DOT.sub(b"..", block))
+        protocol.write(PERIOD_REGEX.sub(b"..", block))
         try:
             # Wait while the socket's buffer is above its high-water mark (asyncio's flow
             # control, as StreamWriter.drain does), so no more than about a block is held.
